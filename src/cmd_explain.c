@@ -1,0 +1,155 @@
+/* cmd_explain.c - `oomreaper explain PID`: the badness arithmetic, step by step */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "scan.h"
+#include "survey.h"
+
+static void usage(FILE *f)
+{
+	fputs("Usage: oomreaper explain PID [--cgroup PATH] [--proc DIR]\n"
+	      "\n"
+	      "Shows how the kernel's OOM badness of PID is made up, where it ranks in its\n"
+	      "scope, which processes share its memory, and whether it would be chosen.\n"
+	      "\n"
+	      "  -c, --cgroup PATH  scope: a cgroup v1 memory or v2 directory (default: global)\n"
+	      "      --proc DIR     read processes from DIR instead of /proc\n"
+	      "  -h, --help         this text\n",
+	      f);
+}
+
+static void explain(const struct survey *sv, const struct proc_info *p, const char *scope)
+{
+	const struct proc_table *t = &sv->table;
+	const struct rank_ctx *c = &sv->ctx;
+	unsigned long pk = c->page_kb;
+	unsigned long rss = p->rss_anon_kb + p->rss_file_kb + p->rss_shmem_kb;
+	char reason[256];
+
+	printf("PID %d (%s), scope %s\n", (int)p->pid, p->comm, scope);
+	printf("  oom_score_adj %d, uid %u, state %c, ppid %d\n", p->oom_score_adj,
+	       (unsigned)p->uid, p->state, (int)p->ppid);
+	if (p->excl == EXCL_VANISHED || p->excl == EXCL_UNREADABLE) {
+		printf("  chosen       no: %s\n", exclusion_describe(p, reason, sizeof(reason)));
+		return;
+	}
+	printf("  rss          anon %lu kB + file %lu kB + shmem %lu kB = %lu pages\n",
+	       p->rss_anon_kb, p->rss_file_kb, p->rss_shmem_kb, rss / pk);
+	printf("  swap         %lu kB = %lu pages\n", p->swap_kb, p->swap_kb / pk);
+	printf("  page tables  %lu kB = %lu pages\n", p->pgtables_kb, p->pgtables_kb / pk);
+	printf("  points       %lu + %lu + %lu = %ld pages\n", rss / pk, p->swap_kb / pk,
+	       p->pgtables_kb / pk, p->points);
+	long adj = (long)p->oom_score_adj * (long)(c->totalpages / 1000);
+
+	printf("  adj          %d * (totalpages %lu / 1000) = %ld\n", p->oom_score_adj,
+	       c->totalpages, adj);
+	printf("  badness      %ld + %ld = %ld\n", p->points, adj, p->points + adj);
+	long gb = oom_badness_of(p->points, p->oom_score_adj, c->global_totalpages);
+
+	/* oom_score uses the global totalpages, and is 0 for whoever cannot be chosen */
+	if (p->excl == EXCL_NONE)
+		printf("  score        (1000 + %ld * 1000 / %lu) * 2 / 3 = %ld", gb,
+		       c->global_totalpages, p->score);
+	else
+		printf("  score        0, as it cannot be chosen (else %ld)",
+		       oom_score_of(gb, c->global_totalpages));
+	if (p->kernel_score >= 0)
+		printf("   (kernel's oom_score: %ld)", p->kernel_score);
+	putchar('\n');
+
+	printf("  shares mm    ");
+	if (p->group_size < 2)
+		printf("with no other process");
+	for (int j = p->group, any = 0; j >= 0 && p->group_size > 1; j = t->procs[j].group_next) {
+		const struct proc_info *q = &t->procs[j];
+
+		if (q->pid == p->pid)
+			continue;
+		printf("%s%d (%s)%s", any++ ? ", " : "", (int)q->pid, q->comm,
+		       q->pid == p->ppid ? " its parent" : q->ppid == p->pid ? " its child" : "");
+	}
+	putchar('\n');
+
+	if (p->excl != EXCL_NONE) {
+		printf("  chosen       no: %s\n", exclusion_describe(p, reason, sizeof(reason)));
+		return;
+	}
+	int rank = 0;
+
+	for (int k = 0; k < sv->eligible; k++)
+		if (&t->procs[sv->order[k]] == p)
+			rank = k + 1;
+	printf("  rank         %d of %d candidates\n", rank, sv->eligible);
+	const struct proc_info *top = &t->procs[sv->order[0]];
+
+	if (top == p)
+		printf("  chosen       yes: it would be the victim%s\n",
+		       p->group_size > 1 ? ", and every process sharing its memory with it" : "");
+	else if (top->group == p->group)
+		printf("  chosen       yes, with %d (%s), which ranks first and shares its memory\n",
+		       (int)top->pid, top->comm);
+	else
+		printf("  chosen       no: %d (%s) ranks first with badness %ld\n", (int)top->pid,
+		       top->comm, top->badness);
+}
+
+int cmd_explain(const char *prog, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "proc", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli c = { .prog = prog, .proc_fd = -1 };
+	pid_t pid;
+	int o;
+
+	while ((o = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': c.cgroup = optarg; break;
+		case 'P': c.proc_root = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		cli_error(&c, "explain: wants one PID");
+		return EXIT_USAGE;
+	}
+	if (cli_parse_pid(argv[optind], &pid)) {
+		cli_error(&c, "explain: '%s' is not a PID", argv[optind]);
+		return EXIT_USAGE;
+	}
+	int r = cli_open(&c);
+
+	if (r)
+		return r;
+	struct survey sv;
+	char scope[PATH_MAX + 32];
+
+	scope_name(&c.scope, scope, sizeof(scope));
+	r = survey_take(&sv, &c.scope, c.proc_fd, c.self, scan_default_threads(), c.same_mm,
+			NULL);
+	if (r) {
+		cli_error(&c, "explain: cannot read the processes of %s: %s", scope,
+			  strerror(-r));
+		cli_close(&c);
+		return EXIT_NOTHING;
+	}
+	int i = table_find(&sv.table, pid);
+
+	if (i < 0) {
+		cli_error(&c, "explain: no process %d in scope %s", (int)pid, scope);
+		r = EXIT_NOTHING;
+	} else {
+		explain(&sv, &sv.table.procs[i], scope);
+	}
+	survey_free(&sv);
+	cli_close(&c);
+	return r;
+}

@@ -1,0 +1,8 @@
+/* cmds.h - the subcommands main() dispatches to; each returns an exit status */
+#ifndef OOMREAPER_CMDS_H
+#define OOMREAPER_CMDS_H
+
+int cmd_list(const char *prog, int argc, char **argv);
+int cmd_explain(const char *prog, int argc, char **argv);
+
+#endif

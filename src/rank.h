@@ -1,0 +1,67 @@
+/* rank.h - the kernel's badness and the exclusion rules: pure, no I/O */
+#ifndef OOMREAPER_RANK_H
+#define OOMREAPER_RANK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "proc.h"
+
+/* include/uapi/linux/oom.h */
+#define OOM_SCORE_ADJ_MIN (-1000)
+#define OOM_SCORE_ADJ_MAX 1000
+
+struct rank_ctx {
+	unsigned long totalpages;	 /* the scope's: what oom_badness() is given */
+	unsigned long global_totalpages; /* RAM + swap pages: what /proc/PID/oom_score uses */
+	unsigned long page_kb;		 /* page size in kB */
+	pid_t self;			 /* the killer's own pid */
+};
+
+/* rss + swap entries + page tables, in pages: the baseline of oom_badness(). */
+long oom_points(const struct proc_info *p, unsigned long page_kb);
+
+/* oom_badness() once a task is eligible: points + adj * (totalpages / 1000). May be negative. */
+long oom_badness_of(long points, int adj, unsigned long totalpages);
+
+/* What /proc/PID/oom_score shows for a badness: (1000 + badness*1000/totalpages) * 2/3. */
+long oom_score_of(long badness, unsigned long totalpages);
+
+/*
+ * The largest badness whose oom_score is at most score: a process the kernel scores
+ * `score` cannot be worse than this. Lets a scan rank by oom_score and read details only
+ * while a better process could still be hiding at a lower score.
+ */
+long oom_score_max_badness(long score, unsigned long totalpages);
+
+/* The exclusion rules that need only the process itself (not its sharers). */
+enum exclusion rank_exclusion(const struct proc_info *p, pid_t self);
+
+/* Whether the exclusion protects the process's address space from any kill. */
+bool exclusion_protects(enum exclusion e);
+
+/* A short phrase for an exclusion, for tables and JSON. */
+const char *exclusion_reason(enum exclusion e);
+
+/* The reason p is excluded, with its particulars (which protected pid, which file), in buf. */
+const char *exclusion_describe(const struct proc_info *p, char *buf, size_t len);
+
+/* seed 003: a vfork child shares its parent's mm while the parent waits (state D). */
+bool vfork_rule(bool shares_mm_with_parent, char parent_state);
+
+/*
+ * Whether a should be chosen over b, both eligible: higher badness; on a tie the younger
+ * (later start time, then higher pid), as select_bad_process() keeps the last of equals
+ * in task-list order.
+ */
+bool rank_better(const struct proc_info *a, const struct proc_info *b);
+
+/*
+ * Fills points, badness, score, vfork_child and excl for every process of the table
+ * (groups must be set: share.c), then marks every member of a group that holds a
+ * protected process. Writes into order[] the indices of eligible processes, best first,
+ * then the excluded ones by pid; returns the number of eligible ones.
+ */
+int rank_table(struct proc_table *t, const struct rank_ctx *c, int *order);
+
+#endif

@@ -1,0 +1,55 @@
+/* readfile.c - small reads that the scan and the kill path can afford */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "readfile.h"
+
+ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t cap)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t len = 0;
+
+	if (fd < 0)
+		return -errno;
+	/* /proc files are produced per read; loop until EOF or the buffer is full */
+	while (len + 1 < cap) {
+		ssize_t r = read(fd, buf + len, cap - 1 - len);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+char *pid_path(char *buf, pid_t pid, const char *name)
+{
+	char digits[16];
+	int n = 0;
+	unsigned v = (unsigned)pid;
+	char *p = buf;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = digits[--n];
+	*p++ = '/';
+	size_t l = strlen(name);
+
+	memcpy(p, name, l + 1);
+	return buf;
+}

@@ -1,0 +1,43 @@
+/* scan.h - read processes from /proc (or a fixture tree laid out like it) */
+#ifndef OOMREAPER_SCAN_H
+#define OOMREAPER_SCAN_H
+
+#include "proc.h"
+
+/* Which files scan_proc() reads */
+#define SCAN_STAT 1u
+#define SCAN_STATUS 2u
+#define SCAN_ADJ 4u
+#define SCAN_CGROUP 8u
+#define SCAN_SCORE 16u
+#define SCAN_DETAIL (SCAN_STAT | SCAN_STATUS | SCAN_ADJ)
+
+/*
+ * Lists the numeric entries of proc_fd (its pids) into pids, up to cap, through
+ * getdents64 into a stack buffer: no allocation. Returns how many there are, which may be
+ * more than cap (call again with more room), or -errno.
+ */
+int scan_pids(int proc_fd, pid_t *pids, int cap);
+
+/*
+ * Reads the files `what` names of proc_fd/PID into p. On the first failure sets p->err and
+ * p->err_file and returns that -errno (-ENOENT or -ESRCH: the process is gone; -EBADMSG:
+ * malformed). oom_score and cgroup are shown, not used: unreadable, they stay unknown
+ * (kernel_score -1, cgroup NULL). Allocates only for SCAN_CGROUP.
+ */
+int scan_proc(int proc_fd, pid_t pid, unsigned what, struct proc_info *p);
+
+/* Reads proc_fd/PID/oom_score for each pid; -1 where it could not. Returns 0 or -errno. */
+int scan_scores(int proc_fd, const pid_t *pids, int n, long *scores, int threads);
+
+/*
+ * Makes t hold one entry per pid, read with scan_proc(what); failed entries stay with their
+ * error so that they can be listed with a reason. Returns 0, or -ENOMEM.
+ */
+int scan_table(int proc_fd, const pid_t *pids, int n, unsigned what, struct proc_table *t,
+	       int threads);
+
+/* How many threads a scan should use on this machine (its online cores, at most 8). */
+int scan_default_threads(void);
+
+#endif

@@ -1,0 +1,49 @@
+/* scope.h - what the killer watches: the whole machine or one cgroup and its descendants */
+#ifndef OOMREAPER_SCOPE_H
+#define OOMREAPER_SCOPE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+enum scope_kind { SCOPE_GLOBAL, SCOPE_CGROUP_V1, SCOPE_CGROUP_V2 };
+
+struct scope {
+	enum scope_kind kind;
+	char path[PATH_MAX];		 /* the cgroup directory; empty for global */
+	int dir_fd;			 /* open on path; -1 for global */
+	unsigned long page_kb;
+	unsigned long global_totalpages; /* RAM + swap pages */
+	unsigned long limit_pages;	 /* the cgroup's memory limit; 0 when it has none */
+	unsigned long totalpages;	 /* what oom_badness() gets in this scope */
+};
+
+/*
+ * Opens a scope: global when cgroup is NULL, else that directory, a cgroup v1 memory
+ * cgroup (memory.limit_in_bytes) or a cgroup v2 one (cgroup.controllers). Reads
+ * proc_fd/meminfo and the cgroup's limit for totalpages.
+ * Returns 0; -ENOENT or -ENOTDIR for a bad path; -EMEDIUMTYPE for a directory that is no
+ * cgroup; -EBADMSG when meminfo or a limit file is malformed; else -errno.
+ */
+int scope_open(struct scope *s, int proc_fd, const char *cgroup);
+void scope_close(struct scope *s);
+
+/*
+ * The pids of the scope into a malloc'd, sorted array: for global every pid of proc_fd,
+ * for a cgroup those in cgroup.procs of it and of its descendants.
+ * Returns the count, or -errno.
+ */
+int scope_pids(const struct scope *s, int proc_fd, pid_t **pids);
+
+/* "global", "cgroup v1 PATH" or "cgroup v2 PATH" into buf. */
+const char *scope_name(const struct scope *s, char *buf, size_t len);
+
+/*
+ * mm/memcontrol.c mem_cgroup_get_max(): a memcg's OOM budget in pages, its limit plus
+ * the swap it may use (v1: memsw limit minus limit; v2: swap.max), capped by the swap
+ * there is, and none when swappiness is 0. Pure.
+ */
+unsigned long memcg_max_pages(unsigned long limit_pages, unsigned long swap_limit_pages,
+			      unsigned long swappiness, unsigned long swap_total_pages);
+
+#endif

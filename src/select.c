@@ -1,0 +1,237 @@
+/* select.c - victim selection: rank cheaply for everyone, detail only the top */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan.h"
+#include "select.h"
+
+static int grow(struct selector *sel, int cap)
+{
+	if (cap <= sel->cap)
+		return 0;
+	pid_t *p = realloc(sel->pids, (size_t)cap * sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	sel->pids = p;
+	long *s = realloc(sel->scores, (size_t)cap * sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	sel->scores = s;
+	int *o = realloc(sel->order, (size_t)cap * sizeof(*o));
+
+	if (!o)
+		return -ENOMEM;
+	sel->order = o;
+	sel->cap = cap;
+	return 0;
+}
+
+void selector_free(struct selector *sel)
+{
+	free(sel->pids);
+	free(sel->scores);
+	free(sel->order);
+	sel->pids = NULL;
+	sel->scores = NULL;
+	sel->order = NULL;
+	sel->cap = 0;
+}
+
+/* Lists every pid into sel->pids; returns how many, or -errno. */
+static int list_all(struct selector *sel)
+{
+	for (;;) {
+		int n = scan_pids(sel->proc_fd, sel->pids, sel->cap);
+
+		if (n < 0 || n <= sel->cap)
+			return n;
+		/* processes appeared between two listings: room for more, and again */
+		int r = grow(sel, n + n / 4 + 64);
+
+		if (r)
+			return r;
+	}
+}
+
+/* Sorts indices by score, highest first, in O(n): scores are 0..2000; unreadable left out. */
+static int order_by_score(const long *scores, int n, int *order)
+{
+	int start[2002] = { 0 };
+	int k = 0;
+
+	for (int i = 0; i < n; i++)
+		if (scores[i] >= 0)
+			start[2000 - scores[i] + 1]++;
+	for (int s = 1; s < 2002; s++)
+		start[s] += start[s - 1];
+	for (int i = 0; i < n; i++)
+		if (scores[i] >= 0) {
+			order[start[2000 - scores[i]]++] = i;
+			k++;
+		}
+	return k;
+}
+
+/*
+ * seed 004: whether p's mm is pinned by a protected process among pids[0..n-1] or ourselves.
+ * Returns that process's pid, or 0.
+ */
+static pid_t pinned_by(const struct selector *sel, const struct proc_info *p, const pid_t *pids,
+		       int n)
+{
+	if (p->pid != sel->self && sel->same_mm(p->pid, sel->self, sel->same_mm_ctx) == MM_SAME)
+		return sel->self;
+	for (int i = 0; i < n; i++) {
+		struct proc_info q;
+
+		if (pids[i] == p->pid || sel->same_mm(p->pid, pids[i], sel->same_mm_ctx) != MM_SAME)
+			continue;
+		memset(&q, 0, sizeof(q));
+		if (scan_proc(sel->proc_fd, pids[i], SCAN_DETAIL, &q) == 0 &&
+		    exclusion_protects(rank_exclusion(&q, sel->self)))
+			return pids[i];
+	}
+	return 0;
+}
+
+/* Reads pid in detail and applies the rules that need only it and its parent. */
+static enum exclusion judge(const struct selector *sel, pid_t pid, struct proc_info *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->kernel_score = -1;
+	if (scan_proc(sel->proc_fd, pid, SCAN_DETAIL, p) == 0 && p->has_mm && p->ppid > 0 &&
+	    sel->same_mm(pid, p->ppid, sel->same_mm_ctx) == MM_SAME) {
+		struct proc_info parent;
+
+		memset(&parent, 0, sizeof(parent));
+		if (scan_proc(sel->proc_fd, p->ppid, SCAN_STAT, &parent) == 0)
+			p->vfork_child = vfork_rule(true, parent.state);
+	}
+	return rank_exclusion(p, sel->self);
+}
+
+static void set_badness(struct proc_info *p, const struct scope *s)
+{
+	p->points = oom_points(p, s->page_kb);
+	p->badness = oom_badness_of(p->points, p->oom_score_adj, s->totalpages);
+	p->score = oom_score_of(oom_badness_of(p->points, p->oom_score_adj,
+					       s->global_totalpages),
+				s->global_totalpages);
+}
+
+static int select_global(struct selector *sel, const struct scope *s, struct choice *c)
+{
+	int n = list_all(sel);
+
+	if (n < 0)
+		return n;
+	c->scanned = n;
+	int r = scan_scores(sel->proc_fd, sel->pids, n, sel->scores, sel->threads);
+
+	if (r)
+		return r;
+	int k = order_by_score(sel->scores, n, sel->order);
+	/* the kernel scores its own exclusions 0: they sort last, and they are the only
+	 * processes that can pin a candidate's mm. Gather their pids once. */
+	int zero = k;
+
+	while (zero > 0 && sel->scores[sel->order[zero - 1]] == 0)
+		zero--;
+	pid_t *pinners = malloc(sizeof(pid_t) * (size_t)(k - zero + 1));
+
+	if (!pinners)
+		return -ENOMEM;
+	for (int j = zero; j < k; j++)
+		pinners[j - zero] = sel->pids[sel->order[j]];
+
+	for (int j = 0; j < k; j++) {
+		int i = sel->order[j];
+		struct proc_info p;
+
+		/* nobody scored this low can beat the best: oom_score is monotonic in badness */
+		if (c->found && c->victim.badness > oom_score_max_badness(sel->scores[i],
+									  s->global_totalpages))
+			break;
+		c->detailed++;
+		if (judge(sel, sel->pids[i], &p) != EXCL_NONE)
+			continue;
+		p.kernel_score = sel->scores[i];
+		set_badness(&p, s);
+		if (c->found && !rank_better(&p, &c->victim))
+			continue;
+		/* only a would-be winner pays for the kcmp pass */
+		if (pinned_by(sel, &p, pinners, k - zero))
+			continue;
+		c->victim = p;
+		c->found = true;
+	}
+	free(pinners);
+	return 0;
+}
+
+static int select_cgroup(struct selector *sel, const struct scope *s, struct choice *c)
+{
+	struct proc_table t;
+	struct rank_ctx rc = { .totalpages = s->totalpages,
+			       .global_totalpages = s->global_totalpages,
+			       .page_kb = s->page_kb, .self = sel->self };
+	pid_t *pids = NULL;
+	int *order = NULL;
+	int n = scope_pids(s, sel->proc_fd, &pids);
+	int r;
+
+	if (n < 0)
+		return n;
+	c->scanned = n;
+	r = table_init(&t, n + 1);
+	if (!r)
+		r = scan_table(sel->proc_fd, pids, n, SCAN_DETAIL, &t, sel->threads);
+	order = malloc(sizeof(int) * (size_t)(n + 1));
+	if (!r && !order)
+		r = -ENOMEM;
+	if (!r && share_find_groups(&t, sel->same_mm, sel->same_mm_ctx) < 0)
+		r = -ENOMEM;
+	if (r)
+		goto out;
+	c->detailed = n;
+	int eligible = rank_table(&t, &rc, order);
+	int all = list_all(sel);
+
+	if (all < 0) {
+		r = all;
+		goto out;
+	}
+	/* a sharer outside the cgroup may be protected: check the would-be victim everywhere */
+	for (int j = 0; j < eligible && !c->found; j++) {
+		struct proc_info *p = &t.procs[order[j]];
+
+		if (pinned_by(sel, p, sel->pids, all))
+			continue;
+		c->victim = *p;
+		c->victim.cgroup = NULL;
+		c->found = true;
+	}
+out:
+	free(order);
+	free(pids);
+	table_free(&t);
+	return r;
+}
+
+int select_victim(struct selector *sel, const struct scope *s, struct choice *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (!sel->same_mm)
+		sel->same_mm = kcmp_vm;
+	if (sel->threads < 1)
+		sel->threads = 1;
+	int r = grow(sel, 1024);
+
+	if (r)
+		return r;
+	return s->kind == SCOPE_GLOBAL ? select_global(sel, s, c) : select_cgroup(sel, s, c);
+}

@@ -1,0 +1,50 @@
+/* select.h - choose the victim of a scope, as select_bad_process() would, quickly */
+#ifndef OOMREAPER_SELECT_H
+#define OOMREAPER_SELECT_H
+
+#include "proc.h"
+#include "rank.h"
+#include "scope.h"
+#include "share.h"
+
+/* What a selection needs, and the buffers it reuses from one call to the next */
+struct selector {
+	int proc_fd;
+	pid_t self;
+	int threads;
+	mm_cmp_fn same_mm;	/* kcmp_vm, or a fixture's comparison */
+	void *same_mm_ctx;
+	/* buffers, grown on demand */
+	pid_t *pids;
+	long *scores;
+	int *order;
+	int cap;
+};
+
+struct choice {
+	bool found;
+	struct proc_info victim;	/* read in detail, badness and score set */
+	int scanned;			/* processes in the scope */
+	int detailed;			/* processes read in detail to decide */
+};
+
+/*
+ * Chooses the victim of the scope: the eligible process of highest badness (rank.h).
+ *
+ * Global scope: the kernel already publishes its badness, quantised, as oom_score. Reading
+ * that one file per process ranks everyone; only processes whose score leaves room to beat
+ * the best found so far are read in detail, so the choice is the one a full scan makes at
+ * about the cost of one small read per process. Sharing with a protected process is checked
+ * against the processes the kernel scores 0 (init, -1000, ...) and against ourselves.
+ *
+ * Cgroup scope: oom_score uses the global totalpages, which orders adj differently, so every
+ * member is read in detail and ranked (rank_table); the choice is then checked against
+ * protected sharers anywhere on the machine.
+ *
+ * Returns 0 (c->found says whether there was a victim), or -errno.
+ */
+int select_victim(struct selector *sel, const struct scope *s, struct choice *c);
+
+void selector_free(struct selector *sel);
+
+#endif

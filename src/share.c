@@ -1,0 +1,134 @@
+/* share.c - find the processes that share an address space */
+#include <errno.h>
+#include <linux/kcmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "share.h"
+
+enum mm_order kcmp_vm(pid_t a, pid_t b, void *ctx)
+{
+	(void)ctx;
+	/* returns 0 equal, 1 less, 2 greater: an order on the (obfuscated) mm pointers */
+	long r = syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0);
+
+	switch (r) {
+	case 0: return MM_SAME;
+	case 1: return MM_LESS;
+	case 2: return MM_GREATER;
+	default: return MM_UNKNOWN;
+	}
+}
+
+struct sorter {
+	const struct proc_table *t;
+	mm_cmp_fn cmp;
+	void *ctx;
+	long calls;
+};
+
+/* The order used inside a run: cmp's, with pid order where cmp cannot tell. */
+static int mm_compare(struct sorter *s, int x, int y)
+{
+	pid_t a = s->t->procs[x].pid, b = s->t->procs[y].pid;
+	enum mm_order o = s->cmp(a, b, s->ctx);
+
+	s->calls++;
+	if (o == MM_UNKNOWN)
+		return (a > b) - (a < b);
+	return o == MM_SAME ? 0 : o;
+}
+
+/*
+ * A merge sort rather than qsort: it stays in bounds whatever the comparator answers,
+ * and the comparator here is a syscall about processes that may vanish between calls.
+ */
+static void merge_sort(struct sorter *s, int *v, int *tmp, int n)
+{
+	if (n < 2)
+		return;
+	int h = n / 2, i = 0, j = h, k = 0;
+
+	merge_sort(s, v, tmp, h);
+	merge_sort(s, v + h, tmp, n - h);
+	while (i < h && j < n)
+		tmp[k++] = mm_compare(s, v[j], v[i]) < 0 ? v[j++] : v[i++];
+	while (i < h)
+		tmp[k++] = v[i++];
+	while (j < n)
+		tmp[k++] = v[j++];
+	memcpy(v, tmp, (size_t)n * sizeof(*v));
+}
+
+static const struct proc_table *key_table;
+
+static int by_total_vm(const void *x, const void *y)
+{
+	unsigned long a = key_table->procs[*(const int *)x].total_vm_kb;
+	unsigned long b = key_table->procs[*(const int *)y].total_vm_kb;
+
+	return (a > b) - (a < b);
+}
+
+/* Makes one group of v[0..n-1]: a chain from v[0], whose index names the group. */
+static void link_group(struct proc_table *t, const int *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct proc_info *p = &t->procs[v[i]];
+
+		p->group = v[0];
+		p->group_size = n;
+		p->group_next = i + 1 < n ? v[i + 1] : -1;
+	}
+}
+
+long share_find_groups(struct proc_table *t, mm_cmp_fn cmp, void *ctx)
+{
+	struct sorter s = { .t = t, .cmp = cmp, .ctx = ctx, .calls = 0 };
+	int *idx = malloc(sizeof(int) * (size_t)(t->n + 1));
+	int *tmp = malloc(sizeof(int) * (size_t)(t->n + 1));
+	int n = 0;
+
+	if (!idx || !tmp) {
+		free(idx);
+		free(tmp);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < t->n; i++) {
+		struct proc_info *p = &t->procs[i];
+
+		p->group = i;
+		p->group_next = -1;
+		p->group_size = 1;
+		if (p->has_mm && !p->err)
+			idx[n++] = i;
+	}
+	/* the same mm has the same total_vm: sharers can only be found within a run of it */
+	key_table = t;
+	qsort(idx, (size_t)n, sizeof(*idx), by_total_vm);
+	key_table = NULL;
+	for (int a = 0; a < n;) {
+		int b = a + 1;
+
+		while (b < n && t->procs[idx[b]].total_vm_kb == t->procs[idx[a]].total_vm_kb)
+			b++;
+		if (b - a > 1) {
+			merge_sort(&s, idx + a, tmp, b - a);
+			for (int g = a; g < b;) {
+				int e = g + 1;
+
+				while (e < b && mm_compare(&s, idx[g], idx[e]) == 0)
+					e++;
+				if (e - g > 1)
+					link_group(t, idx + g, e - g);
+				g = e;
+			}
+		}
+		a = b;
+	}
+	free(idx);
+	free(tmp);
+	return s.calls;
+}
