@@ -1,0 +1,45 @@
+# The front door: make, make run, make check, make bench. Meson and Ninja do the building.
+BUILD ?= build
+ASAN ?= build-asan
+# What building, testing and benchmarking need, as Debian packages
+DEBS := meson ninja-build pkg-config gcc libc6-dev libcmocka-dev python3
+BENCH_DEBS := earlyoom
+
+.PHONY: all deps run check bench clean
+
+all: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+# Installs what is missing when run as root, else says the command and stops
+deps:
+	@missing=""; for p in $(DEBS) $(EXTRA_DEBS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+		else \
+			echo "missing packages; run: sudo apt-get install$$missing"; exit 1; \
+		fi; \
+	fi
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+$(ASAN)/build.ninja:
+	meson setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+run: all
+	./$(BUILD)/oomreaper list
+
+check: all $(ASAN)/build.ninja
+	ninja -C $(ASAN)
+	tests/run $(BUILD) $(ASAN)
+
+bench: EXTRA_DEBS = $(BENCH_DEBS)
+bench: all
+	bench/run $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN)
