@@ -1,0 +1,94 @@
+/*
+ * hog.c - a process of a known size: `hog MB [--adj N]`
+ *
+ * Raises its own oom_score_adj to N when asked (raising needs no capability), allocates MB MiB
+ * and touches every page so that all of it is resident, prints "ready", then waits to be
+ * killed. The end-to-end tests rank these against each other and against the kernel's score.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Parses a decimal that must fit in [lo, hi]; exits 2 with a message when it does not. */
+static long number(const char *what, const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi) {
+		fprintf(stderr, "hog: %s wants a number in %ld..%ld, not '%s'\n", what, lo, hi, s);
+		exit(2);
+	}
+	return v;
+}
+
+/* Writes adj to /proc/self/oom_score_adj. Returns 0 or -errno. */
+static int set_adj(long adj)
+{
+	char buf[16];
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	int len = snprintf(buf, sizeof(buf), "%ld\n", adj);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, (size_t)len) != len) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Allocates mb MiB and writes to every page of it, so every page is resident. */
+static char *touch(long mb)
+{
+	size_t len = (size_t)mb << 20;
+	long page = sysconf(_SC_PAGESIZE);
+	char *p = len ? malloc(len) : NULL;
+
+	if (len && !p)
+		return NULL;
+	for (size_t i = 0; i < len; i += (size_t)page)
+		p[i] = 1;
+	return p ? p : (char *)"";
+}
+
+int main(int argc, char **argv)
+{
+	long mb, adj = 0;
+	int have_adj = 0;
+
+	if (argc != 2 && !(argc == 4 && !strcmp(argv[2], "--adj"))) {
+		fprintf(stderr, "usage: hog MB [--adj N]\n");
+		return 2;
+	}
+	mb = number("MB", argv[1], 0, 1L << 20);
+	if (argc == 4) {
+		adj = number("--adj", argv[3], -1000, 1000);
+		have_adj = 1;
+	}
+	if (have_adj) {
+		int r = set_adj(adj);
+
+		if (r) {
+			fprintf(stderr, "hog: oom_score_adj %ld: %s\n", adj, strerror(-r));
+			return 1;
+		}
+	}
+	if (!touch(mb)) {
+		fprintf(stderr, "hog: cannot allocate %ld MiB\n", mb);
+		return 1;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	/* SIGTERM and SIGKILL keep their default action: the process ends at once */
+	for (;;)
+		pause();
+}
