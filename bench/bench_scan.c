@@ -1,0 +1,293 @@
+/*
+ * bench_scan.c - what choosing a victim costs on the live /proc, against the floor.
+ *
+ *   bench_scan [-n ROUNDS] [-o ONLY] [-l LINEFILE]
+ *
+ * Each round times, in a rotating order so that none always runs on a warm or cold cache:
+ *   floor     scan_pids, then open/read/close of /proc/PID/oom_score for every pid, one
+ *             thread, one read() each: the least any scan that reads the kernel's score pays
+ *   floor_eof the same, reading until read() returns 0 (what read_file_at() does): a
+ *             diagnostic, to show what the second read() costs
+ *   select1   select_victim() on the global scope, 1 thread
+ *   selectN   select_victim(), scan_default_threads() threads
+ *   survey    survey_take() of the global scope, all threads (what `oomreaper list` reads)
+ * and checks that select1 and selectN chose the survey's first eligible process.
+ * -o ONLY runs one of them alone (for perf). -l LINEFILE also times writing one
+ * earlyoom-style debug line per process to LINEFILE, line-buffered, as `earlyoom -d` does
+ * while it selects (to tell its selection apart from its debug output).
+ *
+ * Prints `key=value` lines (see the end of main); best and median over the rounds, in ms.
+ * Exit status 0 when measured (a victim mismatch is printed on stderr and counted in
+ * `mismatches=`), 1 when something could not be measured, 2 on bad usage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "readfile.h"
+#include "scan.h"
+#include "scope.h"
+#include "select.h"
+#include "survey.h"
+
+#define MAX_ROUNDS 1000
+
+enum contender { C_FLOOR, C_FLOOR_EOF, C_SELECT1, C_SELECTN, C_SURVEY, C_LINES, C_COUNT };
+
+static const char *const names[C_COUNT] = { "floor", "floor_eof", "select1", "selectN",
+					    "survey", "lines" };
+
+struct bench {
+	int proc_fd;
+	struct scope scope;
+	struct selector sel1, seln;
+	pid_t *pids;
+	int cap;
+	int procs;		/* pids listed by the last floor */
+	struct choice c1, cn;
+	pid_t survey_victim;
+	int survey_n;
+	const char *line_path;
+	FILE *lines;
+	double ms[C_COUNT][MAX_ROUNDS];
+};
+
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* scan_pids into b->pids, growing it until every pid fits. Returns the count or -errno. */
+static int list_pids(struct bench *b)
+{
+	for (;;) {
+		int n = scan_pids(b->proc_fd, b->pids, b->cap);
+
+		if (n < 0 || n <= b->cap)
+			return n;
+		pid_t *p = realloc(b->pids, sizeof(pid_t) * (size_t)(n * 2));
+
+		if (!p)
+			return -ENOMEM;
+		b->pids = p;
+		b->cap = n * 2;
+	}
+}
+
+/* The floor: one open, one read, one close of PID/oom_score per pid. Returns 0 or -errno. */
+static int floor_scan(struct bench *b, bool until_eof)
+{
+	char path[48], buf[32];
+	int n = list_pids(b);
+
+	if (n < 0)
+		return n;
+	b->procs = n;
+	for (int i = 0; i < n; i++) {
+		int fd = openat(b->proc_fd, pid_path(path, b->pids[i], "oom_score"),
+				O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+		if (fd < 0)
+			continue;
+		ssize_t r = read(fd, buf, sizeof(buf));
+
+		while (until_eof && r > 0)
+			r = read(fd, buf, sizeof(buf));
+		close(fd);
+	}
+	return 0;
+}
+
+/* What `earlyoom -d` prints for each process while it selects, to a line-buffered file */
+static int write_lines(struct bench *b)
+{
+	if (fseek(b->lines, 0, SEEK_SET) || ftruncate(fileno(b->lines), 0))
+		return -errno;
+	for (int i = 0; i < b->procs; i++)
+		fprintf(b->lines, "pid %5d: badness %3d vm_rss %7lu uid %4d oom_score_adj %4d \"%s\"\n",
+			(int)b->pids[i], 666, 1024UL, 0, 0, "sleeper");
+	return ferror(b->lines) ? -EIO : 0;
+}
+
+static int run_one(struct bench *b, enum contender c)
+{
+	struct survey sv;
+	int r;
+
+	switch (c) {
+	case C_FLOOR:
+		return floor_scan(b, false);
+	case C_FLOOR_EOF:
+		return floor_scan(b, true);
+	case C_SELECT1:
+		return select_victim(&b->sel1, &b->scope, &b->c1);
+	case C_SELECTN:
+		return select_victim(&b->seln, &b->scope, &b->cn);
+	case C_SURVEY:
+		r = survey_take(&sv, &b->scope, b->proc_fd, getpid(), scan_default_threads(),
+				kcmp_vm, NULL);
+		if (r)
+			return r;
+		b->survey_n = sv.table.n;
+		b->survey_victim = sv.eligible > 0 ? sv.table.procs[sv.order[0]].pid : 0;
+		survey_free(&sv);
+		return 0;
+	case C_LINES:
+		return write_lines(b);
+	default:
+		return -EINVAL;
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts v in place; sets best and median. */
+static void stats(double *v, int n, double *best, double *median)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	*best = v[0];
+	*median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Whether the selection chose what the full survey ranks first; loud when not */
+static bool same_victim(const char *who, const struct choice *c, pid_t survey, int round)
+{
+	pid_t v = c->found ? c->victim.pid : 0;
+
+	if (v == survey)
+		return true;
+	fprintf(stderr, "bench_scan: MISMATCH in round %d: %s chose %d, the survey ranks %d first\n",
+		round, who, (int)v, (int)survey);
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	static struct bench b;
+	int rounds = 15, o;
+	const char *only = NULL;
+	bool run[C_COUNT] = { true, true, true, true, true, false };
+
+	while ((o = getopt(argc, argv, "n:o:l:")) != -1) {
+		switch (o) {
+		case 'n': rounds = atoi(optarg); break;
+		case 'o': only = optarg; break;
+		case 'l': b.line_path = optarg; break;
+		default:
+			fputs("usage: bench_scan [-n ROUNDS] [-o ONLY] [-l LINEFILE]\n", stderr);
+			return 2;
+		}
+	}
+	if (rounds < 1 || rounds > MAX_ROUNDS) {
+		fprintf(stderr, "bench_scan: -n wants 1..%d\n", MAX_ROUNDS);
+		return 2;
+	}
+	if (only) {
+		int k = 0;
+
+		while (k < C_COUNT && strcmp(names[k], only))
+			k++;
+		if (k == C_COUNT || k == C_LINES) {
+			fprintf(stderr, "bench_scan: -o wants floor, floor_eof, select1, selectN "
+					"or survey\n");
+			return 2;
+		}
+		memset(run, 0, sizeof(run));
+		run[k] = true;
+		run[C_FLOOR] = true;	/* lists the pids that the others are counted against */
+	}
+	if (b.line_path) {
+		b.lines = fopen(b.line_path, "w");
+		if (!b.lines) {
+			perror(b.line_path);
+			return 1;
+		}
+		setvbuf(b.lines, NULL, _IOLBF, 0);
+		run[C_LINES] = true;
+	}
+	b.proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (b.proc_fd < 0 || scope_open(&b.scope, b.proc_fd, NULL)) {
+		fputs("bench_scan: cannot open /proc or the global scope\n", stderr);
+		return 1;
+	}
+	b.sel1 = (struct selector){ .proc_fd = b.proc_fd, .self = getpid(), .threads = 1,
+				    .same_mm = kcmp_vm };
+	b.seln = b.sel1;
+	b.seln.threads = scan_default_threads();
+
+	int mismatches = 0, failures = 0;
+
+	/* round -1 warms the caches and grows the buffers; it is not counted */
+	for (int r = -1; r < rounds; r++) {
+		for (int k = 0; k < C_COUNT; k++) {
+			/* the floor first, for the pid count; the rest in a rotating order */
+			enum contender c = k == 0 ? C_FLOOR
+					   : (enum contender)(1 + (k - 1 + (r + 1)) % (C_COUNT - 1));
+
+			if (!run[c])
+				continue;
+			double t0 = now_ms();
+			int e = run_one(&b, c);
+			double t1 = now_ms();
+
+			if (e) {
+				fprintf(stderr, "bench_scan: %s failed: %s\n", names[c], strerror(-e));
+				failures++;
+			}
+			if (r >= 0)
+				b.ms[c][r] = t1 - t0;
+		}
+		if (r >= 0 && run[C_SURVEY] && run[C_SELECT1] && run[C_SELECTN]) {
+			mismatches += !same_victim("select1", &b.c1, b.survey_victim, r);
+			mismatches += !same_victim("selectN", &b.cn, b.survey_victim, r);
+		}
+	}
+	if (failures)
+		return 1;
+
+	printf("rounds=%d\nthreads=%d\nprocs=%d\n", rounds, b.seln.threads, b.procs);
+	for (int c = 0; c < C_COUNT; c++) {
+		double best, median;
+
+		if (!run[c])
+			continue;
+		stats(b.ms[c], rounds, &best, &median);
+		printf("%s_best_ms=%.3f\n%s_median_ms=%.3f\n", names[c], best, names[c], median);
+	}
+	const struct choice *c = run[C_SELECT1] ? &b.c1 : &b.cn;
+
+	if (run[C_SELECT1] || run[C_SELECTN]) {
+		printf("scanned=%d\ndetailed=%d\nvictim=%d\n", c->scanned, c->detailed,
+		       c->found ? (int)c->victim.pid : 0);
+		if (c->found)
+			printf("victim_comm=%s\nvictim_badness=%ld\nvictim_score=%ld\n",
+			       c->victim.comm, c->victim.badness, c->victim.kernel_score);
+	}
+	if (run[C_SURVEY])
+		printf("survey_procs=%d\nsurvey_victim=%d\n", b.survey_n, (int)b.survey_victim);
+	if (run[C_SURVEY] && run[C_SELECT1] && run[C_SELECTN])
+		printf("mismatches=%d\n", mismatches);
+	if (mismatches)
+		fprintf(stderr, "bench_scan: MISMATCH: %d selections of %d chose another victim than "
+				"the survey\n", mismatches, 2 * rounds);
+	selector_free(&b.sel1);
+	selector_free(&b.seln);
+	scope_close(&b.scope);
+	if (b.lines)
+		fclose(b.lines);
+	free(b.pids);
+	return 0;
+}
