@@ -4,5 +4,6 @@
 
 int cmd_list(const char *prog, int argc, char **argv);
 int cmd_explain(const char *prog, int argc, char **argv);
+int cmd_kill(const char *prog, int argc, char **argv);
 
 #endif

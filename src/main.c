@@ -21,6 +21,9 @@ static void usage(FILE *f)
 	      "  explain PID [--cgroup PATH]\n"
 	      "                     show how a process's badness is made up and whether it\n"
 	      "                     would be chosen\n"
+	      "  kill [--cgroup PATH] [--pid PID] [--dry-run] [--grace MS] [--deadline S]\n"
+	      "       [--kill-cgroup] [--json]\n"
+	      "                     one OOM kill now, with the reap of the victim's memory\n"
 	      "\n"
 	      "  -h, --help         this text ('oomreaper COMMAND --help' for a command's)\n"
 	      "  -V, --version      the version\n",
@@ -35,6 +38,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "list", cmd_list },
 		{ "explain", cmd_explain },
+		{ "kill", cmd_kill },
 	};
 	const char *prog = "oomreaper";
 

@@ -41,16 +41,19 @@ void selector_free(struct selector *sel)
 	sel->cap = 0;
 }
 
-/* Lists every pid into sel->pids; returns how many, or -errno. */
-static int list_all(struct selector *sel)
+int select_all_pids(struct selector *sel)
 {
+	int r = grow(sel, 1024);
+
+	if (r)
+		return r;
 	for (;;) {
 		int n = scan_pids(sel->proc_fd, sel->pids, sel->cap);
 
 		if (n < 0 || n <= sel->cap)
 			return n;
 		/* processes appeared between two listings: room for more, and again */
-		int r = grow(sel, n + n / 4 + 64);
+		r = grow(sel, n + n / 4 + 64);
 
 		if (r)
 			return r;
@@ -125,7 +128,7 @@ static void set_badness(struct proc_info *p, const struct scope *s)
 
 static int select_global(struct selector *sel, const struct scope *s, struct choice *c)
 {
-	int n = list_all(sel);
+	int n = select_all_pids(sel);
 
 	if (n < 0)
 		return n;
@@ -199,7 +202,7 @@ static int select_cgroup(struct selector *sel, const struct scope *s, struct cho
 		goto out;
 	c->detailed = n;
 	int eligible = rank_table(&t, &rc, order);
-	int all = list_all(sel);
+	int all = select_all_pids(sel);
 
 	if (all < 0) {
 		r = all;

@@ -45,6 +45,9 @@ struct choice {
  */
 int select_victim(struct selector *sel, const struct scope *s, struct choice *c);
 
+/* Lists every pid of the machine into sel->pids. Returns how many, or -errno. */
+int select_all_pids(struct selector *sel);
+
 void selector_free(struct selector *sel);
 
 #endif

@@ -1,0 +1,490 @@
+/* cmd_kill.c - `oomreaper kill`: one OOM kill now, the userspace SysRq-f, then the reap */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cgkill.h"
+#include "cli.h"
+#include "cmds.h"
+#include "json.h"
+#include "reap.h"
+#include "report.h"
+#include "scan.h"
+#include "select.h"
+
+/* How often a victim that changes under us (exits, pid reused) is chosen again */
+#define KILL_TRIES 3
+/* After the reap, how long to wait for the exit so its time can be reported */
+#define EXIT_WAIT_MS 1000
+
+struct kill_opts {
+	pid_t pid;		/* --pid, or 0 */
+	bool dry_run, json, kill_cgroup;
+	int grace_ms;		/* SIGTERM first, SIGKILL after; 0 for none */
+	int deadline_ms;	/* a victim neither gone nor reaped by then is stuck */
+	int reap_delay_ms;
+};
+
+/* Storage for the kill path, made before anything is chosen (DESIGN invariant 3) */
+static struct victim victims[REAP_QUEUE_LEN];
+static struct reaper reaper;
+static char stdout_buf[1 << 16];
+
+static void usage(FILE *f)
+{
+	fputs("Usage: oomreaper kill [--cgroup PATH] [--pid PID] [--dry-run] [--grace MS]\n"
+	      "                      [--deadline S] [--kill-cgroup] [--reap-delay MS] [--json]\n"
+	      "\n"
+	      "One OOM kill now: the top candidate of the scope (or PID) and every process\n"
+	      "sharing its memory, through pidfds; then its memory is reaped with\n"
+	      "process_mrelease(2) without waiting for it to exit.\n"
+	      "\n"
+	      "  -c, --cgroup PATH   scope: a cgroup v1 memory or v2 directory (default: global)\n"
+	      "  -p, --pid PID       kill this process (and its sharers) instead of choosing\n"
+	      "  -n, --dry-run       say what would be killed and how long choosing took\n"
+	      "  -g, --grace MS      SIGTERM first; SIGKILL after MS if it has not exited\n"
+	      "  -d, --deadline S    give up waiting after S seconds: the victim is stuck\n"
+	      "                      (default 5)\n"
+	      "  -k, --kill-cgroup   kill every process of the --cgroup scope\n"
+	      "      --reap-delay MS wait for a victim holding robust futexes before reaping\n"
+	      "                      (default 2000)\n"
+	      "  -j, --json          one JSON object on stdout; the log lines go to stderr\n"
+	      "      --proc DIR      read processes from DIR instead of /proc\n"
+	      "  -h, --help          this text\n"
+	      "\n"
+	      "Exit status: 0 killed (and reaped or gone), 1 nothing could be killed or the\n"
+	      "victim is stuck, 2 bad usage.\n",
+	      f);
+}
+
+static void say(int fd, const char *a, const struct member *m, const char *b, long long ms)
+{
+	struct line l;
+
+	line_init(&l);
+	line_str(&l, a);
+	if (m) {
+		line_long(&l, m->pid);
+		line_str(&l, " (");
+		line_comm(&l, m->comm);
+		line_str(&l, ")");
+	}
+	line_str(&l, b);
+	if (ms >= 0) {
+		line_long(&l, ms);
+		line_str(&l, " ms after the kill");
+	}
+	line_write(&l, fd);
+}
+
+static long long ms_since(long long t0, long long t)
+{
+	return t0 && t ? (t - t0) / 1000000 : -1;
+}
+
+/* Waits for v's members to exit and for its reap, up to the deadline. True when done. */
+static bool await_victims(struct victim *v, int nv, int deadline_ms, int fd)
+{
+	struct pollfd pfd[REAP_QUEUE_LEN * VICTIM_MAX_MEMBERS + 1];
+	long long t0 = v[0].t_kill ? v[0].t_kill : now_ns();
+	long long deadline = t0 + (long long)deadline_ms * 1000000;
+	long long reaped_at = 0;
+
+	for (;;) {
+		bool gone = true, reaped = true, any_reaped = false;
+		int n = 0;
+
+		for (int k = 0; k < nv; k++) {
+			gone &= victim_poll_gone(&v[k]);
+			bool d = atomic_load_explicit(&v[k].reap_done, memory_order_acquire);
+
+			reaped &= d;
+			any_reaped |= d && v[k].reap_outcome == REAP_REAPED;
+		}
+		if (gone && reaped)
+			return true;
+		if (reaped && any_reaped && !reaped_at)
+			reaped_at = now_ns();
+		long long now = now_ns();
+
+		/* reaped but not exited (frozen, stuck in D): its memory is back; wait a little */
+		if (reaped_at && now - reaped_at > (long long)EXIT_WAIT_MS * 1000000)
+			return true;
+		if (now >= deadline) {
+			for (int k = 0; k < nv; k++)
+				if (!v[k].t_exited && !(v[k].reap_outcome == REAP_REAPED))
+					say(fd, "oomreaper: process ", &v[k].m[0],
+					    " is stuck: neither gone nor reaped ",
+					    ms_since(v[k].t_kill, now));
+			return reaped && any_reaped;
+		}
+		for (int k = 0; k < nv; k++)
+			for (int i = 0; i < v[k].n; i++)
+				if (!v[k].m[i].gone && v[k].m[i].pidfd >= 0)
+					pfd[n++] = (struct pollfd){ .fd = v[k].m[i].pidfd,
+								    .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = reaper.done_fd, .events = POLLIN };
+		long long left = (deadline - now) / 1000000 + 1;
+
+		if (poll(pfd, (nfds_t)n, left > 100 ? 100 : (int)left) > 0) {
+			uint64_t c;
+
+			if (pfd[n - 1].revents && read(reaper.done_fd, &c, sizeof(c)) < 0) {
+				/* EAGAIN: another wake-up drained it; the flags are the truth */
+			}
+		}
+	}
+}
+
+/* Chooses the victim: --pid's, or the scope's top. Returns 0, or an exit status. */
+static int choose(struct cli *c, struct selector *sel, const struct kill_opts *o,
+		  struct proc_info *chosen, long long *took_ns, int *scanned)
+{
+	long long t = now_ns();
+
+	if (o->pid) {
+		struct proc_info p;
+
+		memset(&p, 0, sizeof(p));
+		int r = scan_proc(c->proc_fd, o->pid, SCAN_DETAIL, &p);
+		enum exclusion e = rank_exclusion(&p, c->self);
+
+		if (r == -ENOENT || r == -ESRCH) {
+			cli_error(c, "kill: no process %d", (int)o->pid);
+			return EXIT_NOTHING;
+		}
+		if (e != EXCL_NONE) {
+			char why[256];
+
+			p.excl = e;
+			cli_error(c, "kill: process %d cannot be chosen: %s", (int)o->pid,
+				  exclusion_describe(&p, why, sizeof(why)));
+			return EXIT_NOTHING;
+		}
+		p.points = oom_points(&p, c->scope.page_kb);
+		p.badness = oom_badness_of(p.points, p.oom_score_adj, c->scope.totalpages);
+		*chosen = p;
+		*scanned = 1;
+	} else {
+		struct choice ch;
+		int r = select_victim(sel, &c->scope, &ch);
+
+		if (r) {
+			cli_error(c, "kill: cannot read the processes: %s", strerror(-r));
+			return EXIT_NOTHING;
+		}
+		if (!ch.found) {
+			cli_error(c, "kill: no process can be chosen");
+			return EXIT_NOTHING;
+		}
+		*chosen = ch.victim;
+		*scanned = ch.scanned;
+	}
+	*took_ns = now_ns() - t;
+	return 0;
+}
+
+static void print_json(const struct kill_opts *o, const struct victim *v, int nv,
+		       long long took_ns, bool done)
+{
+	printf("{\"dry_run\": %s, \"choose_ms\": %.3f, \"victims\": [",
+	       o->dry_run ? "true" : "false", (double)took_ns / 1e6);
+	for (int k = 0; k < nv; k++) {
+		const struct victim *x = &v[k];
+
+		printf("%s{\"pid\": %d, \"comm\": ", k ? ", " : "", (int)x->chosen.pid);
+		json_string(stdout, x->chosen.comm, strlen(x->chosen.comm));
+		printf(", \"badness\": %ld, \"members\": [", x->chosen.badness);
+		for (int i = 0; i < x->n; i++)
+			printf("%s%d", i ? ", " : "", (int)x->m[i].pid);
+		printf("], \"reap\": \"%s\", \"reap_attempts\": %d, \"robust_wait\": %s, "
+		       "\"kill_to_reaped_ms\": %lld, \"kill_to_exited_ms\": %lld, "
+		       "\"now_anon_kb\": %lu, \"now_file_kb\": %lu, \"now_shmem_kb\": %lu}",
+		       o->dry_run ? "none" : reap_outcome_name(x->reap_outcome), x->reap_attempts,
+		       x->robust_wait ? "true" : "false", ms_since(x->t_kill, x->t_reaped),
+		       ms_since(x->t_kill, x->t_exited), x->now_anon_kb, x->now_file_kb,
+		       x->now_shmem_kb);
+	}
+	printf("], \"done\": %s}\n", done ? "true" : "false");
+	fflush(stdout);
+}
+
+static int parse_opts(struct cli *c, struct kill_opts *o, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "grace", required_argument, NULL, 'g' },
+		{ "deadline", required_argument, NULL, 'd' },
+		{ "kill-cgroup", no_argument, NULL, 'k' },
+		{ "reap-delay", required_argument, NULL, 'R' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "proc", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+	char *end;
+	double secs;
+
+	while ((opt = getopt_long(argc, argv, "c:p:ng:d:kjh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': c->cgroup = optarg; break;
+		case 'n': o->dry_run = true; break;
+		case 'k': o->kill_cgroup = true; break;
+		case 'j': o->json = true; break;
+		case 'P': c->proc_root = optarg; break;
+		case 'p':
+			if (cli_parse_pid(optarg, &o->pid)) {
+				cli_error(c, "kill: --pid wants a PID, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'g':
+		case 'R':
+			if (cli_parse_count(optarg, opt == 'g' ? &o->grace_ms : &o->reap_delay_ms)) {
+				cli_error(c, "kill: --%s wants milliseconds, not '%s'",
+					  opt == 'g' ? "grace" : "reap-delay", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'd':
+			errno = 0;
+			secs = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !isfinite(secs) || secs <= 0 ||
+			    secs > 86400) {
+				cli_error(c, "kill: --deadline wants seconds (0 < S <= 86400), not "
+					  "'%s'", optarg);
+				return EXIT_USAGE;
+			}
+			o->deadline_ms = (int)(secs * 1000);
+			break;
+		case 'h': usage(stdout); return -1;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		cli_error(c, "kill: unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (o->kill_cgroup && (!c->cgroup || o->pid)) {
+		cli_error(c, "kill: --kill-cgroup kills the --cgroup scope: give --cgroup, not "
+			     "--pid");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Start-up: everything the kill path needs, before anything is chosen */
+static int start_up(struct cli *c, const struct kill_opts *o, struct selector *sel)
+{
+	struct reap_opts ro;
+
+	setvbuf(stdout, stdout_buf, _IOFBF, sizeof(stdout_buf));
+	/* a killer paged out when memory is short cannot run: lock what it touches */
+	if (!o->dry_run && mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0)
+		cli_error(c, "kill: warning: mlockall: %s (may stall when memory is short)",
+			  strerror(errno));
+	sel->proc_fd = c->proc_fd;
+	sel->self = c->self;
+	sel->threads = scan_default_threads();
+	sel->same_mm = c->same_mm;
+	if (o->dry_run)
+		return 0;
+	reap_opts_default(&ro, c->proc_fd);
+	ro.report_fd = o->json ? 2 : 1;
+	ro.delay_ms = o->reap_delay_ms;
+	/* test hook: behave as on a kernel before 5.15 */
+	if (getenv("OOMREAPER_TEST_ENOSYS"))
+		ro.mrelease = mrelease_enosys;
+	int r = reaper_start(&reaper, &ro);
+
+	if (r)
+		cli_error(c, "kill: cannot start the reaper thread: %s", strerror(-r));
+	return r ? EXIT_NOTHING : 0;
+}
+
+static int kill_whole_cgroup(struct cli *c, const struct kill_opts *o, int fd)
+{
+	char name[PATH_MAX + 32];
+	int killed = 0;
+
+	scope_name(&c->scope, name, sizeof(name));
+	if (o->dry_run) {
+		pid_t *pids = NULL;
+		int n = scope_pids(&c->scope, c->proc_fd, &pids);
+
+		free(pids);
+		if (n < 0) {
+			cli_error(c, "kill: %s: %s", name, strerror(-n));
+			return EXIT_NOTHING;
+		}
+		printf("would kill the %d processes of %s\n", n, name);
+		return n ? 0 : EXIT_NOTHING;
+	}
+	int used = cgroup_kill(&c->scope, c->proc_fd, victims, REAP_QUEUE_LEN, o->deadline_ms,
+			       &killed);
+
+	if (used < 0) {
+		cli_error(c, "kill: %s: %s", name, strerror(-used));
+		return EXIT_NOTHING;
+	}
+	if (!killed) {
+		cli_error(c, "kill: no process to kill in %s", name);
+		return EXIT_NOTHING;
+	}
+	struct line l;
+
+	line_init(&l);
+	line_str(&l, "oomreaper: killed ");
+	line_long(&l, killed);
+	line_str(&l, " processes of ");
+	line_str(&l, name);
+	line_write(&l, fd);
+	for (int k = 0; k < used; k++)
+		reaper_submit(&reaper, &victims[k]);
+	bool ok = await_victims(victims, used, o->deadline_ms, fd);
+
+	if (victims[0].t_exited)
+		say(fd, "oomreaper: the first victims exited", NULL, ", ",
+		    ms_since(victims[0].t_kill, victims[0].t_exited));
+	if (o->json)
+		print_json(o, victims, used, 0, ok);
+	return ok ? 0 : EXIT_NOTHING;
+}
+
+static void say_dry_run(const struct victim *v, long long took_ns, int scanned)
+{
+	char rss[16];
+	const struct proc_info *p = &v->chosen;
+
+	printf("would kill %d (%s) badness %ld oom_score_adj %d rss %s", (int)p->pid, p->comm,
+	       p->badness, p->oom_score_adj,
+	       cli_size(p->rss_anon_kb + p->rss_file_kb + p->rss_shmem_kb, rss, sizeof(rss)));
+	for (int i = 1; i < v->n; i++)
+		printf("%s%d (%s)", i == 1 ? ", with its sharers " : ", ", (int)v->m[i].pid,
+		       v->m[i].comm);
+	printf("\nchoosing took %.3f ms over %d processes\n", (double)took_ns / 1e6, scanned);
+}
+
+int cmd_kill(const char *prog, int argc, char **argv)
+{
+	struct cli c = { .prog = prog, .proc_fd = -1 };
+	struct kill_opts o = { .deadline_ms = 5000, .reap_delay_ms = 2000 };
+	struct selector sel = { .proc_fd = -1 };
+	struct victim *v = &victims[0];
+	long long took = 0;
+	int scanned = 0, r = parse_opts(&c, &o, argc, argv);
+
+	if (r)
+		return r < 0 ? 0 : r;
+	r = cli_open(&c);
+	if (r)
+		return r;
+	r = start_up(&c, &o, &sel);
+	if (r)
+		goto out;
+	int fd = o.json ? 2 : 1;
+
+	if (o.kill_cgroup) {
+		r = kill_whole_cgroup(&c, &o, fd);
+		goto out;
+	}
+	for (int tries = 1;; tries++) {
+		struct proc_info chosen;
+		pid_t pinned;
+
+		r = choose(&c, &sel, &o, &chosen, &took, &scanned);
+		if (r)
+			goto out;
+		int n = select_all_pids(&sel);
+
+		if (n < 0) {
+			cli_error(&c, "kill: cannot list processes: %s", strerror(-n));
+			r = EXIT_NOTHING;
+			goto out;
+		}
+		int g = victim_gather(v, c.proc_fd, &chosen, sel.pids, n, c.self, c.same_mm, NULL,
+				      &pinned);
+
+		if (g == -EPERM) {
+			cli_error(&c, "kill: %d (%s) shares its memory with protected process %d: "
+				      "not killed", (int)chosen.pid, chosen.comm, (int)pinned);
+			r = EXIT_NOTHING;
+			goto out;
+		}
+		if (o.dry_run) {
+			if (o.json)
+				print_json(&o, v, 1, took, false);
+			else
+				say_dry_run(v, took, scanned);
+			r = 0;
+			goto out;
+		}
+		int e = victim_open(v, c.proc_fd);
+
+		if (!e)
+			break;
+		/* it changed between the choice and the kill: nothing was signalled */
+		say(fd, "oomreaper: process ", &v->m[0],
+		    e == -ESTALE ? ": its pid now names another process; nothing signalled"
+				 : " exited before the kill; nothing signalled", -1);
+		if (o.pid || tries == KILL_TRIES) {
+			r = EXIT_NOTHING;
+			goto out;
+		}
+	}
+	if (o.grace_ms) {
+		victim_signal(v, SIGTERM);
+		say(fd, "oomreaper: sent SIGTERM to process ", &v->m[0], ", SIGKILL on a timer",
+		    -1);
+		long long end = v->t_term + (long long)o.grace_ms * 1000000;
+
+		while (!victim_poll_gone(v) && now_ns() < end) {
+			struct pollfd p = { .fd = v->m[0].pidfd, .events = POLLIN };
+
+			poll(&p, 1, 10);
+		}
+		if (v->t_exited) {
+			say(fd, "oomreaper: process ", &v->m[0], " exited on SIGTERM after ",
+			    -1);
+			r = 0;
+			goto out_json;
+		}
+	}
+	victim_signal(v, SIGKILL);
+	struct line l;
+
+	line_init(&l);
+	line_str(&l, "oomreaper: ");
+	report_killed(&l, &v->chosen);
+	line_write(&l, fd);
+	for (int i = 1; i < v->n; i++)
+		say(fd, "oomreaper: killed process ", &v->m[i], ", which shares its memory", -1);
+	if (reaper_submit(&reaper, v))
+		cli_error(&c, "kill: the reaper's queue is full");
+	bool ok = await_victims(v, 1, o.deadline_ms, fd);
+
+	if (v->t_exited)
+		say(fd, "oomreaper: process ", &v->m[0], " exited ",
+		    ms_since(v->t_kill, v->t_exited));
+	r = ok ? 0 : EXIT_NOTHING;
+out_json:
+	if (o.json)
+		print_json(&o, v, 1, took, r == 0);
+out:
+	victim_close(v);
+	selector_free(&sel);
+	cli_close(&c);
+	return r;
+}

@@ -1,0 +1,84 @@
+/* kill.h - kill a victim and every process sharing its memory, race-free, through pidfds */
+#ifndef OOMREAPER_KILL_H
+#define OOMREAPER_KILL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "proc.h"
+#include "share.h"
+
+/* An address space shared by more processes than this is killed in part, and says so */
+#define VICTIM_MAX_MEMBERS 64
+
+/* One process of a victim's address-space group, held by its pidfd */
+struct member {
+	pid_t pid;
+	int pidfd;			/* -1 until opened */
+	unsigned long long start_time;	/* identity read at selection */
+	char comm[COMM_LEN];
+	bool killed;			/* SIGKILL sent */
+	bool gone;			/* exited (pidfd readable) */
+};
+
+/*
+ * A victim: the chosen process and its sharers, and what happened to them. It lives in
+ * storage made at start-up; nothing here allocates.
+ */
+struct victim {
+	struct proc_info chosen;	/* as read at selection: the report's fields */
+	struct member m[VICTIM_MAX_MEMBERS]; /* m[0] is the chosen process */
+	int n;
+	bool truncated;			/* more sharers than VICTIM_MAX_MEMBERS */
+	long long t_term;		/* CLOCK_MONOTONIC ns of SIGTERM, 0 if none */
+	long long t_kill;		/* of SIGKILL */
+	long long t_exited;		/* when every member had exited, 0 if not yet */
+	bool independent;		/* members do not share an mm (a cgroup kill): reap each */
+
+	/* written by the reaper thread (reap.c) before it sets reap_done */
+	int reap_outcome;		/* enum reap_outcome */
+	int reap_err;			/* errno of the last process_mrelease */
+	int reap_attempts;
+	int reaped_members;
+	bool robust_wait;		/* waited for robust futexes before reaping */
+	long long t_reaped;
+	unsigned long now_anon_kb, now_file_kb, now_shmem_kb;
+	atomic_bool reap_done;
+};
+
+/*
+ * Finds the processes that share chosen's address space among pids[0..n-1] (kcmp against
+ * each: exact, and paid only once a victim is chosen) and records each with its identity.
+ * Returns the number of members (at least 1), -ESRCH when the chosen process is gone,
+ * -EPERM when a sharer is protected (init, -1000, ourselves; *pinned names it).
+ */
+int victim_gather(struct victim *v, int proc_fd, const struct proc_info *chosen,
+		  const pid_t *pids, int n, pid_t self, mm_cmp_fn same_mm, void *ctx,
+		  pid_t *pinned);
+
+/*
+ * Opens a pidfd on every member, then re-reads its start time: equal, the pidfd holds the
+ * process that was chosen, not a newcomer that reused its pid (DESIGN invariant 2).
+ * Returns 0; -ESRCH when the chosen process is gone (nothing is signalled); -ESTALE when
+ * the chosen process's pid now names another process (nothing is signalled). A sharer that
+ * is gone or reused is dropped from the group.
+ */
+int victim_open(struct victim *v, int proc_fd);
+
+/* Sends sig to every member through its pidfd. Returns how many got it. */
+int victim_signal(struct victim *v, int sig);
+
+/* Notes which members have exited (their pidfd is readable); true when all have. */
+bool victim_poll_gone(struct victim *v);
+
+void victim_close(struct victim *v);
+
+/* pidfd_open(2), pidfd_send_signal(2), process_mrelease(2): no glibc wrappers in 2.36 */
+int sys_pidfd_open(pid_t pid);
+int sys_pidfd_send_signal(int pidfd, int sig);
+int sys_process_mrelease(int pidfd);
+
+/* CLOCK_MONOTONIC in ns */
+long long now_ns(void);
+
+#endif
