@@ -91,41 +91,55 @@ static long long ms_since(long long t0, long long t)
 	return t0 && t ? (t - t0) / 1000000 : -1;
 }
 
-/* Waits for v's members to exit and for its reap, up to the deadline. True when done. */
+/* After the exit, how long to wait for the reaper's word before returning without it */
+#define REAP_WORD_WAIT_MS 200
+
+/*
+ * Waits until the victims' memory is back: every member exited, or the address space
+ * reaped. Waits a little more for the other event so that both times can be reported, but
+ * never past the deadline and never on a reaper that is stuck (DESIGN invariant 4).
+ * Returns true when the memory is back; false when a victim is stuck (reported).
+ */
 static bool await_victims(struct victim *v, int nv, int deadline_ms, int fd)
 {
 	struct pollfd pfd[REAP_QUEUE_LEN * VICTIM_MAX_MEMBERS + 1];
 	long long t0 = v[0].t_kill ? v[0].t_kill : now_ns();
 	long long deadline = t0 + (long long)deadline_ms * 1000000;
-	long long reaped_at = 0;
+	long long back_at = 0;
 
 	for (;;) {
-		bool gone = true, reaped = true, any_reaped = false;
+		bool gone = true, reaped = true, done = true;
 		int n = 0;
 
 		for (int k = 0; k < nv; k++) {
-			gone &= victim_poll_gone(&v[k]);
 			bool d = atomic_load_explicit(&v[k].reap_done, memory_order_acquire);
+			bool g = victim_poll_gone(&v[k]);
 
-			reaped &= d;
-			any_reaped |= d && v[k].reap_outcome == REAP_REAPED;
+			gone &= g;
+			done &= d;
+			reaped &= g || (d && v[k].reap_outcome == REAP_REAPED);
 		}
-		if (gone && reaped)
-			return true;
-		if (reaped && any_reaped && !reaped_at)
-			reaped_at = now_ns();
 		long long now = now_ns();
 
-		/* reaped but not exited (frozen, stuck in D): its memory is back; wait a little */
-		if (reaped_at && now - reaped_at > (long long)EXIT_WAIT_MS * 1000000)
+		if (gone && done)
 			return true;
+		/* the memory is back: give the other event a moment to be seen */
+		if (gone || reaped) {
+			if (!back_at)
+				back_at = now;
+			if (now - back_at > (long long)(gone ? REAP_WORD_WAIT_MS : EXIT_WAIT_MS) *
+						    1000000)
+				return true;
+		}
 		if (now >= deadline) {
+			if (reaped)
+				return true;
 			for (int k = 0; k < nv; k++)
-				if (!v[k].t_exited && !(v[k].reap_outcome == REAP_REAPED))
+				if (!v[k].t_exited && v[k].reap_outcome != REAP_REAPED)
 					say(fd, "oomreaper: process ", &v[k].m[0],
 					    " is stuck: neither gone nor reaped ",
 					    ms_since(v[k].t_kill, now));
-			return reaped && any_reaped;
+			return false;
 		}
 		for (int k = 0; k < nv; k++)
 			for (int i = 0; i < v[k].n; i++)
@@ -135,7 +149,7 @@ static bool await_victims(struct victim *v, int nv, int deadline_ms, int fd)
 		pfd[n++] = (struct pollfd){ .fd = reaper.done_fd, .events = POLLIN };
 		long long left = (deadline - now) / 1000000 + 1;
 
-		if (poll(pfd, (nfds_t)n, left > 100 ? 100 : (int)left) > 0) {
+		if (poll(pfd, (nfds_t)n, left > 50 ? 50 : (int)left) > 0) {
 			uint64_t c;
 
 			if (pfd[n - 1].revents && read(reaper.done_fd, &c, sizeof(c)) < 0) {
@@ -304,9 +318,16 @@ static int start_up(struct cli *c, const struct kill_opts *o, struct selector *s
 	reap_opts_default(&ro, c->proc_fd);
 	ro.report_fd = o->json ? 2 : 1;
 	ro.delay_ms = o->reap_delay_ms;
-	/* test hook: behave as on a kernel before 5.15 */
-	if (getenv("OOMREAPER_TEST_ENOSYS"))
-		ro.mrelease = mrelease_enosys;
+	/* test hooks: a kernel before 5.15, a mmap lock that stays taken, a reap that hangs */
+	const char *hook = getenv("OOMREAPER_TEST_MRELEASE");
+
+	if (hook) {
+		ro.mrelease = mrelease_test_hook(hook);
+		if (!ro.mrelease) {
+			cli_error(c, "kill: OOMREAPER_TEST_MRELEASE wants enosys, eagain or hang");
+			return EXIT_USAGE;
+		}
+	}
 	int r = reaper_start(&reaper, &ro);
 
 	if (r)

@@ -27,11 +27,37 @@ void reap_opts_default(struct reap_opts *o, int proc_fd)
 	o->mrelease = sys_process_mrelease;
 }
 
-int mrelease_enosys(int pidfd)
+static int mrelease_enosys(int pidfd)
 {
 	(void)pidfd;
 	errno = ENOSYS;
 	return -1;
+}
+
+static int mrelease_eagain(int pidfd)
+{
+	(void)pidfd;
+	errno = EAGAIN;
+	return -1;
+}
+
+static int mrelease_hang(int pidfd)
+{
+	(void)pidfd;
+	for (;;)
+		pause();
+	return -1;
+}
+
+int (*mrelease_test_hook(const char *name))(int pidfd)
+{
+	if (!strcmp(name, "enosys"))
+		return mrelease_enosys;
+	if (!strcmp(name, "eagain"))
+		return mrelease_eagain;
+	if (!strcmp(name, "hang"))
+		return mrelease_hang;
+	return NULL;
 }
 
 const char *reap_outcome_name(int outcome)

@@ -68,8 +68,12 @@ void reaper_stop(struct reaper *r);
  */
 bool victim_holds_robust_futex(int proc_fd, const struct victim *v, pid_t *tids, int cap);
 
-/* A process_mrelease that fails with ENOSYS, as on kernels before 5.15: a test hook */
-int mrelease_enosys(int pidfd);
+/*
+ * Stand-ins for process_mrelease, for tests of what the machines here cannot stage:
+ * "enosys" fails as on kernels before 5.15, "eagain" as when the victim's mmap lock stays
+ * taken, "hang" blocks for ever as a reap stuck on that lock would. NULL for another name.
+ */
+int (*mrelease_test_hook(const char *name))(int pidfd);
 
 /* A short phrase for an outcome */
 const char *reap_outcome_name(int outcome);
