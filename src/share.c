@@ -1,6 +1,7 @@
 /* share.c - find the processes that share an address space */
 #include <errno.h>
 #include <linux/kcmp.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -22,23 +23,50 @@ enum mm_order kcmp_vm(pid_t a, pid_t b, void *ctx)
 	}
 }
 
+enum liveness { LIVE_UNTOLD, LIVE_YES, LIVE_GONE };
+
 struct sorter {
 	const struct proc_table *t;
 	mm_cmp_fn cmp;
 	void *ctx;
 	long calls;
+	unsigned char *live;	/* enum liveness, by table index */
 };
 
-/* The order used inside a run: cmp's, with pid order where cmp cannot tell. */
+/* Whether the process at index x vanished: it no longer compares even with itself. */
+static bool gone(struct sorter *s, int x)
+{
+	pid_t p = s->t->procs[x].pid;
+
+	if (s->live[x] == LIVE_UNTOLD) {
+		s->calls++;
+		s->live[x] = s->cmp(p, p, s->ctx) == MM_SAME ? LIVE_YES : LIVE_GONE;
+	}
+	return s->live[x] == LIVE_GONE;
+}
+
+/*
+ * The order used inside a run: cmp's among the living; the vanished after them, by pid.
+ * Ordering the vanished by pid among mm pointers would make the order non-transitive and
+ * could sort one between two sharers, hiding their group (and a protected sharer with it).
+ */
 static int mm_compare(struct sorter *s, int x, int y)
 {
 	pid_t a = s->t->procs[x].pid, b = s->t->procs[y].pid;
-	enum mm_order o = s->cmp(a, b, s->ctx);
+	bool gx = s->live[x] == LIVE_GONE, gy = s->live[y] == LIVE_GONE;
 
-	s->calls++;
-	if (o == MM_UNKNOWN)
-		return (a > b) - (a < b);
-	return o == MM_SAME ? 0 : o;
+	if (!gx && !gy) {
+		enum mm_order o = s->cmp(a, b, s->ctx);
+
+		s->calls++;
+		if (o != MM_UNKNOWN)
+			return o == MM_SAME ? 0 : o;
+		gx = gone(s, x);
+		gy = gone(s, y);
+	}
+	if (gx != gy)
+		return gx ? 1 : -1;
+	return (a > b) - (a < b);
 }
 
 /*
@@ -91,9 +119,11 @@ long share_find_groups(struct proc_table *t, mm_cmp_fn cmp, void *ctx)
 	int *tmp = malloc(sizeof(int) * (size_t)(t->n + 1));
 	int n = 0;
 
-	if (!idx || !tmp) {
+	s.live = calloc((size_t)t->n + 1, 1);
+	if (!idx || !tmp || !s.live) {
 		free(idx);
 		free(tmp);
+		free(s.live);
 		return -ENOMEM;
 	}
 	for (int i = 0; i < t->n; i++) {
@@ -130,5 +160,6 @@ long share_find_groups(struct proc_table *t, mm_cmp_fn cmp, void *ctx)
 	}
 	free(idx);
 	free(tmp);
+	free(s.live);
 	return s.calls;
 }
