@@ -8,10 +8,13 @@
  *             thread, one read() each: the least any scan that reads the kernel's score pays
  *   floor_eof the same, reading until read() returns 0 (what read_file_at() does): a
  *             diagnostic, to show what the second read() costs
+ *   held      a diagnostic: list /proc, then pread() each oom_score through an fd kept open
+ *             since the first round (what a daemon holding them between polls would pay)
  *   select1   select_victim() on the global scope, 1 thread
  *   selectN   select_victim(), scan_default_threads() threads
  *   survey    survey_take() of the global scope, all threads (what `oomreaper list` reads)
- * and checks that select1 and selectN chose the survey's first eligible process.
+ * and checks that select1 and selectN chose the survey's first eligible process (a process
+ * that came or went between the two scans is counted apart, as a race).
  * -o ONLY runs one of them alone (for perf). -l LINEFILE also times writing one
  * earlyoom-style debug line per process to LINEFILE, line-buffered, as `earlyoom -d` does
  * while it selects (to tell its selection apart from its debug output).
@@ -37,10 +40,11 @@
 
 #define MAX_ROUNDS 1000
 
-enum contender { C_FLOOR, C_FLOOR_EOF, C_SELECT1, C_SELECTN, C_SURVEY, C_LINES, C_COUNT };
+enum contender { C_FLOOR, C_FLOOR_EOF, C_HELD, C_SELECT1, C_SELECTN, C_SURVEY, C_LINES,
+		 C_COUNT };
 
-static const char *const names[C_COUNT] = { "floor", "floor_eof", "select1", "selectN",
-					    "survey", "lines" };
+static const char *const names[C_COUNT] = { "floor", "floor_eof", "held", "select1",
+					    "selectN", "survey", "lines" };
 
 struct bench {
 	int proc_fd;
@@ -51,7 +55,11 @@ struct bench {
 	int procs;		/* pids listed by the last floor */
 	struct choice c1, cn;
 	pid_t survey_victim;
+	char survey_comm[COMM_LEN];
+	long survey_badness;
 	int survey_n;
+	int *held;		/* oom_score fds kept open, for C_HELD */
+	int nheld;
 	const char *line_path;
 	FILE *lines;
 	double ms[C_COUNT][MAX_ROUNDS];
@@ -106,6 +114,36 @@ static int floor_scan(struct bench *b, bool until_eof)
 	return 0;
 }
 
+/*
+ * A diagnostic: what a scan would cost if it kept each process's oom_score open from one
+ * selection to the next and only pread() it (seq_file shows it afresh at offset 0). The fds
+ * are opened on the first (uncounted) round; each round lists /proc and preads every fd.
+ */
+static int held_scan(struct bench *b)
+{
+	char path[48], buf[32];
+	int n = list_pids(b);
+
+	if (n < 0)
+		return n;
+	if (!b->held) {
+		b->held = malloc(sizeof(int) * (size_t)(n + 1));
+		if (!b->held)
+			return -ENOMEM;
+		for (int i = 0; i < n; i++) {
+			int fd = openat(b->proc_fd, pid_path(path, b->pids[i], "oom_score"),
+					O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+			if (fd >= 0)
+				b->held[b->nheld++] = fd;
+		}
+	}
+	for (int i = 0; i < b->nheld; i++)
+		if (pread(b->held[i], buf, sizeof(buf), 0) < 0 && errno != ESRCH)
+			return -errno;
+	return 0;
+}
+
 /* What `earlyoom -d` prints for each process while it selects, to a line-buffered file */
 static int write_lines(struct bench *b)
 {
@@ -127,6 +165,8 @@ static int run_one(struct bench *b, enum contender c)
 		return floor_scan(b, false);
 	case C_FLOOR_EOF:
 		return floor_scan(b, true);
+	case C_HELD:
+		return held_scan(b);
 	case C_SELECT1:
 		return select_victim(&b->sel1, &b->scope, &b->c1);
 	case C_SELECTN:
@@ -137,7 +177,14 @@ static int run_one(struct bench *b, enum contender c)
 		if (r)
 			return r;
 		b->survey_n = sv.table.n;
-		b->survey_victim = sv.eligible > 0 ? sv.table.procs[sv.order[0]].pid : 0;
+		b->survey_victim = 0;
+		if (sv.eligible > 0) {
+			const struct proc_info *p = &sv.table.procs[sv.order[0]];
+
+			b->survey_victim = p->pid;
+			b->survey_badness = p->badness;
+			memcpy(b->survey_comm, p->comm, COMM_LEN);
+		}
 		survey_free(&sv);
 		return 0;
 	case C_LINES:
@@ -162,16 +209,30 @@ static void stats(double *v, int n, double *best, double *median)
 	*median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Whether the selection chose what the full survey ranks first; loud when not */
-static bool same_victim(const char *who, const struct choice *c, pid_t survey, int round)
+enum verdict { SAME, RACE, MISMATCH };
+
+/*
+ * Whether the selection chose what the full survey ranks first; loud when not. The two
+ * read /proc at different moments: when the survey's pick is not among the pids the
+ * selection listed, it came or went in between (a RACE, still printed); else a MISMATCH.
+ */
+static enum verdict same_victim(const struct bench *b, const char *who,
+				const struct selector *sel, const struct choice *c, int round)
 {
 	pid_t v = c->found ? c->victim.pid : 0;
+	bool listed = false;
 
-	if (v == survey)
-		return true;
-	fprintf(stderr, "bench_scan: MISMATCH in round %d: %s chose %d, the survey ranks %d first\n",
-		round, who, (int)v, (int)survey);
-	return false;
+	if (v == b->survey_victim)
+		return SAME;
+	for (int i = 0; i < c->scanned && i < sel->cap && !listed; i++)
+		listed = sel->pids[i] == b->survey_victim;
+	fprintf(stderr, "bench_scan: %s in round %d: %s chose %d (%s, badness %ld), the survey "
+			"ranks %d (%s, badness %ld) first%s\n",
+		listed ? "MISMATCH" : "race", round, who, (int)v, c->found ? c->victim.comm : "-",
+		c->found ? c->victim.badness : 0, (int)b->survey_victim, b->survey_comm,
+		b->survey_badness,
+		listed ? "" : ", a process the selection did not list: it came or went in between");
+	return listed ? MISMATCH : RACE;
 }
 
 int main(int argc, char **argv)
@@ -179,7 +240,7 @@ int main(int argc, char **argv)
 	static struct bench b;
 	int rounds = 15, o;
 	const char *only = NULL;
-	bool run[C_COUNT] = { true, true, true, true, true, false };
+	bool run[C_COUNT] = { true, true, true, true, true, true, false };
 
 	while ((o = getopt(argc, argv, "n:o:l:")) != -1) {
 		switch (o) {
@@ -201,8 +262,8 @@ int main(int argc, char **argv)
 		while (k < C_COUNT && strcmp(names[k], only))
 			k++;
 		if (k == C_COUNT || k == C_LINES) {
-			fprintf(stderr, "bench_scan: -o wants floor, floor_eof, select1, selectN "
-					"or survey\n");
+			fprintf(stderr, "bench_scan: -o wants floor, floor_eof, held, select1, "
+					"selectN or survey\n");
 			return 2;
 		}
 		memset(run, 0, sizeof(run));
@@ -228,7 +289,7 @@ int main(int argc, char **argv)
 	b.seln = b.sel1;
 	b.seln.threads = scan_default_threads();
 
-	int mismatches = 0, failures = 0;
+	int mismatches = 0, races = 0, failures = 0;
 
 	/* round -1 warms the caches and grows the buffers; it is not counted */
 	for (int r = -1; r < rounds; r++) {
@@ -251,8 +312,11 @@ int main(int argc, char **argv)
 				b.ms[c][r] = t1 - t0;
 		}
 		if (r >= 0 && run[C_SURVEY] && run[C_SELECT1] && run[C_SELECTN]) {
-			mismatches += !same_victim("select1", &b.c1, b.survey_victim, r);
-			mismatches += !same_victim("selectN", &b.cn, b.survey_victim, r);
+			enum verdict v1 = same_victim(&b, "select1", &b.sel1, &b.c1, r);
+			enum verdict vn = same_victim(&b, "selectN", &b.seln, &b.cn, r);
+
+			mismatches += (v1 == MISMATCH) + (vn == MISMATCH);
+			races += (v1 == RACE) + (vn == RACE);
 		}
 	}
 	if (failures)
@@ -279,7 +343,7 @@ int main(int argc, char **argv)
 	if (run[C_SURVEY])
 		printf("survey_procs=%d\nsurvey_victim=%d\n", b.survey_n, (int)b.survey_victim);
 	if (run[C_SURVEY] && run[C_SELECT1] && run[C_SELECTN])
-		printf("mismatches=%d\n", mismatches);
+		printf("mismatches=%d\nraces=%d\n", mismatches, races);
 	if (mismatches)
 		fprintf(stderr, "bench_scan: MISMATCH: %d selections of %d chose another victim than "
 				"the survey\n", mismatches, 2 * rounds);
@@ -288,6 +352,9 @@ int main(int argc, char **argv)
 	scope_close(&b.scope);
 	if (b.lines)
 		fclose(b.lines);
+	for (int i = 0; i < b.nheld; i++)
+		close(b.held[i]);
+	free(b.held);
 	free(b.pids);
 	return 0;
 }
