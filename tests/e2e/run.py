@@ -219,7 +219,7 @@ def start_in(cgroup, helper, *args, ready_timeout=20):
     charged there) and waits for its "ready" line. Returns (Popen, the numbers of that line)."""
     script = 'echo $$ > "$0/cgroup.procs" && exec "$@"'
     p = subprocess.Popen(["/bin/sh", "-c", script, cgroup, os.path.join(HELPERS, helper)]
-                         + [str(a) for a in args],
+                         + [a if isinstance(a, bytes) else str(a) for a in args],
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)
     helpers.append(p)
@@ -236,9 +236,11 @@ def start_in(cgroup, helper, *args, ready_timeout=20):
     return p, numbers
 
 
-def hog(cgroup, mb, adj=None):
-    """A process of mb MiB resident (and the given oom_score_adj) in cgroup; returns its pid."""
+def hog(cgroup, mb, adj=None, comm=None):
+    """A process of mb MiB resident (and the given oom_score_adj and comm) in cgroup; returns
+    its pid."""
     args = [mb] + (["--adj", adj] if adj is not None else [])
+    args += ["--comm", comm] if comm is not None else []
     p, _ = start_in(cgroup, "hog", *args)
     return p.pid
 
@@ -376,6 +378,44 @@ def tolerance(kernel):
     return max(2, kernel // 100)
 
 
+def compare_with_kernel(data):
+    """Holds every process of a `list --all --json` against the kernel: an eligible one's score
+    against the kernel_score read with it and against /proc/PID/oom_score read now; one the
+    kernel excludes by itself must have kernel score 0. Returns the mismatches by (pid, start
+    time) and the figures."""
+    mismatches = {}
+    stats = {"compared": 0, "excluded_zero": 0, "not_compared": 0, "worst": 0,
+             "worst_pid": None, "scores": set()}
+    for p in data["processes"]:
+        pid, k, key = p["pid"], p["kernel_score"], (p["pid"], p["start_time"])
+        if p["eligible"]:
+            if k is None:           # gone before its oom_score could be read
+                stats["not_compared"] += 1
+                continue
+            now = kernel_score(pid)
+            for kern in (k, now) if now is not None else (k,):
+                dev = abs(p["score"] - kern)
+                if dev > stats["worst"]:
+                    stats["worst"], stats["worst_pid"] = dev, pid
+                if dev > tolerance(kern):
+                    mismatches[key] = ("pid %d (%s): score %d, kernel %d (badness %d, adj %d)"
+                                       % (pid, p["comm"], p["score"], kern, p["badness"],
+                                          p["oom_score_adj"]))
+            stats["compared"] += 1
+            stats["scores"].add(p["score"])
+        elif p["reason"].startswith(KERNEL_EXCLUDED):
+            if k is None:
+                stats["not_compared"] += 1
+            elif k != 0:
+                mismatches[key] = ("pid %d (%s) excluded as %r, but the kernel scores it %d"
+                                   % (pid, p["comm"], p["reason"], k))
+            else:
+                stats["excluded_zero"] += 1
+        else:
+            stats["not_compared"] += 1  # excluded by us alone (ourselves, protected sharers), gone
+    return mismatches, stats
+
+
 @test
 def test_scores_match_kernel():
     """Every process of the machine: our score is the kernel's oom_score (within 1 % or 2),
@@ -388,51 +428,30 @@ def test_scores_match_kernel():
     ours += [vparent, sparent, schild]
 
     data = read_json("--all")
+    mismatches, stats = compare_with_kernel(data)
+    transient = 0
+    if mismatches:
+        # a process caught mid-change (an exec, a vfork that ends) differs once; a wrong
+        # rule differs every time: only what a second scan confirms is a failure
+        again, _ = compare_with_kernel(read_json("--all"))
+        transient = len(set(mismatches) - set(again))
+        mismatches = {key: msg for key, msg in mismatches.items() if key in again}
+    check(not mismatches, "; ".join(list(mismatches.values())[:10]))
     procs = by_pid(data)
-    compared = excluded_zero = not_compared = 0
-    worst = (0, None)
-    scores = set()
-    problems = []
-    for p in data["processes"]:
-        pid, k = p["pid"], p["kernel_score"]
-        if p["eligible"]:
-            if k is None:           # gone before its oom_score could be read
-                not_compared += 1
-                continue
-            now = kernel_score(pid)
-            for kern in (k, now) if now is not None else (k,):
-                dev = abs(p["score"] - kern)
-                if dev > worst[0]:
-                    worst = (dev, pid)
-                if dev > tolerance(kern):
-                    problems.append("pid %d (%s): score %d, kernel %d (badness %d, adj %d)"
-                                    % (pid, p["comm"], p["score"], kern, p["badness"],
-                                       p["oom_score_adj"]))
-            compared += 1
-            scores.add(p["score"])
-        elif p["reason"].startswith(KERNEL_EXCLUDED):
-            if k is None:
-                not_compared += 1
-            elif k != 0:
-                problems.append("pid %d (%s) excluded as %r, but the kernel scores it %d"
-                                % (pid, p["comm"], p["reason"], k))
-            else:
-                excluded_zero += 1
-        else:
-            not_compared += 1       # excluded by us alone (ourselves, protected sharers), gone
-    check(not problems, "; ".join(problems[:10]))
     for pid in ours:
         check(pid in procs and procs[pid]["eligible"], "our process %d is not eligible: %r"
               % (pid, procs.get(pid)))
+        check(procs[pid]["kernel_score"] is not None, "no kernel score for %d" % pid)
     check(vchild in procs and procs[vchild]["kernel_score"] == 0
           and not procs[vchild]["eligible"], "vfork child %d: %r" % (vchild, procs.get(vchild)))
+    scores = stats["scores"]
     check(len(scores) >= 5, "too few distinct scores to prove much: %s" % sorted(scores))
-    check(compared >= 9 and excluded_zero >= 1, "compared %d, excluded %d" % (compared,
-                                                                           excluded_zero))
+    check(stats["compared"] >= 9 and stats["excluded_zero"] >= 1, "compared %d, excluded %d"
+          % (stats["compared"], stats["excluded_zero"]))
     note("%d eligible processes compared (scores %d..%d), max deviation %d (pid %s); "
-         "%d excluded ones scored 0 by the kernel; %d not compared"
-         % (compared, min(scores), max(scores), worst[0], worst[1], excluded_zero,
-            not_compared))
+         "%d excluded ones scored 0 by the kernel; %d not compared; %d transient mismatches"
+         % (stats["compared"], min(scores), max(scores), stats["worst"], stats["worst_pid"],
+            stats["excluded_zero"], stats["not_compared"], transient))
 
 
 @test
@@ -578,6 +597,36 @@ def test_vfork_child_not_chosen():
     check(p["badness"] >= 40 * MIB_PAGES, "parent badness %d" % p["badness"])
     r = explain(child, "--cgroup", cg)
     check(r.rc == 0 and "chosen       no: vfork child" in r.out, r.describe() + r.out)
+
+
+@test
+def test_odd_comm_stays_valid():
+    """A live comm holding ") (", a newline, a tab, quote, backslash, UTF-8 and a byte that is
+    not UTF-8: stat is still parsed, the JSON stays valid and shows it, the table keeps one
+    line per process."""
+    cg = make_cgroup()
+    comm = b'a) (b\n\xc3\xa9\xff"\\\t'
+    odd, plain = hog(cg, 20, comm=comm), hog(cg, 10)
+    with open("/proc/%d/comm" % odd, "rb") as f:
+        check(f.read() == comm + b"\n", "the kernel did not take the comm")
+    procs = by_pid(read_json("--cgroup", cg, "--all"))
+    want = 'a) (b\n\u00e9\u00ff"\\\t'
+    check(procs[odd]["comm"] == want, "comm %r, want %r" % (procs[odd]["comm"], want))
+    check(procs[odd]["eligible"] and procs[odd]["badness"] >= 20 * MIB_PAGES,
+          "odd comm: %r" % procs[odd])
+    rows, order, r = read_table("--cgroup", cg, "--all")
+    check(order == [odd, plain], "table rows %s: %r" % (order, r.out))
+    check(rows[odd]["comm"] == 'a) (b????"\\?', "table comm %r" % rows[odd]["comm"])
+
+
+@test
+def test_lists_itself_as_never_chosen():
+    """The running oomreaper is listed as never chosen, for being itself."""
+    data = read_json("--all")
+    selves = [p for p in data["processes"] if p["reason"] == "oomreaper itself"]
+    check(len(selves) == 1, "entries for itself: %r" % selves)
+    check(selves[0]["ppid"] == os.getpid() and selves[0]["badness"] is None,
+          "itself: %r" % selves[0])
 
 
 @test
@@ -943,6 +992,10 @@ def test_fixture_without_meminfo_exit_1():
                   "meminfo %s: %s, stdout %r" % (name, r.describe(), r.out[:100]))
 
 
+# A machine running thousands of processes makes each scan take seconds under the sanitizers
+CHURN_BUDGET = 25
+
+
 @test
 def test_processes_vanishing_mid_scan():
     """While some 200 short-lived processes come and go, list always exits 0 with valid JSON."""
@@ -956,8 +1009,13 @@ def test_processes_vanishing_mid_scan():
     helpers.append(p)
     check(wait_for(lambda: len(cgroup_procs(cg)) > 20, timeout=10), "no churn in %s" % cg)
     vanished = seen = scans = 0
+    deadline = time.monotonic() + CHURN_BUDGET
     # the whole machine 20 times; every fourth time also the cgroup, whose walk races too
     for i in range(20):
+        if i >= 8 and time.monotonic() > deadline:
+            note("stopped after %d scans of the machine: the %d s budget is spent (%d processes "
+                 "on this machine)" % (i, CHURN_BUDGET, len(data["processes"])))
+            break
         for args in [["--all"]] + ([["--cgroup", cg, "--all"]] if i % 4 == 0 else []):
             data = read_json(*args)
             for q in data["processes"]:

@@ -1,7 +1,8 @@
 /*
- * hog.c - a process of a known size: `hog MB [--adj N]`
+ * hog.c - a process of a known size: `hog MB [--adj N] [--comm NAME]`
  *
- * Raises its own oom_score_adj to N when asked (raising needs no capability), allocates MB MiB
+ * Raises its own oom_score_adj to N when asked (raising needs no capability), takes NAME as
+ * its comm (any bytes: newlines, parentheses, invalid UTF-8), allocates MB MiB
  * and touches every page so that all of it is resident, prints "ready", then waits to be
  * killed. The end-to-end tests rank these against each other and against the kernel's score.
  */
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 /* Parses a decimal that must fit in [lo, hi]; exits 2 with a message when it does not. */
@@ -64,15 +66,23 @@ int main(int argc, char **argv)
 {
 	long mb, adj = 0;
 	int have_adj = 0;
+	const char *comm = NULL;
 
-	if (argc != 2 && !(argc == 4 && !strcmp(argv[2], "--adj"))) {
-		fprintf(stderr, "usage: hog MB [--adj N]\n");
+	if (argc < 2 || argc % 2) {
+		fprintf(stderr, "usage: hog MB [--adj N] [--comm NAME]\n");
 		return 2;
 	}
 	mb = number("MB", argv[1], 0, 1L << 20);
-	if (argc == 4) {
-		adj = number("--adj", argv[3], -1000, 1000);
-		have_adj = 1;
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--adj")) {
+			adj = number("--adj", argv[i + 1], -1000, 1000);
+			have_adj = 1;
+		} else if (!strcmp(argv[i], "--comm")) {
+			comm = argv[i + 1];
+		} else {
+			fprintf(stderr, "hog: unknown option '%s'\n", argv[i]);
+			return 2;
+		}
 	}
 	if (have_adj) {
 		int r = set_adj(adj);
@@ -81,6 +91,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "hog: oom_score_adj %ld: %s\n", adj, strerror(-r));
 			return 1;
 		}
+	}
+	/* any bytes but NUL, cut to 15 by the kernel: for the parsers' and escapers' sake */
+	if (comm && prctl(PR_SET_NAME, comm, 0, 0, 0)) {
+		perror("hog: PR_SET_NAME");
+		return 1;
 	}
 	if (!touch(mb)) {
 		fprintf(stderr, "hog: cannot allocate %ld MiB\n", mb);
