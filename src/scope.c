@@ -234,7 +234,9 @@ int scope_pids(const struct scope *s, int proc_fd, pid_t **pids)
 			return r;
 		}
 	}
-	qsort(pv.v, (size_t)pv.n, sizeof(*pv.v), by_pid);
+	/* an empty cgroup leaves pv.v NULL, which qsort must not be given even for 0 items */
+	if (pv.n > 1)
+		qsort(pv.v, (size_t)pv.n, sizeof(*pv.v), by_pid);
 	/* a pid can be listed twice if it moved between cgroups while we walked */
 	int n = 0;
 
