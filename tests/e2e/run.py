@@ -33,6 +33,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 PAGE_KB = PAGE // 1024
 MIB_PAGES = (1 << 20) // PAGE
 MEMORY_ROOT = "/sys/fs/cgroup/memory"
+UNIFIED_ROOT = "/sys/fs/cgroup/unified"
 
 # The prefix of every cgroup these tests make, so that a leftover is easy to recognise
 CGROUP_PREFIX = "oomreaper-e2e-%d-" % os.getpid()
@@ -174,18 +175,32 @@ def read_file(path):
         return f.read()
 
 
-def make_cgroup(parent=None, limit_mb=None):
+def own_unified_cgroup():
+    """The directory of this process's cgroup v2 cgroup; Skip when there is none."""
+    for line in read_file("/proc/self/cgroup").splitlines():
+        hier, controllers, path = line.split(":", 2)
+        if hier == "0" and controllers == "":
+            d = UNIFIED_ROOT + path.rstrip("/")
+            if not os.path.isfile(os.path.join(d, "cgroup.procs")):
+                raise Skip("NO CGROUP V2 HIERARCHY at %s" % d)
+            return d
+    raise Skip("NO CGROUP V2 HIERARCHY: no 0:: line in /proc/self/cgroup")
+
+
+def make_cgroup(parent=None, limit_mb=None, limit_bytes=None):
     """Makes a test cgroup below parent (default: our own memory cgroup), with an optional
     memory limit that also caps memory+swap, so that its OOM budget is exactly the limit."""
     parent = parent or own_memory_cgroup()
+    if limit_mb is not None:
+        limit_bytes = limit_mb << 20
     path = os.path.join(parent, CGROUP_PREFIX + str(len(made_cgroups)))
     try:
         os.mkdir(path)
     except OSError as e:
         raise Skip("cannot make a cgroup in %s: %s" % (parent, e))
     made_cgroups.append(path)
-    if limit_mb is not None:
-        limit = str(limit_mb << 20)
+    if limit_bytes is not None:
+        limit = str(limit_bytes)
         write_file(os.path.join(path, "memory.limit_in_bytes"), limit)
         memsw = os.path.join(path, "memory.memsw.limit_in_bytes")
         if os.path.exists(memsw):
@@ -201,23 +216,28 @@ def cgroup_procs(path):
         return []
 
 
-def memory_cgroup_of(pid):
-    """The memory cgroup directory of pid, or None when it is gone."""
+def cgroups_of(pid):
+    """The directories of pid's cgroup v1 memory cgroup and cgroup v2 cgroup; empty when it is
+    gone."""
     try:
         text = read_file("/proc/%d/cgroup" % pid)
     except OSError:
-        return None
+        return set()
+    dirs = set()
     for line in text.splitlines():
-        _, controllers, path = line.split(":", 2)
+        hier, controllers, path = line.split(":", 2)
         if "memory" in controllers.split(","):
-            return MEMORY_ROOT + path.rstrip("/")
-    return None
+            dirs.add(MEMORY_ROOT + path.rstrip("/"))
+        if hier == "0" and controllers == "":
+            dirs.add(UNIFIED_ROOT + path.rstrip("/"))
+    return dirs
 
 
-def start_in(cgroup, helper, *args, ready_timeout=20):
+def start_in(cgroup, helper, *args, ready_timeout=20, before=""):
     """Starts HELPERS/helper ARGS inside cgroup (it joins before exec, so all its memory is
-    charged there) and waits for its "ready" line. Returns (Popen, the numbers of that line)."""
-    script = 'echo $$ > "$0/cgroup.procs" && exec "$@"'
+    charged there) and waits for its "ready" line. Returns (Popen, the numbers of that line).
+    before: shell commands run in the cgroup just before the exec."""
+    script = 'echo $$ > "$0/cgroup.procs" && %s exec "$@"' % before
     p = subprocess.Popen(["/bin/sh", "-c", script, cgroup, os.path.join(HELPERS, helper)]
                          + [a if isinstance(a, bytes) else str(a) for a in args],
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -253,7 +273,7 @@ def kill_member(pid, cgroup):
         return
     try:
         # checked after the pidfd is held: a reused pid cannot slip in between
-        if memory_cgroup_of(pid) == cgroup:
+        if cgroup in cgroups_of(pid):
             signal.pidfd_send_signal(fd, signal.SIGKILL)
     except ProcessLookupError:
         pass
@@ -658,6 +678,83 @@ def test_cgroup_scope_uses_its_limit():
     check(abs(p["score"] - p["kernel_score"]) <= tolerance(p["kernel_score"]),
           "score %d, kernel %d" % (p["score"], p["kernel_score"]))
     check(eligible_pids(data) == [top, nested], "order %s" % eligible_pids(data))
+
+
+@test
+def test_nested_cgroup_ranked_by_ancestor_limit():
+    """A cgroup without a limit of its own, below one limited to 256 MiB, can only meet the
+    parent's OOM, where the kernel's totalpages is the parent's limit (mem_cgroup_get_max of
+    the memcg over its limit). Ranking it with the global totalpages lets a small process with
+    a raised adj outrank a big one that the kernel would kill first."""
+    cg = make_cgroup(limit_mb=256)
+    sub = make_cgroup(parent=cg)
+    big, small = hog(sub, 100), hog(sub, 10, adj=10)
+    want_total = (256 << 20) // PAGE
+    whole = read_json("--cgroup", cg)
+    check(eligible_pids(whole) == [big, small], "parent scope order %s" % eligible_pids(whole))
+    data = read_json("--cgroup", sub)
+    check(data["totalpages"] == want_total and eligible_pids(data) == [big, small],
+          "--cgroup %s: totalpages %d, order %s (badness %s); want totalpages %d (its memory.stat "
+          "hierarchical_memory_limit) and order %s as in its parent's OOM"
+          % (os.path.basename(sub), data["totalpages"], eligible_pids(data),
+             [p["badness"] for p in data["processes"]], want_total, [big, small]))
+
+
+@test
+def test_cgroup_limit_above_ram_is_no_limit():
+    """A cgroup limit the machine cannot reach (twice RAM + swap) leaves totalpages global."""
+    cg = make_cgroup(limit_bytes=2 * global_totalpages() * PAGE)
+    pid = hog(cg, 10)
+    data = read_json("--cgroup", cg)
+    check(data["totalpages"] == data["global_totalpages"] == global_totalpages(),
+          "totalpages %d, global %d" % (data["totalpages"], data["global_totalpages"]))
+    check(eligible_pids(data) == [pid], "listed %s" % eligible_pids(data))
+
+
+@test
+def test_cgroup_v2_scope():
+    """--cgroup on a cgroup v2 directory (here without the memory controller, so no limit of its
+    own): its processes only, the global totalpages, "cgroup v2" as the scope."""
+    parent = own_unified_cgroup()
+    mem = make_cgroup()
+    v2 = make_cgroup(parent=parent)
+    outside = hog(mem, 10)
+    big, small = (start_in(mem, "hog", mb, before='echo $$ > "%s/cgroup.procs" &&' % v2)[0].pid
+                  for mb in (40, 20))
+    check(set(cgroup_procs(v2)) == {big, small}, "v2 members %s" % cgroup_procs(v2))
+    data = read_json("--cgroup", v2, "--all")
+    check(data["scope"] == "cgroup v2 " + v2, "scope %r" % data["scope"])
+    check(data["totalpages"] == global_totalpages(), "totalpages %d" % data["totalpages"])
+    check([p["pid"] for p in data["processes"]] == [big, small],
+          "listed %s, want %s (not %d)" % ([p["pid"] for p in data["processes"]],
+                                          [big, small], outside))
+    r = explain(small, "--cgroup", v2)
+    want = "chosen       no: %d (hog) ranks first" % big
+    check(r.rc == 0 and want in r.out, r.describe() + r.out)
+
+
+@test
+def test_zombie_not_chosen():
+    """A live zombie (its parent never waits for it) is never chosen: nothing left to free,
+    and the kernel scores it 0."""
+    cg = make_cgroup()
+    p, _ = start_in(cg, "hog", 5, before="/bin/true & ")
+    zombies = []
+
+    def find_zombie():
+        children = read_file("/proc/%d/task/%d/children" % (p.pid, p.pid)).split()
+        zombies[:] = [int(c) for c in children if state_of(int(c)) == "Z"]
+        return zombies
+    check(wait_for(find_zombie), "no zombie child of %d" % p.pid)
+    z = zombies[0]
+    procs = by_pid(read_json("--all"))
+    check(z in procs, "zombie %d not listed" % z)
+    q = procs[z]
+    check(not q["eligible"] and q["reason"].startswith("no memory left") and q["state"] == "Z",
+          "zombie: %r" % q)
+    check(q["kernel_score"] == 0, "the kernel scores the zombie %r" % q["kernel_score"])
+    r = explain(z)
+    check(r.rc == 0 and "chosen       no: no memory left" in r.out, r.describe() + r.out)
 
 
 @test
