@@ -35,8 +35,9 @@ static void stat_normal(void **state)
 
 static void stat_kthread(void **state)
 {
-	static const char line[] = "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 19 0 0 "
-				   "18446744073709551615 0 0 0 0 0 0 0 2147483647 0 1 0 0 0 0 0 0 0 0 "
+	static const char line[] = "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 "
+				   "19 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 1 0 "
+				   "0 0 0 0 0 0 0 "
 				   "0 0 0 0 0 0 0 0 0\n";
 	struct proc_info p = { 0 };
 
@@ -101,19 +102,19 @@ static void stat_truncated(void **state)
 	assert_int_equal(parse_stat(S(""), &p), -EBADMSG);
 }
 
+/* fields 5 to 21 of a stat line: pgrp to itrealvalue */
+#define F5_21 " 7 7 0 -1 4194304 1 0 0 0 0 0 0 0 20 0 1 0"
+
 static void stat_missing_start_time(void **state)
 {
 	struct proc_info p = { 0 };
 
 	(void)state;
 	/* fields up to 21 (itrealvalue), then the end of the line */
-	assert_int_equal(parse_stat(S("7 (x) S 1 7 7 0 -1 4194304 1 0 0 0 0 0 0 0 20 0 1 0\n"), &p),
-			 -EBADMSG);
-	assert_int_equal(parse_stat(S("7 (x) S 1 7 7 0 -1 4194304 1 0 0 0 0 0 0 0 20 0 1 0 "), &p),
-			 -EBADMSG);
+	assert_int_equal(parse_stat(S("7 (x) S 1" F5_21 "\n"), &p), -EBADMSG);
+	assert_int_equal(parse_stat(S("7 (x) S 1" F5_21 " "), &p), -EBADMSG);
 	/* with field 22 and nothing after it, the line is enough */
-	assert_int_equal(parse_stat(S("7 (x) S 1 7 7 0 -1 4194304 1 0 0 0 0 0 0 0 20 0 1 0 55"), &p),
-			 0);
+	assert_int_equal(parse_stat(S("7 (x) S 1" F5_21 " 55"), &p), 0);
 	assert_true(p.start_time == 55);
 }
 
@@ -124,14 +125,11 @@ static void stat_non_numeric(void **state)
 	(void)state;
 	assert_int_equal(parse_stat(S("abc (x)" STAT_TAIL), &p), -EBADMSG);
 	assert_int_equal(parse_stat(S("-5 (x)" STAT_TAIL), &p), -EBADMSG);
-	assert_int_equal(parse_stat(S("7 (x) S abc 7 7 0 -1 4194304 1 0 0 0 0 0 0 0 20 0 1 0 55\n"),
+	assert_int_equal(parse_stat(S("7 (x) S abc" F5_21 " 55\n"), &p), -EBADMSG);
+	assert_int_equal(parse_stat(S("7 (x) S -1" F5_21 " 55\n"), &p), -EBADMSG);
+	assert_int_equal(parse_stat(S("7 (x) S 1 7 7 0 -1 flags 1 0 0 0 0 0 0 0 20 0 1 0 55\n"),
 				    &p), -EBADMSG);
-	assert_int_equal(parse_stat(S("7 (x) S -1 7 7 0 -1 4194304 1 0 0 0 0 0 0 0 20 0 1 0 55\n"),
-				    &p), -EBADMSG);
-	assert_int_equal(parse_stat(S("7 (x) S 1 7 7 0 -1 flags 1 0 0 0 0 0 0 0 20 0 1 0 55\n"), &p),
-			 -EBADMSG);
-	assert_int_equal(parse_stat(S("7 (x) S 1 7 7 0 -1 4194304 1 0 0 0 0 0 0 0 20 0 1 0 st\n"),
-				    &p), -EBADMSG);
+	assert_int_equal(parse_stat(S("7 (x) S 1" F5_21 " st\n"), &p), -EBADMSG);
 	/* a pid past INT_MAX or one that overflows */
 	assert_int_equal(parse_stat(S("2147483648 (x)" STAT_TAIL), &p), -EBADMSG);
 	assert_int_equal(parse_stat(S("99999999999999999999999 (x)" STAT_TAIL), &p), -EBADMSG);
@@ -187,7 +185,8 @@ static void status_normal(void **state)
 
 static void status_zombie(void **state)
 {
-	static const char z[] = "Name:\tdefunct\nState:\tZ (zombie)\nTgid:\t77\nPid:\t77\nPPid:\t1\n"
+	static const char z[] = "Name:\tdefunct\nState:\tZ (zombie)\nTgid:\t77\nPid:\t77\n"
+				"PPid:\t1\n"
 				"Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nKthread:\t0\n" STATUS_TAIL;
 	struct proc_info p = { 0 };
 
@@ -202,7 +201,8 @@ static void status_zombie(void **state)
 static void status_kthread(void **state)
 {
 	static const char k[] = "Name:\tkthreadd\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t2\n"
-				"Pid:\t2\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\n"
+				"Pid:\t2\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
+				"FDSize:\t64\n"
 				"Kthread:\t1\nThreads:\t1\nSigQ:\t0/96365\n";
 	struct proc_info p = { 0 };
 
@@ -219,17 +219,17 @@ static void status_truncated(void **state)
 
 	(void)state;
 	/* cut after VmRSS: the mm is there, its counters are not */
-	assert_int_equal(parse_status(S(STATUS_HEAD "VmPeak:\t    3060 kB\nVmSize:\t    3060 kB\n"
-					"VmLck:\t       0 kB\nVmPin:\t       0 kB\nVmHWM:\t    1752 kB\n"
-					"VmRSS:\t    1752 kB\n"), &p), -EBADMSG);
+	assert_int_equal(parse_status(S(STATUS_HEAD "VmPeak:\t 3060 kB\nVmSize:\t 3060 kB\n"
+					"VmLck:\t 0 kB\nVmPin:\t 0 kB\nVmHWM:\t 1752 kB\n"
+					"VmRSS:\t 1752 kB\n"), &p), -EBADMSG);
 	/* cut inside the RssAnon line: a key without its value */
 	assert_int_equal(parse_status(S(STATUS_HEAD "VmSize:\t    3060 kB\nRssAnon:\t"), &p),
 			 -EBADMSG);
-	assert_int_equal(parse_status(S(STATUS_HEAD "VmSize:\t    3060 kB\nRssAnon:\t\nRssFile:\t"
-					"1 kB\nRssShmem:\t0 kB\nVmPTE:\t4 kB\nVmSwap:\t0 kB\n"), &p),
-			 -EBADMSG);
-	assert_int_equal(parse_status(S(STATUS_HEAD "VmSize:\t    3060 kB\nRssAnon:\t  x kB\n"), &p),
-			 -EBADMSG);
+	assert_int_equal(parse_status(S(STATUS_HEAD "VmSize:\t 3060 kB\nRssAnon:\t\n"
+					"RssFile:\t1 kB\nRssShmem:\t0 kB\nVmPTE:\t4 kB\n"
+					"VmSwap:\t0 kB\n"), &p), -EBADMSG);
+	assert_int_equal(parse_status(S(STATUS_HEAD "VmSize:\t 3060 kB\nRssAnon:\t  x kB\n"),
+				      &p), -EBADMSG);
 	/* every cut between VmSize's value and VmSwap's value is a broken file */
 	const char *from = strstr(full, "VmSize:\t    3060");
 	const char *to = strstr(full, "VmSwap:\t      16");
