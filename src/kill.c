@@ -83,8 +83,10 @@ int victim_gather(struct victim *v, int proc_fd, const struct proc_info *chosen,
 		if (o != MM_SAME)
 			continue;
 		memset(&q, 0, sizeof(q));
-		if (scan_proc(proc_fd, pids[i], SCAN_DETAIL, &q))
-			continue;	/* gone, or unreadable: nothing to signal */
+		/* gone, unreadable, or without an mm (a zombie's NULL mm compares equal to any
+		 * other NULL mm, a kthread's too): nothing of the victim's memory there */
+		if (scan_proc(proc_fd, pids[i], SCAN_DETAIL, &q) || !q.has_mm)
+			continue;
 		enum exclusion e = rank_exclusion(&q, self);
 
 		/* seed 004: an mm pinned by a protected process cannot be freed; kill nothing */

@@ -86,8 +86,10 @@ int scan_proc(int proc_fd, pid_t pid, unsigned what, struct proc_info *p)
 		if (r)
 			return fail(p, PF_STAT, r);
 		/* a fixture's stat could name another pid: the directory is the truth */
-		if (p->pid != pid)
+		if (p->pid != pid) {
+			p->pid = pid;
 			return fail(p, PF_STAT, -EBADMSG);
+		}
 	}
 	if (what & SCAN_STATUS) {
 		len = read_file_at(proc_fd, pid_path(path, pid, "status"), buf, sizeof(buf));
