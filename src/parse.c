@@ -129,7 +129,10 @@ int parse_stat(const char *buf, size_t len, struct proc_info *p)
 }
 
 /* The status keys we read, with where each goes. */
-enum status_key { K_UID, K_VMSIZE, K_ANON, K_FILE, K_SHMEM, K_SWAP, K_PTE, K_KTHREAD, K_COUNT };
+enum status_key {
+	K_UID, K_VMSIZE, K_ANON, K_FILE, K_SHMEM, K_SWAP, K_PTE, K_KTHREAD, K_SIGPND, K_SHDPND,
+	K_COUNT
+};
 
 static const struct {
 	const char *name;
@@ -139,7 +142,29 @@ static const struct {
 	[K_ANON] = { "RssAnon:", 8 },	   [K_FILE] = { "RssFile:", 8 },
 	[K_SHMEM] = { "RssShmem:", 9 },	   [K_SWAP] = { "VmSwap:", 7 },
 	[K_PTE] = { "VmPTE:", 6 },	   [K_KTHREAD] = { "Kthread:", 8 },
+	[K_SIGPND] = { "SigPnd:", 7 },	   [K_SHDPND] = { "ShdPnd:", 7 },
 };
+
+/* Reads a hexadecimal mask (the Sig* lines of status); false when there is none. */
+static bool take_hex(const char **s, const char *end, unsigned long long *out)
+{
+	unsigned long long v = 0;
+	const char *p = *s;
+
+	for (; p < end && p - *s < 16; p++) {
+		int d = *p >= '0' && *p <= '9' ? *p - '0'
+		      : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
+
+		if (d < 0)
+			break;
+		v = v << 4 | (unsigned)d;
+	}
+	if (p == *s)
+		return false;
+	*s = p;
+	*out = v;
+	return true;
+}
 
 int parse_status(const char *buf, size_t len, struct proc_info *p)
 {
@@ -159,7 +184,8 @@ int parse_status(const char *buf, size_t len, struct proc_info *p)
 
 			skip_spaces(&s, eol);
 			/* a truncated line is as bad as a missing one */
-			if (!take_ull(&s, eol, &val[k]))
+			if (!(k == K_SIGPND || k == K_SHDPND ? take_hex(&s, eol, &val[k])
+							     : take_ull(&s, eol, &val[k])))
 				return -EBADMSG;
 			seen[k] = true;
 			break;
@@ -171,6 +197,8 @@ int parse_status(const char *buf, size_t len, struct proc_info *p)
 	p->uid = (uid_t)val[K_UID];
 	if (seen[K_KTHREAD] && val[K_KTHREAD])
 		p->flags |= PF_KTHREAD;
+	/* SIGKILL (9) is bit 8 of the masks: the process is already dying */
+	p->kill_pending = ((val[K_SIGPND] | val[K_SHDPND]) >> 8) & 1;
 	p->has_mm = seen[K_VMSIZE];
 	if (!p->has_mm)
 		return 0;

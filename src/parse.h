@@ -22,7 +22,8 @@ struct meminfo {
 int parse_stat(const char *buf, size_t len, struct proc_info *p);
 
 /*
- * /proc/PID/status: Uid, VmSize, RssAnon, RssFile, RssShmem, VmSwap, VmPTE, Kthread.
+ * /proc/PID/status: Uid, VmSize, RssAnon, RssFile, RssShmem, VmSwap, VmPTE, Kthread, and
+ * SigPnd/ShdPnd for a pending SIGKILL.
  * has_mm is set when the Vm* lines are there (they are not for zombies and kernel threads).
  * Returns 0, or -EBADMSG when Uid is missing, or a memory line is missing or malformed
  * while others are present.

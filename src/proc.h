@@ -10,6 +10,8 @@
 
 /* include/linux/sched.h: the task flag /proc/PID/stat shows for kernel threads */
 #define PF_KTHREAD 0x00200000u
+/* and for a task in do_exit(): past its last signal, on its way out */
+#define PF_EXITING 0x00000004u
 
 /* Which file of /proc/PID an error came from, so a skipped entry can say why */
 enum proc_file { PF_NONE, PF_STAT, PF_STATUS, PF_ADJ, PF_SCORE, PF_CGROUP };
@@ -24,6 +26,7 @@ enum exclusion {
 	EXCL_NO_MM,		/* zombie or exiting, no memory left: find_lock_task_mm() */
 	EXCL_VFORK,		/* in vfork, its mm is the parent's: in_vfork(), seed 003 */
 	EXCL_SHARES_PROTECTED,	/* its mm is pinned by a protected process: seed 004 */
+	EXCL_DYING,		/* SIGKILL pending or exiting: a victim in flight, seed 001 */
 	EXCL_VANISHED,		/* exited while it was being read */
 	EXCL_UNREADABLE,	/* a /proc file could not be read or parsed */
 };
@@ -43,6 +46,7 @@ struct proc_info {
 	int oom_score_adj;
 	long kernel_score;		/* /proc/PID/oom_score, -1 when not read */
 	bool has_mm;			/* status has Vm* lines: not a kthread, not a zombie */
+	bool kill_pending;		/* SIGKILL in SigPnd or ShdPnd */
 	unsigned long total_vm_kb;
 	unsigned long rss_anon_kb, rss_file_kb, rss_shmem_kb;
 	unsigned long swap_kb, pgtables_kb;

@@ -72,6 +72,12 @@ enum exclusion rank_exclusion(const struct proc_info *p, pid_t self)
 	/* seed 003: the vfork child's mm is its parent's; the parent is judged on its own adj */
 	if (p->vfork_child)
 		return EXCL_VFORK;
+	/*
+	 * seed 001 patch 1: a victim already dying is not chosen again; waiting for it is the
+	 * killer's business (a deadline), and a manual kill takes the next one, as SysRq-f.
+	 */
+	if (p->kill_pending || (p->flags & PF_EXITING))
+		return EXCL_DYING;
 	return EXCL_NONE;
 }
 
@@ -92,6 +98,7 @@ const char *exclusion_reason(enum exclusion e)
 	case EXCL_NO_MM: return "no memory left (zombie or exiting)";
 	case EXCL_VFORK: return "vfork child (shares its parent's memory)";
 	case EXCL_SHARES_PROTECTED: return "shares its memory with a protected process";
+	case EXCL_DYING: return "already dying (SIGKILL pending or exiting)";
 	case EXCL_VANISHED: return "vanished during the scan";
 	case EXCL_UNREADABLE: return "unreadable";
 	}

@@ -240,6 +240,35 @@ static void status_truncated(void **state)
 		assert_int_equal(parse_status(full, n, &p), -EBADMSG);
 }
 
+/* A SIGKILL in either pending mask marks the process as dying; other signals do not */
+static void status_kill_pending(void **state)
+{
+	struct proc_info p = { 0 };
+
+	(void)state;
+	assert_int_equal(parse_status(S(STATUS_HEAD STATUS_VM STATUS_TAIL), &p), 0);
+	assert_false(p.kill_pending);
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(parse_status(S(STATUS_HEAD STATUS_VM
+					"SigPnd:\t0000000000000100\nShdPnd:\t0000000000000000\n"),
+				   &p), 0);
+	assert_true(p.kill_pending);
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(parse_status(S(STATUS_HEAD STATUS_VM
+					"SigPnd:\t0000000000000000\nShdPnd:\t0000000000004100\n"),
+				   &p), 0);
+	assert_true(p.kill_pending);
+	/* SIGTERM (bit 14) and SIGUSR1 (bit 9) pending: alive */
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(parse_status(S(STATUS_HEAD STATUS_VM
+					"SigPnd:\t0000000000004200\nShdPnd:\t0000000000000000\n"),
+				   &p), 0);
+	assert_false(p.kill_pending);
+	/* a mask cut to nothing is a malformed file */
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(parse_status(S(STATUS_HEAD STATUS_VM "ShdPnd:\t\n"), &p), -EBADMSG);
+}
+
 static void status_missing_uid(void **state)
 {
 	struct proc_info p = { 0 };
@@ -478,6 +507,7 @@ int main(void)
 		cmocka_unit_test(status_kthread),
 		cmocka_unit_test(status_truncated),
 		cmocka_unit_test(status_missing_uid),
+		cmocka_unit_test(status_kill_pending),
 		cmocka_unit_test(ll_values),
 		cmocka_unit_test(ll_errors),
 		cmocka_unit_test(meminfo_normal),

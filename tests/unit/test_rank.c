@@ -208,6 +208,17 @@ static void exclusions(void **state)
 	/* a vfork child that is -1000 itself is excluded for that first */
 	p.oom_score_adj = -1000;
 	assert_int_equal(rank_exclusion(&p, 42), EXCL_ADJ_MIN);
+	/* seed 001 patch 1: a victim in flight (SIGKILL pending, or in do_exit) */
+	p = proc(500, 1000, 0);
+	p.kill_pending = true;
+	assert_int_equal(rank_exclusion(&p, 42), EXCL_DYING);
+	p = proc(500, 1000, 0);
+	p.flags = PF_EXITING;
+	assert_int_equal(rank_exclusion(&p, 42), EXCL_DYING);
+	/* dying does not hide that it is protected: its sharers stay hidden */
+	p.oom_score_adj = -1000;
+	assert_int_equal(rank_exclusion(&p, 42), EXCL_ADJ_MIN);
+	assert_false(exclusion_protects(EXCL_DYING));
 	p = proc(500, 1000, 0);
 	p.err = -ENOENT;
 	assert_int_equal(rank_exclusion(&p, 42), EXCL_VANISHED);
