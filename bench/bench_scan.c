@@ -13,8 +13,9 @@
  *   select1   select_victim() on the global scope, 1 thread
  *   selectN   select_victim(), scan_default_threads() threads
  *   survey    survey_take() of the global scope, all threads (what `oomreaper list` reads)
- * and checks that select1 and selectN chose the survey's first eligible process (a process
- * that came or went between the two scans is counted apart, as a race).
+ * and checks that select1 and selectN chose the survey's first eligible process (when one
+ * of the two picks came, went or became ineligible between the two scans, it is counted
+ * apart, as a race).
  * -o ONLY runs one of them alone (for perf). -l LINEFILE also times writing one
  * earlyoom-style debug line per process to LINEFILE, line-buffered, as `earlyoom -d` does
  * while it selects (to tell its selection apart from its debug output).
@@ -54,6 +55,8 @@ struct bench {
 	int cap;
 	int procs;		/* pids listed by the last floor */
 	struct choice c1, cn;
+	struct survey sv;	/* the last survey, kept to judge a mismatch */
+	bool have_sv;
 	pid_t survey_victim;
 	char survey_comm[COMM_LEN];
 	long survey_badness;
@@ -157,7 +160,6 @@ static int write_lines(struct bench *b)
 
 static int run_one(struct bench *b, enum contender c)
 {
-	struct survey sv;
 	int r;
 
 	switch (c) {
@@ -172,20 +174,23 @@ static int run_one(struct bench *b, enum contender c)
 	case C_SELECTN:
 		return select_victim(&b->seln, &b->scope, &b->cn);
 	case C_SURVEY:
-		r = survey_take(&sv, &b->scope, b->proc_fd, getpid(), scan_default_threads(),
+		if (b->have_sv)
+			survey_free(&b->sv);
+		b->have_sv = false;
+		r = survey_take(&b->sv, &b->scope, b->proc_fd, getpid(), scan_default_threads(),
 				kcmp_vm, NULL);
 		if (r)
 			return r;
-		b->survey_n = sv.table.n;
+		b->have_sv = true;
+		b->survey_n = b->sv.table.n;
 		b->survey_victim = 0;
-		if (sv.eligible > 0) {
-			const struct proc_info *p = &sv.table.procs[sv.order[0]];
+		if (b->sv.eligible > 0) {
+			const struct proc_info *p = &b->sv.table.procs[b->sv.order[0]];
 
 			b->survey_victim = p->pid;
 			b->survey_badness = p->badness;
 			memcpy(b->survey_comm, p->comm, COMM_LEN);
 		}
-		survey_free(&sv);
 		return 0;
 	case C_LINES:
 		return write_lines(b);
@@ -226,12 +231,17 @@ static enum verdict same_victim(const struct bench *b, const char *who,
 		return SAME;
 	for (int i = 0; i < c->scanned && i < sel->cap && !listed; i++)
 		listed = sel->pids[i] == b->survey_victim;
+	/* and the selection's pick must be in the survey, eligible, for a true mismatch */
+	int k = v ? table_find(&b->sv.table, v) : -1;
+
+	if (v && (k < 0 || b->sv.table.procs[k].excl != EXCL_NONE))
+		listed = false;
 	fprintf(stderr, "bench_scan: %s in round %d: %s chose %d (%s, badness %ld), the survey "
 			"ranks %d (%s, badness %ld) first%s\n",
 		listed ? "MISMATCH" : "race", round, who, (int)v, c->found ? c->victim.comm : "-",
 		c->found ? c->victim.badness : 0, (int)b->survey_victim, b->survey_comm,
 		b->survey_badness,
-		listed ? "" : ", a process the selection did not list: it came or went in between");
+		listed ? "" : ": one of the two came, went or became ineligible in between");
 	return listed ? MISMATCH : RACE;
 }
 
@@ -358,6 +368,8 @@ int main(int argc, char **argv)
 	if (mismatches)
 		fprintf(stderr, "bench_scan: MISMATCH: %d selections of %d chose another victim than "
 				"the survey\n", mismatches, 2 * rounds);
+	if (b.have_sv)
+		survey_free(&b.sv);
 	selector_free(&b.sel1);
 	selector_free(&b.seln);
 	scope_close(&b.scope);
