@@ -313,3 +313,25 @@ int parse_pid_list(const char *buf, size_t len, int (*fn)(pid_t pid, void *ctx),
 	}
 	return 0;
 }
+
+int parse_key_value(const char *buf, size_t len, const char *key, unsigned long long *out)
+{
+	const char *end = buf + len, *line = buf;
+	size_t kl = strlen(key);
+
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *eol = nl ? nl : end;
+
+		if ((size_t)(eol - line) > kl && memcmp(line, key, kl) == 0 && line[kl] == ' ') {
+			const char *s = line + kl;
+
+			skip_spaces(&s, eol);
+			if (!take_ull(&s, eol, out) || s != eol)
+				return -EBADMSG;
+			return 0;
+		}
+		line = eol + 1;
+	}
+	return -ENOENT;
+}

@@ -53,4 +53,10 @@ int parse_cgroup(const char *buf, size_t len, const char **path, size_t *path_le
  */
 int parse_pid_list(const char *buf, size_t len, int (*fn)(pid_t pid, void *ctx), void *ctx);
 
+/*
+ * A "key value" line of a flat-keyed file (memory.stat): the value of key.
+ * Returns 0, -ENOENT when key is absent, -EBADMSG when its value is not a number.
+ */
+int parse_key_value(const char *buf, size_t len, const char *key, unsigned long long *out);
+
 #endif

@@ -40,31 +40,94 @@ static int read_number(int dir_fd, const char *name, unsigned long long *out)
 	return 0;
 }
 
+/* A limit of "max", or none at all, as the largest number: it binds nothing */
+#define NO_LIMIT (~0ULL)
+
+static unsigned long long min_ull(unsigned long long a, unsigned long long b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * v1: the limits that bind the cgroup, its own or an ancestor's: memory.stat's
+ * hierarchical_memory_limit and hierarchical_memsw_limit are the smallest on the way up.
+ */
+static int v1_limits(int dir_fd, unsigned long long *limit, unsigned long long *memsw)
+{
+	char buf[8192];
+	unsigned long long v = 0;
+	ssize_t len;
+	int r = read_number(dir_fd, "memory.limit_in_bytes", limit);
+
+	if (r && r != -ERANGE)
+		return r;
+	if (r)
+		*limit = NO_LIMIT;
+	*memsw = NO_LIMIT;
+	/* memsw exists only with swap accounting; without it no swap is charged */
+	if (read_number(dir_fd, "memory.memsw.limit_in_bytes", &v) == 0)
+		*memsw = v;
+	len = read_file_at(dir_fd, "memory.stat", buf, sizeof(buf));
+	if (len > 0) {
+		if (parse_key_value(buf, (size_t)len, "hierarchical_memory_limit", &v) == 0)
+			*limit = min_ull(*limit, v);
+		if (parse_key_value(buf, (size_t)len, "hierarchical_memsw_limit", &v) == 0)
+			*memsw = min_ull(*memsw, v);
+	}
+	return 0;
+}
+
+/*
+ * v2: the smallest memory.max (and memory.swap.max) of the cgroup and its ancestors: a
+ * cgroup without a limit of its own still meets its parent's OOM. The walk stops where
+ * memory.max ends: the root, or a level without the memory controller.
+ */
+static void v2_limits(int dir_fd, unsigned long long *limit, unsigned long long *swap)
+{
+	int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	*limit = *swap = NO_LIMIT;
+	/* cgroupfs nests a few dozen levels at most; bound the walk all the same */
+	for (int depth = 0; fd >= 0 && depth < 64; depth++) {
+		unsigned long long v = 0;
+		int r = read_number(fd, "memory.max", &v);
+
+		if (r && r != -ERANGE)
+			break;
+		if (!r)
+			*limit = min_ull(*limit, v);
+		if (read_number(fd, "memory.swap.max", &v) == 0)
+			*swap = min_ull(*swap, v);
+		int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		close(fd);
+		fd = up;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 /* The cgroup's limit and swap allowance in pages; 0 limit when it has none. */
 static int read_limits(struct scope *s, unsigned long swap_total_pages)
 {
-	unsigned long long page = s->page_kb * 1024, limit = 0, swap = 0, swappiness = 60;
-	bool v1 = s->kind == SCOPE_CGROUP_V1;
-	int r = read_number(s->dir_fd, v1 ? "memory.limit_in_bytes" : "memory.max", &limit);
+	unsigned long long page = s->page_kb * 1024, limit = NO_LIMIT, swap = 0, swappiness = 60;
 
-	/* v2 without the memory controller enabled, or "max": no limit of its own */
-	if (r == -ERANGE || (r == -ENOENT && !v1))
-		return 0;
-	if (r)
-		return r;
-	if (v1) {
-		unsigned long long memsw = 0;
+	if (s->kind == SCOPE_CGROUP_V1) {
+		unsigned long long memsw;
+		int r = v1_limits(s->dir_fd, &limit, &memsw);
 
-		/* memsw exists only with swap accounting; without it no swap is charged */
-		if (read_number(s->dir_fd, "memory.memsw.limit_in_bytes", &memsw) == 0 &&
-		    memsw > limit)
+		if (r)
+			return r;
+		if (memsw != NO_LIMIT && memsw > limit)
 			swap = memsw - limit;
 		read_number(s->dir_fd, "memory.swappiness", &swappiness);
-	} else if (read_number(s->dir_fd, "memory.swap.max", &swap) == -ERANGE) {
-		swap = ~0ULL;
+	} else {
+		v2_limits(s->dir_fd, &limit, &swap);
 	}
+	if (limit == NO_LIMIT)
+		return 0;
 	unsigned long limit_pages = (unsigned long)(limit / page);
-	unsigned long swap_pages = swap == ~0ULL ? ~0UL : (unsigned long)(swap / page);
+	unsigned long swap_pages = swap == NO_LIMIT ? ~0UL : (unsigned long)(swap / page);
 
 	/* a limit past RAM + swap cannot be reached: the machine runs out first */
 	if (limit_pages >= s->global_totalpages)

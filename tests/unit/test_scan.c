@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "parse.h"
 #include "rank.h"
 #include "scan.h"
 #include "scope.h"
@@ -496,6 +497,49 @@ static void scope_v2(void **state)
 	scope_close(&s);
 }
 
+/* A cgroup without a limit of its own meets its ancestors' OOM: theirs is its totalpages */
+static void scope_nested_limits(void **state)
+{
+	unsigned long pk = page_kb(), limit = 268435456 / 1024 / pk;
+	struct scope s;
+
+	(void)state;
+	/* v1: memory.stat's hierarchical_memory_limit is the smallest on the way up */
+	assert_int_equal(open_cg(&s, FIX("proc_select"), FIX("cgroup_v1_nested")), 0);
+	assert_int_equal(s.kind, SCOPE_CGROUP_V1);
+	assert_int_equal(s.limit_pages, limit);
+	assert_int_equal(s.totalpages, limit);
+	scope_close(&s);
+	/* v2: the walk up takes the parent's 256 MiB over the child's "max" */
+	assert_int_equal(open_cg(&s, FIX("proc_select"), FIX("cgroup_v2_nested/child")), 0);
+	assert_int_equal(s.kind, SCOPE_CGROUP_V2);
+	assert_int_equal(s.limit_pages, limit);
+	scope_close(&s);
+	/* and the smallest wins, whichever level holds it: 256 MiB over a grandchild's 512 */
+	assert_int_equal(open_cg(&s, FIX("proc_select"),
+				 FIX("cgroup_v2_nested/child/grandchild")), 0);
+	assert_int_equal(s.limit_pages, limit);
+	scope_close(&s);
+}
+
+static void parse_memory_stat(void **state)
+{
+	static const char st[] = "cache 4096\nrss 8192\nhierarchical_memory_limit 268435456\n"
+				 "total_rss 8192\nbroken 12x\n";
+	unsigned long long v = 0;
+
+	(void)state;
+	assert_int_equal(parse_key_value(st, sizeof(st) - 1, "rss", &v), 0);
+	assert_int_equal(v, 8192);
+	assert_int_equal(parse_key_value(st, sizeof(st) - 1, "hierarchical_memory_limit", &v), 0);
+	assert_int_equal(v, 268435456);
+	/* a key that is the prefix of another is not that other */
+	assert_int_equal(parse_key_value(st, sizeof(st) - 1, "total", &v), -ENOENT);
+	assert_int_equal(parse_key_value(st, sizeof(st) - 1, "hierarchical", &v), -ENOENT);
+	assert_int_equal(parse_key_value(st, sizeof(st) - 1, "broken", &v), -EBADMSG);
+	assert_int_equal(parse_key_value("", 0, "rss", &v), -ENOENT);
+}
+
 static void scope_not_cgroup(void **state)
 {
 	struct scope s;
@@ -794,6 +838,8 @@ int main(void)
 		cmocka_unit_test(scope_bad_meminfo),
 		cmocka_unit_test(scope_v1),
 		cmocka_unit_test(scope_v2),
+		cmocka_unit_test(scope_nested_limits),
+		cmocka_unit_test(parse_memory_stat),
 		cmocka_unit_test(scope_not_cgroup),
 		cmocka_unit_test(scope_pid_lists),
 		cmocka_unit_test(memcg_max),
