@@ -142,6 +142,8 @@ struct work {
 	long *scores;
 	struct proc_table *t;
 	unsigned what;
+	int *fds;		/* scan_scores_held: the files held open, by index */
+	atomic_int budget;	/* how many more may be held */
 };
 
 /* Large enough to amortise the atomic, small enough to balance two to eight cores */
@@ -182,14 +184,41 @@ static int run_parallel(struct work *w, int threads)
 	return 0;
 }
 
+/*
+ * The score of pids[i]: from its held file when there is one (pread at 0 makes the kernel
+ * compute it anew), else from a fresh open, kept while the budget lasts.
+ */
 static void read_score(struct work *w, int i)
 {
-	char path[48];
 	char buf[32];
 	long long v;
-	ssize_t len = read_file_at(w->proc_fd, pid_path(path, w->pids[i], "oom_score"), buf,
-				   sizeof(buf));
+	ssize_t len = -1;
+	int fd = w->fds ? w->fds[i] : -1;
 
+	if (fd >= 0) {
+		len = pread(fd, buf, sizeof(buf) - 1, 0);
+		/* ESRCH: the process is gone, and its pid may name another one by now */
+		if (len <= 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd < 0) {
+		char path[48];
+
+		fd = openat(w->proc_fd, pid_path(path, w->pids[i], "oom_score"),
+			    O_RDONLY | O_CLOEXEC);
+		/* one read: the kernel hands a file this small over whole */
+		len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0 && (!w->fds || atomic_fetch_sub(&w->budget, 1) <= 0)) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (w->fds)
+		w->fds[i] = fd;
+	if (len > 0)
+		buf[len] = '\0';
 	w->scores[i] = len > 0 && parse_ll(buf, (size_t)len, &v) == 0 && v >= 0 && v <= 2000
 			       ? (long)v : -1;
 }
@@ -199,6 +228,19 @@ int scan_scores(int proc_fd, const pid_t *pids, int n, long *scores, int threads
 	struct work w = { .n = n, .fn = read_score, .proc_fd = proc_fd, .pids = pids,
 			  .scores = scores };
 
+	return run_parallel(&w, threads);
+}
+
+int scan_scores_held(int proc_fd, const pid_t *pids, int n, long *scores, int *fds, int hold,
+		     int threads)
+{
+	struct work w = { .n = n, .fn = read_score, .proc_fd = proc_fd, .pids = pids,
+			  .scores = scores, .fds = fds };
+	int held = 0;
+
+	for (int i = 0; i < n; i++)
+		held += fds[i] >= 0;
+	atomic_init(&w.budget, hold - held);
 	return run_parallel(&w, threads);
 }
 

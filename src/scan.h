@@ -31,6 +31,17 @@ int scan_proc(int proc_fd, pid_t pid, unsigned what, struct proc_info *p);
 int scan_scores(int proc_fd, const pid_t *pids, int n, long *scores, int threads);
 
 /*
+ * scan_scores, holding each oom_score file open from one call to the next: the open and the
+ * path walk are most of a read's cost. fds[i] is, on entry, a file held open on pids[i]'s
+ * oom_score by an earlier call, or -1; on return, the file to hold, or -1. At most `hold`
+ * files are held; past that they are closed after their read. A held file is read with pread
+ * at offset 0, which makes the kernel compute the score anew; a process gone since answers
+ * ESRCH, and its pid, if reused, is opened afresh. Returns 0 or -errno.
+ */
+int scan_scores_held(int proc_fd, const pid_t *pids, int n, long *scores, int *fds, int hold,
+		     int threads);
+
+/*
  * Makes t hold one entry per pid, read with scan_proc(what); failed entries stay with their
  * error so that they can be listed with a reason. Returns 0, or -ENOMEM.
  */

@@ -3,6 +3,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "scan.h"
 #include "select.h"
@@ -26,12 +28,98 @@ static int grow(struct selector *sel, int cap)
 	if (!o)
 		return -ENOMEM;
 	sel->order = o;
+	int *f = realloc(sel->fds, (size_t)cap * sizeof(*f));
+
+	if (!f)
+		return -ENOMEM;
+	sel->fds = f;
+	pid_t *hp = realloc(sel->held_pids, (size_t)cap * sizeof(*hp));
+
+	if (!hp)
+		return -ENOMEM;
+	sel->held_pids = hp;
+	int *hf = realloc(sel->held_fds, (size_t)cap * sizeof(*hf));
+
+	if (!hf)
+		return -ENOMEM;
+	sel->held_fds = hf;
 	sel->cap = cap;
 	return 0;
 }
 
+int selector_hold_files(struct selector *sel, int max)
+{
+	struct rlimit rl;
+	/* room for everything else the program opens: pidfds of victims, cgroup files */
+	const int spare = 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	long room = (long)rl.rlim_cur - spare;
+
+	sel->hold = room < 0 ? 0 : room < max ? (int)room : max;
+	return sel->hold;
+}
+
+static int by_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Pairs the pids just listed with the files held from the last selection: both ascending,
+ * one pass. Files of processes no longer listed are closed.
+ */
+static void match_held(struct selector *sel, int n)
+{
+	int j = 0;
+
+	for (int i = 1; i < n; i++)
+		if (sel->pids[i - 1] > sel->pids[i]) {
+			/* /proc lists pids in order; a fixture tree need not */
+			qsort(sel->pids, (size_t)n, sizeof(*sel->pids), by_pid);
+			break;
+		}
+	for (int i = 0; i < n; i++) {
+		while (j < sel->n_held && sel->held_pids[j] < sel->pids[i])
+			close(sel->held_fds[j++]);
+		sel->fds[i] = j < sel->n_held && sel->held_pids[j] == sel->pids[i]
+				      ? sel->held_fds[j++] : -1;
+	}
+	while (j < sel->n_held)
+		close(sel->held_fds[j++]);
+	sel->n_held = 0;
+}
+
+/* Keeps the files the scan held for the next selection. */
+static void keep_held(struct selector *sel, int n)
+{
+	int k = 0;
+
+	for (int i = 0; i < n; i++)
+		if (sel->fds[i] >= 0) {
+			sel->held_pids[k] = sel->pids[i];
+			sel->held_fds[k++] = sel->fds[i];
+		}
+	sel->n_held = k;
+}
+
 void selector_free(struct selector *sel)
 {
+	for (int j = 0; j < sel->n_held; j++)
+		close(sel->held_fds[j]);
+	sel->n_held = 0;
+	free(sel->fds);
+	free(sel->held_pids);
+	free(sel->held_fds);
+	sel->fds = NULL;
+	sel->held_pids = NULL;
+	sel->held_fds = NULL;
 	free(sel->pids);
 	free(sel->scores);
 	free(sel->order);
@@ -133,8 +221,16 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 	if (n < 0)
 		return n;
 	c->scanned = n;
-	int r = scan_scores(sel->proc_fd, sel->pids, n, sel->scores, sel->threads);
+	int r;
 
+	if (sel->hold > 0) {
+		match_held(sel, n);
+		r = scan_scores_held(sel->proc_fd, sel->pids, n, sel->scores, sel->fds, sel->hold,
+				     sel->threads);
+		keep_held(sel, n);
+	} else {
+		r = scan_scores(sel->proc_fd, sel->pids, n, sel->scores, sel->threads);
+	}
 	if (r)
 		return r;
 	int k = order_by_score(sel->scores, n, sel->order);

@@ -18,7 +18,13 @@ struct selector {
 	pid_t *pids;
 	long *scores;
 	int *order;
+	int *fds;
 	int cap;
+	/* oom_score files held open between calls (selector_hold_files) */
+	int hold;
+	pid_t *held_pids;	/* ascending */
+	int *held_fds;
+	int n_held;
 };
 
 struct choice {
@@ -44,6 +50,15 @@ struct choice {
  * Returns 0 (c->found says whether there was a victim), or -errno.
  */
 int select_victim(struct selector *sel, const struct scope *s, struct choice *c);
+
+/*
+ * Makes later global selections hold each process's oom_score open, at most max of them
+ * (raising the soft RLIMIT_NOFILE to the hard one for room): a selection then costs a pread
+ * per process instead of an open, a read and a close. The price is kernel memory, about
+ * 4.5 kB per file (a struct file and the seq_file's page). For a daemon that selects often.
+ * Returns how many may be held.
+ */
+int selector_hold_files(struct selector *sel, int max);
 
 /* Lists every pid of the machine into sel->pids. Returns how many, or -errno. */
 int select_all_pids(struct selector *sel);

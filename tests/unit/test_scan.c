@@ -688,6 +688,53 @@ static void select_global_victim(void **state)
 	assert_int_equal(c.detailed, 2);
 }
 
+/*
+ * With its oom_score files held open, a selector chooses as one without, call after call;
+ * it holds one file per process, no more than it is allowed, and lets go when freed.
+ */
+static void select_global_held_files(void **state)
+{
+	struct selector sel = { 0 };
+	struct mm_map m;
+	struct choice c;
+	struct scope s;
+
+	(void)state;
+	if (!pages_4k())
+		skip();
+	map_init(&m, true);
+	sel.proc_fd = open_dir(FIX("proc_select"));
+	sel.self = SELF;
+	sel.threads = 2;
+	sel.same_mm = map_cmp;
+	sel.same_mm_ctx = &m;
+	assert_int_equal(scope_open(&s, sel.proc_fd, NULL), 0);
+	assert_int_equal(selector_hold_files(&sel, 4), 4);
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(select_victim(&sel, &s, &c), 0);
+		assert_true(c.found);
+		assert_int_equal(c.victim.pid, 31);
+		assert_int_equal(c.victim.kernel_score, 900);
+		assert_int_equal(sel.n_held, 4);
+		for (int j = 1; j < sel.n_held; j++)
+			assert_true(sel.held_pids[j - 1] < sel.held_pids[j]);
+		for (int j = 0; j < sel.n_held; j++)
+			assert_true(fcntl(sel.held_fds[j], F_GETFD) >= 0);
+	}
+	/* room for all: one file per process of the tree */
+	assert_int_equal(selector_hold_files(&sel, 1000), 1000);
+	assert_int_equal(select_victim(&sel, &s, &c), 0);
+	assert_int_equal(c.victim.pid, 31);
+	assert_int_equal(sel.n_held, c.scanned);
+	int fd0 = sel.held_fds[0];
+
+	selector_free(&sel);
+	assert_int_equal(sel.n_held, 0);
+	assert_int_equal(fcntl(fd0, F_GETFD), -1);
+	scope_close(&s);
+	close(sel.proc_fd);
+}
+
 static void select_global_without_sharing(void **state)
 {
 	struct mm_map m;
@@ -844,6 +891,7 @@ int main(void)
 		cmocka_unit_test(scope_pid_lists),
 		cmocka_unit_test(memcg_max),
 		cmocka_unit_test(select_global_victim),
+		cmocka_unit_test(select_global_held_files),
 		cmocka_unit_test(select_global_without_sharing),
 		cmocka_unit_test(select_global_not_self),
 		cmocka_unit_test(select_global_nothing),
