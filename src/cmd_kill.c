@@ -452,6 +452,12 @@ int cmd_kill(const char *prog, int argc, char **argv)
 			r = 0;
 			goto out;
 		}
+		/* test hook: a window between the choice and the kill, for a test to stage a
+		 * victim that exits, or whose pid is reused, in between */
+		const char *pause_ms = getenv("OOMREAPER_TEST_PAUSE_MS");
+
+		if (pause_ms)
+			poll(NULL, 0, atoi(pause_ms));
 		int e = victim_open(v, c.proc_fd);
 
 		if (!e)
