@@ -8,14 +8,21 @@
  *             thread, one read() each: the least any scan that reads the kernel's score pays
  *   floor_eof the same, reading until read() returns 0 (what read_file_at() does): a
  *             diagnostic, to show what the second read() costs
- *   held      a diagnostic: list /proc, then pread() each oom_score through an fd kept open
- *             since the first round (what a daemon holding them between polls would pay)
- *   select1   select_victim() on the global scope, 1 thread
- *   selectN   select_victim(), scan_default_threads() threads
+ *   select1   select_victim() on the global scope, 1 thread, a fresh open of each oom_score
+ *             (what a one-shot `oomreaper kill` does)
+ *   selectN   the same on scan_default_threads() threads
+ *   selectH1  select_victim() with a selector on which selector_hold_files() was called:
+ *             each oom_score stays open from one selection to the next and is pread at 0
+ *             (the daemon's steady state), 1 thread
+ *   selectHN  the same selector (the same held files) on scan_default_threads() threads
  *   survey    survey_take() of the global scope, all threads (what `oomreaper list` reads)
- * and checks that select1 and selectN chose the survey's first eligible process (when one
- * of the two picks came, went or became ineligible between the two scans, it is counted
- * apart, as a race).
+ * and checks that every select chose the survey's first eligible process (when one of the
+ * two picks came, went or became ineligible between the two scans, it is counted apart, as
+ * a race). The held files are opened in round -1, which is not counted; the kernel memory
+ * they take is measured then: the growth of this process's memory cgroup's
+ * memory.kmem.usage_in_bytes (v1; run it in a cgroup of its own for a clean figure) and of
+ * /proc/meminfo's Slab (the whole machine) across that first held selection, and their fall
+ * when the files are closed at the end.
  * -o ONLY runs one of them alone (for perf). -l LINEFILE also times writing one
  * earlyoom-style debug line per process to LINEFILE, line-buffered, as `earlyoom -d` does
  * while it selects (to tell its selection apart from its debug output).
@@ -41,28 +48,28 @@
 
 #define MAX_ROUNDS 1000
 
-enum contender { C_FLOOR, C_FLOOR_EOF, C_HELD, C_SELECT1, C_SELECTN, C_SURVEY, C_LINES,
-		 C_COUNT };
+enum contender { C_FLOOR, C_FLOOR_EOF, C_SELECT1, C_SELECTN, C_SELECTH1, C_SELECTHN,
+		 C_SURVEY, C_LINES, C_COUNT };
 
-static const char *const names[C_COUNT] = { "floor", "floor_eof", "held", "select1",
-					    "selectN", "survey", "lines" };
+static const char *const names[C_COUNT] = { "floor", "floor_eof", "select1", "selectN",
+					    "selectH1", "selectHN", "survey", "lines" };
 
 struct bench {
 	int proc_fd;
 	struct scope scope;
 	struct selector sel1, seln;
+	struct selector selh;	/* holds its files: run on 1 thread, then on N */
+	int threads;		/* scan_default_threads() */
 	pid_t *pids;
 	int cap;
 	int procs;		/* pids listed by the last floor */
-	struct choice c1, cn;
+	struct choice c1, cn, ch1, chn;
 	struct survey sv;	/* the last survey, kept to judge a mismatch */
 	bool have_sv;
 	pid_t survey_victim;
 	char survey_comm[COMM_LEN];
 	long survey_badness;
 	int survey_n;
-	int *held;		/* oom_score fds kept open, for C_HELD */
-	int nheld;
 	const char *line_path;
 	FILE *lines;
 	double ms[C_COUNT][MAX_ROUNDS];
@@ -117,34 +124,59 @@ static int floor_scan(struct bench *b, bool until_eof)
 	return 0;
 }
 
-/*
- * A diagnostic: what a scan would cost if it kept each process's oom_score open from one
- * selection to the next and only pread() it (seq_file shows it afresh at offset 0). The fds
- * are opened on the first (uncounted) round; each round lists /proc and preads every fd.
- */
-static int held_scan(struct bench *b)
+/* Bytes of kernel memory charged to this process's v1 memory cgroup, or -1 */
+static long long kmem_bytes(void)
 {
-	char path[48], buf[32];
-	int n = list_pids(b);
+	char buf[4096], path[4200];
+	const char *cg = NULL;
+	FILE *f = fopen("/proc/self/cgroup", "r");
 
-	if (n < 0)
-		return n;
-	if (!b->held) {
-		b->held = malloc(sizeof(int) * (size_t)(n + 1));
-		if (!b->held)
-			return -ENOMEM;
-		for (int i = 0; i < n; i++) {
-			int fd = openat(b->proc_fd, pid_path(path, b->pids[i], "oom_score"),
-					O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (!f)
+		return -1;
+	while (fgets(buf, sizeof(buf), f)) {
+		char *ctrl = strchr(buf, ':'), *p = ctrl ? strchr(ctrl + 1, ':') : NULL;
 
-			if (fd >= 0)
-				b->held[b->nheld++] = fd;
-		}
+		if (!p)
+			continue;
+		*p = '\0';
+		/* the controller list, comma-separated: is memory in it? */
+		for (char *t = strtok(ctrl + 1, ","); t; t = strtok(NULL, ","))
+			if (!strcmp(t, "memory"))
+				cg = p + 1;
+		if (cg)
+			break;
 	}
-	for (int i = 0; i < b->nheld; i++)
-		if (pread(b->held[i], buf, sizeof(buf), 0) < 0 && errno != ESRCH)
-			return -errno;
-	return 0;
+	fclose(f);
+	if (!cg)
+		return -1;
+	cg += strspn(cg, "/");
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/memory/%.*s/memory.kmem.usage_in_bytes",
+		 (int)strcspn(cg, "\n"), cg);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	long long v = -1;
+
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* /proc/meminfo's Slab in kB (the whole machine's), or -1 */
+static long long slab_kb(void)
+{
+	char line[256];
+	long long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Slab: %lld kB", &v) == 1)
+			break;
+	fclose(f);
+	return v;
 }
 
 /* What `earlyoom -d` prints for each process while it selects, to a line-buffered file */
@@ -167,12 +199,16 @@ static int run_one(struct bench *b, enum contender c)
 		return floor_scan(b, false);
 	case C_FLOOR_EOF:
 		return floor_scan(b, true);
-	case C_HELD:
-		return held_scan(b);
 	case C_SELECT1:
 		return select_victim(&b->sel1, &b->scope, &b->c1);
 	case C_SELECTN:
 		return select_victim(&b->seln, &b->scope, &b->cn);
+	case C_SELECTH1:
+		b->selh.threads = 1;
+		return select_victim(&b->selh, &b->scope, &b->ch1);
+	case C_SELECTHN:
+		b->selh.threads = b->threads;
+		return select_victim(&b->selh, &b->scope, &b->chn);
 	case C_SURVEY:
 		if (b->have_sv)
 			survey_free(&b->sv);
@@ -250,7 +286,7 @@ int main(int argc, char **argv)
 	static struct bench b;
 	int rounds = 15, o;
 	const char *only = NULL;
-	bool run[C_COUNT] = { true, true, true, true, true, true, false };
+	bool run[C_COUNT] = { true, true, true, true, true, true, true, false };
 
 	while ((o = getopt(argc, argv, "n:o:l:")) != -1) {
 		switch (o) {
@@ -272,8 +308,8 @@ int main(int argc, char **argv)
 		while (k < C_COUNT && strcmp(names[k], only))
 			k++;
 		if (k == C_COUNT || k == C_LINES) {
-			fprintf(stderr, "bench_scan: -o wants floor, floor_eof, held, select1, "
-					"selectN or survey\n");
+			fprintf(stderr, "bench_scan: -o wants floor, floor_eof, select1, selectN, "
+					"selectH1, selectHN or survey\n");
 			return 2;
 		}
 		memset(run, 0, sizeof(run));
@@ -296,8 +332,14 @@ int main(int argc, char **argv)
 	}
 	b.sel1 = (struct selector){ .proc_fd = b.proc_fd, .self = getpid(), .threads = 1,
 				    .same_mm = kcmp_vm };
+	b.threads = scan_default_threads();
 	b.seln = b.sel1;
-	b.seln.threads = scan_default_threads();
+	b.seln.threads = b.threads;
+	b.selh = b.sel1;
+	/* as many as the fd limit allows: every process, on any machine this runs on */
+	int hold_max = selector_hold_files(&b.selh, 1 << 22);
+	/* kernel memory around the first held selection (it opens the files), and at close */
+	long long kmem0 = -1, kmem1 = -1, slab0 = -1, slab1 = -1;
 
 	int mismatches = 0, races = 0, failures = 0;
 
@@ -310,9 +352,20 @@ int main(int argc, char **argv)
 
 			if (!run[c])
 				continue;
+			bool opens = (c == C_SELECTH1 || c == C_SELECTHN) && b.selh.n_held == 0;
+
+			if (opens) {
+				kmem0 = kmem_bytes();
+				slab0 = slab_kb();
+			}
 			double t0 = now_ms();
 			int e = run_one(&b, c);
 			double t1 = now_ms();
+
+			if (opens) {
+				kmem1 = kmem_bytes();
+				slab1 = slab_kb();
+			}
 
 			if (e) {
 				fprintf(stderr, "bench_scan: %s failed: %s\n", names[c], strerror(-e));
@@ -321,18 +374,25 @@ int main(int argc, char **argv)
 			if (r >= 0)
 				b.ms[c][r] = t1 - t0;
 		}
-		if (r >= 0 && run[C_SURVEY] && run[C_SELECT1] && run[C_SELECTN]) {
-			enum verdict v1 = same_victim(&b, "select1", &b.sel1, &b.c1, r);
-			enum verdict vn = same_victim(&b, "selectN", &b.seln, &b.cn, r);
+		if (r >= 0 && run[C_SURVEY]) {
+			const struct selector *sels[] = { &b.sel1, &b.seln, &b.selh, &b.selh };
+			const struct choice *chs[] = { &b.c1, &b.cn, &b.ch1, &b.chn };
 
-			mismatches += (v1 == MISMATCH) + (vn == MISMATCH);
-			races += (v1 == RACE) + (vn == RACE);
+			for (int k = 0; k < 4; k++) {
+				if (!run[C_SELECT1 + k])
+					continue;
+				enum verdict v = same_victim(&b, names[C_SELECT1 + k], sels[k],
+							     chs[k], r);
+
+				mismatches += v == MISMATCH;
+				races += v == RACE;
+			}
 		}
 	}
 	if (failures)
 		return 1;
 
-	printf("rounds=%d\nthreads=%d\nprocs=%d\n", rounds, b.seln.threads, b.procs);
+	printf("rounds=%d\nthreads=%d\nprocs=%d\n", rounds, b.threads, b.procs);
 	/* each round's floor and selection ran back to back: their ratio, round by round,
 	 * is less moved by other work on the machine than a ratio of medians */
 	if (run[C_SELECT1]) {
@@ -352,9 +412,10 @@ int main(int argc, char **argv)
 		stats(b.ms[c], rounds, &best, &median);
 		printf("%s_best_ms=%.3f\n%s_median_ms=%.3f\n", names[c], best, names[c], median);
 	}
-	const struct choice *c = run[C_SELECT1] ? &b.c1 : &b.cn;
+	const struct choice *c = run[C_SELECT1] ? &b.c1 : run[C_SELECTN] ? &b.cn
+			       : run[C_SELECTH1] ? &b.ch1 : &b.chn;
 
-	if (run[C_SELECT1] || run[C_SELECTN]) {
+	if (run[C_SELECT1] || run[C_SELECTN] || run[C_SELECTH1] || run[C_SELECTHN]) {
 		printf("scanned=%d\ndetailed=%d\nvictim=%d\n", c->scanned, c->detailed,
 		       c->found ? (int)c->victim.pid : 0);
 		if (c->found)
@@ -363,11 +424,31 @@ int main(int argc, char **argv)
 	}
 	if (run[C_SURVEY])
 		printf("survey_procs=%d\nsurvey_victim=%d\n", b.survey_n, (int)b.survey_victim);
-	if (run[C_SURVEY] && run[C_SELECT1] && run[C_SELECTN])
-		printf("mismatches=%d\nraces=%d\n", mismatches, races);
-	if (mismatches)
-		fprintf(stderr, "bench_scan: MISMATCH: %d selections of %d chose another victim than "
-				"the survey\n", mismatches, 2 * rounds);
+	if (run[C_SURVEY]) {
+		int sels = run[C_SELECT1] + run[C_SELECTN] + run[C_SELECTH1] + run[C_SELECTHN];
+
+		printf("selections_checked=%d\nmismatches=%d\nraces=%d\n", sels * rounds,
+		       mismatches, races);
+		if (mismatches)
+			fprintf(stderr, "bench_scan: MISMATCH: %d selections of %d chose another "
+					"victim than the survey\n", mismatches, sels * rounds);
+	}
+	if (run[C_SELECTH1] || run[C_SELECTHN]) {
+		int held = b.selh.n_held;
+		long long kmem2 = kmem_bytes(), slab2 = slab_kb();
+
+		selector_free(&b.selh);
+		usleep(200000);		/* files are freed after the close returns (task work) */
+		long long kmem3 = kmem_bytes(), slab3 = slab_kb();
+
+		printf("hold_max=%d\nheld_fds=%d\n", hold_max, held);
+		if (kmem0 >= 0 && kmem1 >= 0 && kmem2 >= 0 && kmem3 >= 0)
+			printf("held_kmem_open_kb=%lld\nheld_kmem_close_kb=%lld\n",
+			       (kmem1 - kmem0) / 1024, (kmem2 - kmem3) / 1024);
+		if (slab0 >= 0 && slab1 >= 0 && slab2 >= 0 && slab3 >= 0)
+			printf("held_slab_open_kb=%lld\nheld_slab_close_kb=%lld\n", slab1 - slab0,
+			       slab2 - slab3);
+	}
 	if (b.have_sv)
 		survey_free(&b.sv);
 	selector_free(&b.sel1);
@@ -375,9 +456,6 @@ int main(int argc, char **argv)
 	scope_close(&b.scope);
 	if (b.lines)
 		fclose(b.lines);
-	for (int i = 0; i < b.nheld; i++)
-		close(b.held[i]);
-	free(b.held);
 	free(b.pids);
 	return 0;
 }
