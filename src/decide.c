@@ -1,0 +1,190 @@
+/* decide.c - the triggers: thresholds with hysteresis, pressure over time, the fill rate */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "decide.h"
+
+/* The fill rate is measured over at most this much of the history: recent enough to see a
+ * hog start, long enough not to chase the noise of one reading */
+#define RATE_WINDOW_NS 2000000000LL
+/* The fastest fill seen is remembered, decaying with this time constant: a machine that
+ * filled at 2 GB/s a minute ago may do so again, and sampling should stay ready for it */
+#define PEAK_DECAY_S 60.0
+/* Samples taken between now and the crossing of mem_min at the fill rate */
+#define SAMPLES_BEFORE_CROSSING 4
+/* The warning band ends a little above where it starts, so that it does not flap */
+#define WARN_HYSTERESIS 1.1
+
+unsigned long long level_kb(const struct level *l, unsigned long long total_kb)
+{
+	if (l->percent)
+		return (unsigned long long)((double)total_kb * l->value / 100.0);
+	return (unsigned long long)l->value;
+}
+
+void decider_init(struct decider *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+const char *trigger_name(enum trigger t)
+{
+	switch (t) {
+	case TRIG_NONE: return "none";
+	case TRIG_MEM_MIN: return "mem_min";
+	case TRIG_MEM_KILL: return "mem_kill";
+	case TRIG_SWAP_MIN: return "swap_min";
+	case TRIG_PSI: return "psi";
+	case TRIG_PREDICT: return "predict";
+	}
+	return "unknown";
+}
+
+static const struct sample *nth_newest(const struct decider *d, int k)
+{
+	return &d->hist[(d->head - 1 - k + 2 * DECIDE_HISTORY) % DECIDE_HISTORY];
+}
+
+/* kB/s taken from the scope over the recent history: positive while memory is being used up */
+static double fill_rate(const struct decider *d)
+{
+	const struct sample *now = nth_newest(d, 0), *old = now;
+
+	for (int k = 1; k < d->n; k++) {
+		const struct sample *s = nth_newest(d, k);
+
+		if (now->t_ns - s->t_ns > RATE_WINDOW_NS)
+			break;
+		old = s;
+	}
+	if (now->t_ns <= old->t_ns)
+		return 0;
+	return ((double)old->avail_kb - (double)now->avail_kb) * 1e9 /
+	       (double)(now->t_ns - old->t_ns);
+}
+
+static double mib(unsigned long long kb)
+{
+	return (double)kb / 1024.0;
+}
+
+/* Pressure over the last interval, percent of wall time stalled; < 0 when unknown */
+static double pressure(const struct decider *d, bool full)
+{
+	const struct sample *now = nth_newest(d, 0), *prev = nth_newest(d, 1);
+
+	if (d->n < 2 || !now->has_psi || !prev->has_psi || now->t_ns <= prev->t_ns)
+		return -1;
+	unsigned long long a = full ? prev->psi_full_us : prev->psi_some_us;
+	unsigned long long b = full ? now->psi_full_us : now->psi_some_us;
+
+	if (b < a)
+		return -1;
+	return (double)(b - a) * 1e3 * 100.0 / (double)(now->t_ns - prev->t_ns);
+}
+
+/* When to sample next: a few times before mem_min is crossed at the fastest rate in view */
+static int next_sample_ms(const struct decider *d, double fill, unsigned long long avail,
+			  unsigned long long min_kb)
+{
+	double rate = fill > d->peak_fill_kb_s ? fill : d->peak_fill_kb_s;
+
+	if (avail <= min_kb)
+		return SAMPLE_MIN_MS;
+	if (rate <= 0)
+		return SAMPLE_MAX_MS;
+	double ms = (double)(avail - min_kb) / rate * 1000.0 / SAMPLES_BEFORE_CROSSING;
+
+	return ms < SAMPLE_MIN_MS ? SAMPLE_MIN_MS : ms > SAMPLE_MAX_MS ? SAMPLE_MAX_MS : (int)ms;
+}
+
+void decide(struct decider *d, const struct thresholds *t, const struct sample *s,
+	    struct decision *out)
+{
+	const struct sample *prev = d->n ? nth_newest(d, 0) : NULL;
+
+	/* the fastest fill decays between samples, then the new one counts */
+	if (prev && s->t_ns > prev->t_ns)
+		d->peak_fill_kb_s *= exp(-(double)(s->t_ns - prev->t_ns) / 1e9 / PEAK_DECAY_S);
+	d->hist[d->head] = *s;
+	d->head = (d->head + 1) % DECIDE_HISTORY;
+	if (d->n < DECIDE_HISTORY)
+		d->n++;
+
+	unsigned long long total = s->total_kb, avail = s->avail_kb;
+	unsigned long long min_kb = level_kb(&t->mem_min, total);
+	unsigned long long kill_kb = level_kb(&t->mem_kill, total);
+	unsigned long long warn_kb = 2 * min_kb;
+	double fill = fill_rate(d);
+
+	if (fill > d->peak_fill_kb_s)
+		d->peak_fill_kb_s = fill;
+	memset(out, 0, sizeof(*out));
+	out->fill_kb_s = fill;
+	out->eta_s = fill > 0 && avail > min_kb ? (double)(avail - min_kb) / fill : -1;
+	out->next_ms = next_sample_ms(d, fill, avail, min_kb);
+
+	double psi = t->psi ? pressure(d, t->psi_full) : -1;
+
+	if (psi >= t->psi_pct) {
+		/* over the limit since the start of the interval that measured it */
+		if (!d->psi_above)
+			d->psi_above_since = prev ? prev->t_ns : s->t_ns;
+		d->psi_above = true;
+	} else if (psi >= 0) {
+		d->psi_above = false;
+	}
+
+	if (avail < kill_kb) {
+		out->verdict = VERDICT_KILL;
+		out->trigger = TRIG_MEM_KILL;
+		snprintf(out->reason, sizeof(out->reason),
+			 "available %.0f MiB < mem_kill %.0f MiB of %.0f MiB", mib(avail),
+			 mib(kill_kb), mib(total));
+	} else if (avail < min_kb) {
+		out->verdict = VERDICT_TERM;
+		out->trigger = TRIG_MEM_MIN;
+		snprintf(out->reason, sizeof(out->reason),
+			 "available %.0f MiB < mem_min %.0f MiB of %.0f MiB", mib(avail),
+			 mib(min_kb), mib(total));
+	} else if (s->swap_total_kb && avail < warn_kb &&
+		   s->swap_free_kb < level_kb(&t->swap_min, s->swap_total_kb)) {
+		/* no swap is not "swap low": this trigger exists only where there is swap */
+		out->verdict = VERDICT_TERM;
+		out->trigger = TRIG_SWAP_MIN;
+		snprintf(out->reason, sizeof(out->reason),
+			 "free swap %.0f MiB < swap_min %.0f MiB, available %.0f MiB",
+			 mib(s->swap_free_kb), mib(level_kb(&t->swap_min, s->swap_total_kb)),
+			 mib(avail));
+	} else if (t->psi && d->psi_above &&
+		   (double)(s->t_ns - d->psi_above_since) / 1e9 >= t->psi_secs) {
+		out->verdict = VERDICT_TERM;
+		out->trigger = TRIG_PSI;
+		snprintf(out->reason, sizeof(out->reason),
+			 "memory pressure %s %.0f%% >= %.0f%% for %.1f s", t->psi_full ? "full" : "some",
+			 psi, t->psi_pct, (double)(s->t_ns - d->psi_above_since) / 1e9);
+	} else if (t->horizon_s > 0 && avail < warn_kb && out->eta_s >= 0 &&
+		   out->eta_s < t->horizon_s) {
+		/* the threshold would be crossed before the next samples could see it: act now,
+		 * not after the overshoot */
+		out->verdict = VERDICT_TERM;
+		out->trigger = TRIG_PREDICT;
+		snprintf(out->reason, sizeof(out->reason),
+			 "filling at %.0f MiB/s: available %.0f MiB reaches mem_min %.0f MiB in %.0f ms",
+			 fill / 1024.0, mib(avail), mib(min_kb), out->eta_s * 1000.0);
+	}
+	if (out->verdict != VERDICT_OK) {
+		d->warned = true;
+		return;
+	}
+	if (avail < warn_kb || (d->warned && (double)avail < (double)warn_kb * WARN_HYSTERESIS)) {
+		out->verdict = VERDICT_WARN;
+		d->warned = true;
+		snprintf(out->reason, sizeof(out->reason),
+			 "available %.0f MiB in the warning band (< %.0f MiB)", mib(avail),
+			 mib(warn_kb));
+		return;
+	}
+	d->warned = false;
+}

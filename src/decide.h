@@ -1,0 +1,76 @@
+/* decide.h - pure: from a scope's samples and its thresholds, whether to kill, and why */
+#ifndef OOMREAPER_DECIDE_H
+#define OOMREAPER_DECIDE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sample.h"
+
+/* A threshold given as a share of the scope's memory, or as a size */
+struct level {
+	bool percent;
+	double value;			/* percent (0..100), or kB */
+};
+
+struct thresholds {
+	struct level mem_min;		/* under it: kill (SIGTERM first when a grace is set) */
+	struct level mem_kill;		/* under it: SIGKILL at once */
+	struct level swap_min;		/* free swap under it, memory in the warning band: kill */
+	bool psi;			/* a pressure trigger is set */
+	bool psi_full;			/* "full" rather than "some" */
+	double psi_pct;			/* stall share of wall time, percent */
+	double psi_secs;		/* for this long */
+	double horizon_s;		/* predictive: act when out within this, at the fill rate */
+};
+
+enum verdict {
+	VERDICT_OK,			/* nothing to do */
+	VERDICT_WARN,			/* the warning band: keep a victim chosen */
+	VERDICT_TERM,			/* kill, SIGTERM first when there is a grace */
+	VERDICT_KILL,			/* kill with SIGKILL at once */
+};
+
+enum trigger { TRIG_NONE, TRIG_MEM_MIN, TRIG_MEM_KILL, TRIG_SWAP_MIN, TRIG_PSI, TRIG_PREDICT };
+
+/* How many samples the fill rate is measured over */
+#define DECIDE_HISTORY 8
+
+/* What decide() remembers of a scope between samples */
+struct decider {
+	struct sample hist[DECIDE_HISTORY];
+	int n, head;
+	bool warned;			/* in the warning band (hysteresis) */
+	bool psi_above;			/* pressure over the limit since psi_above_since */
+	long long psi_above_since;
+	double peak_fill_kb_s;		/* the fastest fill measured, decaying */
+};
+
+struct decision {
+	enum verdict verdict;
+	enum trigger trigger;
+	char reason[192];		/* the figures that fired it, for the log */
+	double fill_kb_s;		/* the fill rate now (positive: memory being taken) */
+	double eta_s;			/* time to mem_min at that rate; < 0 when not filling */
+	int next_ms;			/* when to sample again */
+};
+
+/* Sampling bounds: fast enough for a 2 GB/s fill, idle as can be when far from trouble */
+#define SAMPLE_MIN_MS 10
+#define SAMPLE_MAX_MS 1000
+
+/* A level in kB for a scope of total_kb. */
+unsigned long long level_kb(const struct level *l, unsigned long long total_kb);
+
+void decider_init(struct decider *d);
+
+/*
+ * Adds the sample to the history and decides. Pure: time comes from the samples.
+ */
+void decide(struct decider *d, const struct thresholds *t, const struct sample *s,
+	    struct decision *out);
+
+/* A short name for a trigger, for logs and JSON */
+const char *trigger_name(enum trigger t);
+
+#endif

@@ -1,0 +1,114 @@
+/* sample.c - read a scope's memory and pressure, into stack buffers */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kill.h"
+#include "parse.h"
+#include "readfile.h"
+#include "sample.h"
+
+int parse_pressure(const char *buf, size_t len, unsigned long long *some_us,
+		   unsigned long long *full_us)
+{
+	const char *end = buf + len, *line = buf;
+	bool some = false;
+
+	*some_us = *full_us = 0;
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *eol = nl ? nl : end;
+		const char *tot = NULL;
+
+		for (const char *p = line; p + 6 <= eol; p++)
+			if (!memcmp(p, "total=", 6)) {
+				tot = p + 6;
+				break;
+			}
+		if (tot) {
+			long long v;
+			int r = parse_ll(tot, (size_t)(eol - tot), &v);
+
+			if (r || v < 0)
+				return -EBADMSG;
+			if (eol - line > 5 && !memcmp(line, "some ", 5)) {
+				*some_us = (unsigned long long)v;
+				some = true;
+			} else if (eol - line > 5 && !memcmp(line, "full ", 5)) {
+				*full_us = (unsigned long long)v;
+			}
+		}
+		line = eol + 1;
+	}
+	return some ? 0 : -EBADMSG;
+}
+
+static void read_pressure(int dir_fd, const char *name, struct sample *out)
+{
+	char buf[512];
+	ssize_t len = read_file_at(dir_fd, name, buf, sizeof(buf));
+
+	out->has_psi = len > 0 &&
+		       parse_pressure(buf, (size_t)len, &out->psi_some_us, &out->psi_full_us) == 0;
+}
+
+static int read_ull(int dir_fd, const char *name, unsigned long long *v)
+{
+	char buf[64];
+	long long x;
+	ssize_t len = read_file_at(dir_fd, name, buf, sizeof(buf));
+
+	if (len < 0)
+		return (int)len;
+	int r = parse_ll(buf, (size_t)len, &x);
+
+	if (r)
+		return r;
+	*v = x < 0 ? 0 : (unsigned long long)x;
+	return 0;
+}
+
+int sample_scope(const struct scope *s, int proc_fd, struct sample *out)
+{
+	char buf[8192];
+	struct meminfo m;
+	ssize_t len = read_file_at(proc_fd, "meminfo", buf, sizeof(buf));
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (len < 0)
+		return (int)len;
+	r = parse_meminfo(buf, (size_t)len, &m);
+	if (r)
+		return r;
+	out->t_ns = now_ns();
+	out->total_kb = m.mem_total_kb;
+	out->avail_kb = m.mem_available_kb;
+	out->swap_total_kb = m.swap_total_kb;
+	out->swap_free_kb = m.swap_free_kb;
+	if (s->kind == SCOPE_GLOBAL) {
+		read_pressure(proc_fd, "pressure/memory", out);
+		return 0;
+	}
+	/* a cgroup without a limit of its own runs out when the machine does */
+	if (!s->limit_pages)
+		return 0;
+	bool v1 = s->kind == SCOPE_CGROUP_V1;
+	unsigned long long usage = 0, inactive = 0, limit = s->limit_pages * s->page_kb * 1024;
+
+	r = read_ull(s->dir_fd, v1 ? "memory.usage_in_bytes" : "memory.current", &usage);
+	if (r)
+		return r;
+	len = read_file_at(s->dir_fd, "memory.stat", buf, sizeof(buf));
+	/* v1 counts the subtree in total_*; v2's memory.stat is hierarchical already */
+	if (len > 0)
+		parse_key_value(buf, (size_t)len, v1 ? "total_inactive_file" : "inactive_file",
+				&inactive);
+	unsigned long long used = usage > inactive ? usage - inactive : 0;
+
+	out->total_kb = limit / 1024;
+	out->avail_kb = used < limit ? (limit - used) / 1024 : 0;
+	read_pressure(s->dir_fd, "memory.pressure", out);
+	return 0;
+}

@@ -1,0 +1,34 @@
+/* sample.h - what a scope's memory looks like now: available, swap, pressure */
+#ifndef OOMREAPER_SAMPLE_H
+#define OOMREAPER_SAMPLE_H
+
+#include <stdbool.h>
+
+#include "scope.h"
+
+/* One reading of a scope, in kB and µs; read without allocation */
+struct sample {
+	long long t_ns;			/* CLOCK_MONOTONIC when read */
+	unsigned long long total_kb;	/* the scope's memory: RAM, or the cgroup's limit */
+	unsigned long long avail_kb;	/* what can still be had without an OOM */
+	unsigned long long swap_total_kb;
+	unsigned long long swap_free_kb;
+	bool has_psi;
+	unsigned long long psi_some_us;	/* memory pressure's cumulative stall ("total=") */
+	unsigned long long psi_full_us;
+};
+
+/*
+ * Reads the scope now. Global: /proc/meminfo MemAvailable, SwapTotal, SwapFree and
+ * /proc/pressure/memory. A cgroup: its limit, and available = limit - (usage -
+ * inactive_file), as kubelet counts it (inactive file pages are reclaimed before an OOM);
+ * memory.pressure where the cgroup has one (v2). A cgroup without a limit has the machine's.
+ * Returns 0, or -errno (-EBADMSG for a malformed file).
+ */
+int sample_scope(const struct scope *s, int proc_fd, struct sample *out);
+
+/* "some avg10=… total=N" and "full … total=N" of a pressure file. Pure; 0 or -EBADMSG. */
+int parse_pressure(const char *buf, size_t len, unsigned long long *some_us,
+		   unsigned long long *full_us);
+
+#endif

@@ -1,0 +1,289 @@
+/* test_decide.c - the triggers on sample series, with the clock in the samples */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "decide.h"
+#include "sample.h"
+
+#define MS 1000000LL
+#define GIB (1024ULL * 1024)	/* in kB */
+#define MIB 1024ULL
+
+/* A 16 GiB machine without swap: mem_min 10 % (1.6 GiB), mem_kill 5 %, horizon 1 s */
+static struct thresholds defaults(void)
+{
+	struct thresholds t = {
+		.mem_min = { true, 10 },
+		.mem_kill = { true, 5 },
+		.swap_min = { true, 10 },
+		.horizon_s = 1,
+	};
+	return t;
+}
+
+static struct sample at(long long ms, unsigned long long avail_kb)
+{
+	struct sample s = { .t_ns = ms * MS, .total_kb = 16 * GIB, .avail_kb = avail_kb };
+
+	return s;
+}
+
+static struct decision feed(struct decider *d, const struct thresholds *t, struct sample s)
+{
+	struct decision out;
+
+	decide(d, t, &s, &out);
+	return out;
+}
+
+static void levels(void **state)
+{
+	struct level pct = { true, 10 }, abs = { false, 65536 };
+
+	(void)state;
+	assert_int_equal(level_kb(&pct, 16 * GIB), 16 * GIB / 10);
+	assert_int_equal(level_kb(&abs, 16 * GIB), 65536);
+	assert_int_equal(level_kb(&pct, 0), 0);
+}
+
+static void thresholds_in_order(void **state)
+{
+	struct thresholds t = defaults();
+	struct decider d;
+	struct decision o;
+
+	(void)state;
+	decider_init(&d);
+	o = feed(&d, &t, at(0, 8 * GIB));
+	assert_int_equal(o.verdict, VERDICT_OK);
+	/* far from trouble and nothing filling: sample as seldom as allowed */
+	assert_int_equal(o.next_ms, SAMPLE_MAX_MS);
+	decider_init(&d);
+	o = feed(&d, &t, at(0, 3 * GIB));	/* under 2 x mem_min: the warning band */
+	assert_int_equal(o.verdict, VERDICT_WARN);
+	decider_init(&d);
+	o = feed(&d, &t, at(0, 1 * GIB));	/* under mem_min (1.6 GiB) */
+	assert_int_equal(o.verdict, VERDICT_TERM);
+	assert_int_equal(o.trigger, TRIG_MEM_MIN);
+	assert_non_null(strstr(o.reason, "available 1024 MiB < mem_min 1638 MiB"));
+	assert_int_equal(o.next_ms, SAMPLE_MIN_MS);
+	decider_init(&d);
+	o = feed(&d, &t, at(0, 500 * MIB));	/* under mem_kill (819 MiB) */
+	assert_int_equal(o.verdict, VERDICT_KILL);
+	assert_int_equal(o.trigger, TRIG_MEM_KILL);
+	/* absolute sizes work the same */
+	t.mem_min = (struct level){ false, 4 * GIB };
+	decider_init(&d);
+	o = feed(&d, &t, at(0, 3 * GIB));
+	assert_int_equal(o.trigger, TRIG_MEM_MIN);
+}
+
+static void warning_band_hysteresis(void **state)
+{
+	struct thresholds t = defaults();
+	unsigned long long warn = 2 * 16 * GIB / 10;
+	struct decider d;
+
+	(void)state;
+	decider_init(&d);
+	assert_int_equal(feed(&d, &t, at(0, warn - MIB)).verdict, VERDICT_WARN);
+	/* just above the band's edge: still in it, it ends 10 % higher */
+	assert_int_equal(feed(&d, &t, at(1000, warn + 100 * MIB)).verdict, VERDICT_WARN);
+	assert_int_equal(feed(&d, &t, at(2000, warn + warn / 5)).verdict, VERDICT_OK);
+	/* and from below it is entered only under the edge */
+	assert_int_equal(feed(&d, &t, at(3000, warn + 100 * MIB)).verdict, VERDICT_OK);
+}
+
+static void no_swap_is_not_low_swap(void **state)
+{
+	struct thresholds t = defaults();
+	struct decider d;
+	struct sample s = at(0, 3 * GIB);	/* in the warning band */
+	struct decision o;
+
+	(void)state;
+	decider_init(&d);
+	s.swap_total_kb = 0;
+	s.swap_free_kb = 0;
+	decide(&d, &t, &s, &o);
+	assert_int_equal(o.verdict, VERDICT_WARN);
+	/* with swap, nearly all used, and memory in the warning band: act */
+	decider_init(&d);
+	s.swap_total_kb = 4 * GIB;
+	s.swap_free_kb = 100 * MIB;
+	decide(&d, &t, &s, &o);
+	assert_int_equal(o.verdict, VERDICT_TERM);
+	assert_int_equal(o.trigger, TRIG_SWAP_MIN);
+	/* swap used up with memory to spare is no emergency */
+	decider_init(&d);
+	s.avail_kb = 10 * GIB;
+	decide(&d, &t, &s, &o);
+	assert_int_equal(o.verdict, VERDICT_OK);
+}
+
+/* full pressure of 70 % of wall time, read every 500 ms, against a 60 % for 2 s limit */
+static void pressure_over_a_duration(void **state)
+{
+	struct thresholds t = defaults();
+	struct decider d;
+	struct sample s = at(0, 8 * GIB);
+	struct decision o;
+
+	(void)state;
+	t.psi = true;
+	t.psi_full = true;
+	t.psi_pct = 60;
+	t.psi_secs = 2;
+	decider_init(&d);
+	s.has_psi = true;
+	for (int i = 0; i <= 4; i++) {
+		s.t_ns = i * 500 * MS;
+		s.psi_full_us = (unsigned long long)i * 350000;	/* 350 ms per 500 ms */
+		s.psi_some_us = s.psi_full_us;
+		decide(&d, &t, &s, &o);
+		/* the 2 s start with the first interval over the limit: fired at 2.0 s */
+		assert_int_equal(o.verdict, i < 4 ? VERDICT_OK : VERDICT_TERM);
+	}
+	assert_int_equal(o.trigger, TRIG_PSI);
+	assert_non_null(strstr(o.reason, "full 70% >= 60% for 2.0 s"));
+	/* a quiet interval starts the count again */
+	s.t_ns += 500 * MS;
+	decide(&d, &t, &s, &o);
+	assert_int_equal(o.verdict, VERDICT_OK);
+	for (int i = 1; i <= 3; i++) {
+		s.t_ns += 500 * MS;
+		s.psi_full_us += 350000;
+		decide(&d, &t, &s, &o);
+		assert_int_equal(o.verdict, VERDICT_OK);
+	}
+	/* "some" is not "full": 70 % some with 10 % full does not fire a full limit */
+	decider_init(&d);
+	s = at(0, 8 * GIB);
+	s.has_psi = true;
+	for (int i = 0; i <= 6; i++) {
+		s.t_ns = i * 500 * MS;
+		s.psi_some_us = (unsigned long long)i * 350000;
+		s.psi_full_us = (unsigned long long)i * 50000;
+		decide(&d, &t, &s, &o);
+		assert_int_equal(o.verdict, VERDICT_OK);
+	}
+	/* a pressure file that went missing is no pressure */
+	decider_init(&d);
+	s = at(0, 8 * GIB);
+	for (int i = 0; i <= 6; i++) {
+		s.t_ns = i * 500 * MS;
+		decide(&d, &t, &s, &o);
+		assert_int_equal(o.verdict, VERDICT_OK);
+	}
+}
+
+/* filling at 1 GiB/s from the warning band: act when mem_min is less than a horizon away */
+static void predictive_trigger(void **state)
+{
+	struct thresholds t = defaults();
+	unsigned long long min = 16 * GIB / 10;
+	struct decider d;
+	struct decision o;
+
+	(void)state;
+	decider_init(&d);
+	o = feed(&d, &t, at(0, min + 1536 * MIB));	/* in the warning band (3.2 GiB) */
+	assert_int_equal(o.verdict, VERDICT_WARN);
+	o = feed(&d, &t, at(250, min + 1280 * MIB));	/* 1 GiB/s: 1.25 s to go */
+	assert_int_equal(o.verdict, VERDICT_WARN);
+	assert_true(o.fill_kb_s > 0.99 * GIB && o.fill_kb_s < 1.01 * GIB);
+	assert_true(o.eta_s > 1.24 && o.eta_s < 1.26);
+	o = feed(&d, &t, at(500, min + 1024 * MIB));	/* 1 s to go: not yet under it */
+	assert_int_equal(o.verdict, VERDICT_WARN);
+	o = feed(&d, &t, at(600, min + 920 * MIB));	/* 0.9 s to go: now */
+	assert_int_equal(o.verdict, VERDICT_TERM);
+	assert_int_equal(o.trigger, TRIG_PREDICT);
+	assert_non_null(strstr(o.reason, "filling at 1027 MiB/s"));	/* 616 MiB in 0.6 s */
+	/* the same fill far above the warning band is not acted on */
+	decider_init(&d);
+	feed(&d, &t, at(0, 12 * GIB));
+	o = feed(&d, &t, at(500, 12 * GIB - 900 * MIB));
+	assert_int_equal(o.verdict, VERDICT_OK);
+	/* nor when the horizon is off */
+	t.horizon_s = 0;
+	decider_init(&d);
+	feed(&d, &t, at(0, min + 1024 * MIB));
+	o = feed(&d, &t, at(100, min + 500 * MIB));
+	assert_int_equal(o.verdict, VERDICT_WARN);
+}
+
+/* sampling follows the headroom and the fill, and stays ready after a fast fill */
+static void adaptive_sampling(void **state)
+{
+	struct thresholds t = defaults();
+	struct decider d;
+	struct decision o;
+
+	(void)state;
+	decider_init(&d);
+	feed(&d, &t, at(0, 10 * GIB));
+	/* 2 GiB/s with 8.4 GiB of headroom: four samples before the crossing, ~1 s apart */
+	o = feed(&d, &t, at(100, 10 * GIB - 200 * MIB));
+	assert_true(o.next_ms >= 900 && o.next_ms <= SAMPLE_MAX_MS);
+	o = feed(&d, &t, at(200, 3 * GIB));
+	assert_int_equal(o.next_ms, SAMPLE_MIN_MS);
+	/* the hog is gone: nothing fills, but the fast fill is remembered */
+	decider_init(&d);
+	feed(&d, &t, at(0, 4 * GIB));
+	o = feed(&d, &t, at(100, 4 * GIB - 200 * MIB));	/* 2 GiB/s */
+	long long ms = 100;
+
+	for (int i = 0; i < 40; i++) {
+		ms += 100;
+		o = feed(&d, &t, at(ms, 4 * GIB));
+	}
+	assert_true(o.fill_kb_s == 0);
+	assert_true(o.next_ms < 500);
+	/* minutes later it has decayed: idle sampling again */
+	for (int i = 0; i < 600; i++) {
+		ms += 1000;
+		o = feed(&d, &t, at(ms, 4 * GIB));
+	}
+	assert_int_equal(o.next_ms, SAMPLE_MAX_MS);
+}
+
+static void pressure_file(void **state)
+{
+	static const char ok[] = "some avg10=1.50 avg60=0.20 avg300=0.05 total=123456\n"
+				 "full avg10=0.80 avg60=0.10 avg300=0.01 total=6543\n";
+	unsigned long long some, full;
+
+	(void)state;
+	assert_int_equal(parse_pressure(ok, sizeof(ok) - 1, &some, &full), 0);
+	assert_int_equal(some, 123456);
+	assert_int_equal(full, 6543);
+	/* older kernels have no "full" line for some resources */
+	assert_int_equal(parse_pressure(ok, 52, &some, &full), 0);
+	assert_int_equal(some, 123456);
+	assert_int_equal(full, 0);
+	assert_int_equal(parse_pressure("full avg10=0 total=5\n", 21, &some, &full), -EBADMSG);
+	assert_int_equal(parse_pressure("some avg10=0 total=x5\n", 22, &some, &full), -EBADMSG);
+	assert_int_equal(parse_pressure("", 0, &some, &full), -EBADMSG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(levels),
+		cmocka_unit_test(thresholds_in_order),
+		cmocka_unit_test(warning_band_hysteresis),
+		cmocka_unit_test(no_swap_is_not_low_swap),
+		cmocka_unit_test(pressure_over_a_duration),
+		cmocka_unit_test(predictive_trigger),
+		cmocka_unit_test(adaptive_sampling),
+		cmocka_unit_test(pressure_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
