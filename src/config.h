@@ -1,0 +1,85 @@
+/* config.h - the daemon's configuration: an INI file (libinih), then the command line */
+#ifndef OOMREAPER_CONFIG_H
+#define OOMREAPER_CONFIG_H
+
+#include <limits.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "decide.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/oomreaper.conf"
+#define CONFIG_MAX_SCOPES 16
+#define CONFIG_MAX_RULES 32
+#define CONFIG_MAX_UIDS 64
+
+enum policy { POLICY_LARGEST, POLICY_FASTEST_GROWING };
+enum rule_field { RULE_COMM, RULE_CMDLINE, RULE_CGROUP, RULE_USER };
+enum rule_action { RULE_PREFER, RULE_AVOID, RULE_IGNORE };
+
+struct scope_conf {
+	char cgroup[PATH_MAX];		/* empty for the whole machine */
+	struct thresholds th;
+};
+
+/* prefer / avoid / ignore processes whose comm, cmdline, cgroup or user matches a regex */
+struct rule {
+	char name[64];
+	enum rule_field field;
+	char pattern[256];
+	regex_t re;
+	bool compiled;
+	enum rule_action action;
+	int weight;			/* oom_score_adj units added (prefer) or taken (avoid) */
+	uid_t uids[CONFIG_MAX_UIDS];	/* RULE_USER: the users matched, resolved at load */
+	int nuids;
+};
+
+struct config {
+	char path[PATH_MAX];		/* the file it came from, "" for built-in defaults */
+	bool dry_run;
+	int grace_ms;
+	int deadline_ms;
+	int reap_delay_ms;
+	enum policy policy;
+	char log_json[PATH_MAX];	/* "" none, "-" stdout, else a file */
+	struct scope_conf scopes[CONFIG_MAX_SCOPES];
+	int nscopes;
+	struct rule rules[CONFIG_MAX_RULES];
+	int nrules;
+};
+
+/* The built-in defaults: the whole machine, mem_min 10 %, mem_kill 5 %, swap_min 10 %,
+ * no PSI trigger, horizon 1 s, no grace, deadline 5 s, reap delay 2 s, policy largest. */
+void config_defaults(struct config *c);
+struct thresholds thresholds_default(void);
+
+/*
+ * Loads an INI file over the defaults. On an error writes "FILE:LINE: what" (or "FILE: what")
+ * into err and returns -EINVAL (bad content) or -errno (unreadable). c is then unusable:
+ * load into a scratch config and copy it over the running one only on success.
+ */
+int config_load(struct config *c, const char *path, char *err, size_t errlen);
+
+/*
+ * One setting, as a key of the file's sections would be, for the command line's flags:
+ * section "oomreaper" or "scope" (the first scope). Returns 0, or -EINVAL with err set.
+ */
+int config_set(struct config *c, const char *section, const char *key, const char *value,
+	       char *err, size_t errlen);
+
+/* Parses "10%", "512M", "2G", "65536K", "1048576" (bytes) into a level. 0 or -EINVAL. */
+int parse_level(const char *s, struct level *l);
+
+/* Parses "some:60:30" or "full:PCT:SECONDS" into t's PSI fields; "off" clears them. */
+int parse_psi(const char *s, struct thresholds *t);
+
+/* Frees the compiled regexes. */
+void config_free(struct config *c);
+
+/* Writes the configuration as an INI file would hold it, for check-config. */
+void config_print(const struct config *c, FILE *f);
+
+#endif

@@ -1,0 +1,230 @@
+/* test_config.c - the configuration file: what it accepts, and the file:line of what not */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+static char path[64];
+
+/* Writes text to a temporary file; returns its path */
+static const char *conf(const char *text)
+{
+	snprintf(path, sizeof(path), "/tmp/oomreaper-test-XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+/* Loads text; returns the error message ("" when it loaded) */
+static const char *load(struct config *c, const char *text, int *r)
+{
+	static char err[512];
+
+	err[0] = '\0';
+	*r = config_load(c, conf(text), err, sizeof(err));
+	unlink(path);
+	return err;
+}
+
+static void defaults(void **state)
+{
+	struct config c;
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.nscopes, 1);
+	assert_string_equal(c.scopes[0].cgroup, "");
+	assert_true(c.scopes[0].th.mem_min.percent);
+	assert_true(c.scopes[0].th.mem_min.value == 10);
+	assert_true(c.scopes[0].th.mem_kill.value == 5);
+	assert_false(c.scopes[0].th.psi);
+	assert_int_equal(c.deadline_ms, 5000);
+	assert_int_equal(c.reap_delay_ms, 2000);
+	assert_false(c.dry_run);
+}
+
+static void full_file(void **state)
+{
+	struct config c;
+	int r;
+	const char *err = load(&c,
+			       "; a comment\n"
+			       "[oomreaper]\n"
+			       "dry_run = yes\n"
+			       "grace = 300   ; ms\n"
+			       "deadline = 2.5\n"
+			       "policy = fastest-growing\n"
+			       "log_json = -\n"
+			       "\n[global]\nmem_min = 8%\nmem_kill = 1G\npsi = full:60:30\n"
+			       "horizon = 0.5\n"
+			       "[cgroup /sys/fs/cgroup/memory/jobs]\nmem_min = 256M\n"
+			       "[rule browsers]\nmatch = comm\nregex = ^(chrome|firefox)$\n"
+			       "action = prefer\nweight = 300\n"
+			       "[rule root]\nmatch = user\nregex = ^root$\naction = avoid\n",
+			       &r);
+
+	(void)state;
+	assert_string_equal(err, "");
+	assert_int_equal(r, 0);
+	assert_true(c.dry_run);
+	assert_int_equal(c.grace_ms, 300);
+	assert_int_equal(c.deadline_ms, 2500);
+	assert_int_equal(c.policy, POLICY_FASTEST_GROWING);
+	assert_string_equal(c.log_json, "-");
+	assert_int_equal(c.nscopes, 2);
+	assert_true(c.scopes[0].th.mem_min.value == 8);
+	assert_false(c.scopes[0].th.mem_kill.percent);
+	assert_true(c.scopes[0].th.mem_kill.value == 1024 * 1024);
+	assert_true(c.scopes[0].th.psi && c.scopes[0].th.psi_full);
+	assert_true(c.scopes[0].th.psi_pct == 60 && c.scopes[0].th.psi_secs == 30);
+	assert_true(c.scopes[0].th.horizon_s == 0.5);
+	assert_string_equal(c.scopes[1].cgroup, "/sys/fs/cgroup/memory/jobs");
+	assert_true(c.scopes[1].th.mem_min.value == 256 * 1024);
+	/* a scope takes the defaults for what it does not say */
+	assert_true(c.scopes[1].th.mem_kill.percent && c.scopes[1].th.mem_kill.value == 5);
+	assert_int_equal(c.nrules, 2);
+	assert_int_equal(c.rules[0].weight, 300);
+	assert_int_equal(regexec(&c.rules[0].re, "firefox", 0, NULL, 0), 0);
+	assert_int_not_equal(regexec(&c.rules[0].re, "firefox-bin", 0, NULL, 0), 0);
+	/* user rules are resolved to uids when loaded */
+	assert_int_equal(c.rules[1].field, RULE_USER);
+	assert_int_equal(c.rules[1].nuids, 1);
+	assert_int_equal(c.rules[1].uids[0], 0);
+	config_free(&c);
+}
+
+/* Every error names the file, the line, the key and the value */
+static void errors_name_file_and_line(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *want;	/* after "PATH:" */
+	} cases[] = {
+		{ "[oomreaper]\ngrace = 300\nbogus = 1\n", "3: unknown key 'bogus' in [oomreaper]" },
+		{ "[global]\nmem_min = ten\n", "2: mem_min = 'ten': want a share" },
+		{ "[global]\nmem_min = 120%\n", "2: mem_min = '120%'" },
+		{ "[global]\nmem_min = -5%\n", "2: mem_min = '-5%'" },
+		{ "[global]\nmem_min = 12Q\n", "2: mem_min = '12Q'" },
+		{ "[global]\npsi = full:60\n", "2: psi = 'full:60'" },
+		{ "[global]\npsi = half:60:30\n", "2: psi = 'half:60:30'" },
+		{ "[oomreaper]\ndeadline = 0\n", "2: deadline = '0'" },
+		{ "[oomreaper]\ngrace = 1.5\n", "2: grace = '1.5'" },
+		{ "[oomreaper]\ndry_run = maybe\n", "2: dry_run = 'maybe'" },
+		{ "[oomreaper]\npolicy = random\n", "2: policy = 'random'" },
+		{ "\n[rule x]\nmatch = comm\nregex = ([a-z\n", "4: regex = '([a-z'" },
+		{ "[rule x]\nmatch = pid\n", "2: match = 'pid'" },
+		{ "[rule x]\naction = kill\n", "2: action = 'kill'" },
+		{ "[rule x]\nweight = 5000\n", "2: weight = '5000'" },
+		{ "[global]\nmem_min = 5%\n\n[sideways]\nx = 1\n", "4: unknown section [sideways]" },
+		/* an empty section of a wrong name is caught too, though inih never reports it */
+		{ "[global]\n[nothing]\n", "2: unknown section [nothing]" },
+		{ "[cgroup relative/path]\nmem_min = 5%\n", "1: unknown section [cgroup relative" },
+		{ "mem_min = 5%\n", "1: 'mem_min' outside any section" },
+		{ "[global]\nthis line has no equals sign\n", "2: not a 'key = value' line" },
+		{ "[global]\nmem_min = 5%\nmem_kill = 10%\n", " [global]: mem_kill is above mem_min" },
+		{ "[rule x]\nmatch = comm\n", " [rule x] has no regex" },
+	};
+	struct config c;
+	int r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *err = load(&c, cases[i].text, &r);
+		char want[600];
+
+		snprintf(want, sizeof(want), "%s:%s", path, cases[i].want);
+		if (strncmp(err, want, strlen(want))) {
+			print_error("case %zu: got '%s', want '%s...'\n", i, err, want);
+			fail();
+		}
+		assert_int_equal(r, -EINVAL);
+		config_free(&c);
+	}
+}
+
+static void unreadable_file(void **state)
+{
+	struct config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(config_load(&c, "/nonexistent/oomreaper.conf", err, sizeof(err)),
+			 -ENOENT);
+	assert_string_equal(err, "/nonexistent/oomreaper.conf: No such file or directory");
+	assert_int_equal(config_load(&c, "/tmp", err, sizeof(err)) < 0, 1);
+}
+
+static void levels_and_psi(void **state)
+{
+	struct level l;
+	struct thresholds t = thresholds_default();
+
+	(void)state;
+	assert_int_equal(parse_level("10%", &l), 0);
+	assert_true(l.percent && l.value == 10);
+	assert_int_equal(parse_level("2.5%", &l), 0);
+	assert_true(l.value == 2.5);
+	assert_int_equal(parse_level("512M", &l), 0);
+	assert_true(!l.percent && l.value == 512 * 1024);
+	assert_int_equal(parse_level("2G", &l), 0);
+	assert_true(l.value == 2 * 1024 * 1024);
+	assert_int_equal(parse_level("2GiB", &l), 0);
+	assert_int_equal(parse_level("64k", &l), 0);
+	assert_true(l.value == 64);
+	assert_int_equal(parse_level("1048576", &l), 0);	/* bytes */
+	assert_true(l.value == 1024);
+	assert_int_equal(parse_level("", &l), -EINVAL);
+	assert_int_equal(parse_level("%", &l), -EINVAL);
+	assert_int_equal(parse_level("5 %", &l), -EINVAL);
+	assert_int_equal(parse_level(" 5%", &l), -EINVAL);
+	assert_int_equal(parse_level("nan%", &l), -EINVAL);
+	assert_int_equal(parse_level("1GG", &l), -EINVAL);
+	assert_int_equal(parse_psi("some:10:2", &t), 0);
+	assert_true(t.psi && !t.psi_full && t.psi_pct == 10 && t.psi_secs == 2);
+	assert_int_equal(parse_psi("off", &t), 0);
+	assert_false(t.psi);
+	assert_int_equal(parse_psi("full:0:2", &t), -EINVAL);
+	assert_int_equal(parse_psi("full:50:2x", &t), -EINVAL);
+	assert_int_equal(parse_psi("full:101:2", &t), -EINVAL);
+}
+
+static void command_line_settings(void **state)
+{
+	struct config c;
+	char err[256];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(config_set(&c, "scope", "mem_min", "20%", err, sizeof(err)), 0);
+	assert_true(c.scopes[0].th.mem_min.value == 20);
+	assert_int_equal(config_set(&c, "oomreaper", "grace", "100", err, sizeof(err)), 0);
+	assert_int_equal(c.grace_ms, 100);
+	assert_int_equal(config_set(&c, "scope", "mem_min", "x", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "mem_min = 'x': want a share like 10% or a size like 512M");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults),
+		cmocka_unit_test(full_file),
+		cmocka_unit_test(errors_name_file_and_line),
+		cmocka_unit_test(unreadable_file),
+		cmocka_unit_test(levels_and_psi),
+		cmocka_unit_test(command_line_settings),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
