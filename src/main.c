@@ -24,6 +24,9 @@ static void usage(FILE *f)
 	      "  kill [--cgroup PATH] [--pid PID] [--dry-run] [--grace MS] [--deadline S]\n"
 	      "       [--kill-cgroup] [--json]\n"
 	      "                     one OOM kill now, with the reap of the victim's memory\n"
+	      "  run [--config FILE] [--cgroup PATH] [--dry-run] [...]\n"
+	      "                     the daemon: watch memory, kill before the machine thrashes\n"
+	      "  check-config FILE  check a configuration file\n"
 	      "\n"
 	      "  -h, --help         this text ('oomreaper COMMAND --help' for a command's)\n"
 	      "  -V, --version      the version\n",
@@ -39,6 +42,8 @@ int main(int argc, char **argv)
 		{ "list", cmd_list },
 		{ "explain", cmd_explain },
 		{ "kill", cmd_kill },
+		{ "run", cmd_run },
+		{ "check-config", cmd_check_config },
 	};
 	const char *prog = "oomreaper";
 

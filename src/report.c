@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "report.h"
 
 void line_init(struct line *l)
@@ -56,6 +57,27 @@ void line_long(struct line *l, long long v)
 	} else {
 		line_ulong(l, (unsigned long long)v);
 	}
+}
+
+void line_json_str(struct line *l, const char *s)
+{
+	char buf[256];
+	size_t n = json_escape(s, strlen(s), buf, sizeof(buf));
+
+	/* a cut escape could end inside a \u00XX or a UTF-8 sequence: cut back to whole ones */
+	if (n >= sizeof(buf)) {
+		n = sizeof(buf) - 1;
+		for (size_t i = n > 6 ? n - 6 : 0; i < n; i++)
+			if (buf[i] == '\\') {
+				n = i;
+				break;
+			}
+		while (n && ((unsigned char)buf[n - 1] & 0xc0) == 0x80)
+			n--;
+		if (n && (unsigned char)buf[n - 1] >= 0xc0)
+			n--;
+	}
+	put(l, buf, n);
 }
 
 void line_write(struct line *l, int fd)
