@@ -1,13 +1,15 @@
 /*
- * hog.c - a process of a known size: `hog MB [--adj N] [--comm NAME]`
+ * hog.c - a process of a known size: `hog MB [--adj N] [--comm NAME] [--ignore-term]`
  *
  * Raises its own oom_score_adj to N when asked (raising needs no capability), takes NAME as
- * its comm (any bytes: newlines, parentheses, invalid UTF-8), allocates MB MiB
+ * its comm (any bytes: newlines, parentheses, invalid UTF-8), ignores SIGTERM when asked (a
+ * victim that only SIGKILL ends, for the tests of the grace period), allocates MB MiB
  * and touches every page so that all of it is resident, prints "ready", then waits to be
  * killed. The end-to-end tests rank these against each other and against the kernel's score.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,20 +67,25 @@ static char *touch(long mb)
 int main(int argc, char **argv)
 {
 	long mb, adj = 0;
-	int have_adj = 0;
+	int have_adj = 0, ignore_term = 0;
 	const char *comm = NULL;
 
-	if (argc < 2 || argc % 2) {
-		fprintf(stderr, "usage: hog MB [--adj N] [--comm NAME]\n");
+	if (argc < 2) {
+		fprintf(stderr, "usage: hog MB [--adj N] [--comm NAME] [--ignore-term]\n");
 		return 2;
 	}
 	mb = number("MB", argv[1], 0, 1L << 20);
-	for (int i = 2; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--adj")) {
-			adj = number("--adj", argv[i + 1], -1000, 1000);
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--ignore-term")) {
+			ignore_term = 1;
+		} else if (i + 1 == argc) {
+			fprintf(stderr, "hog: '%s' wants a value\n", argv[i]);
+			return 2;
+		} else if (!strcmp(argv[i], "--adj")) {
+			adj = number("--adj", argv[++i], -1000, 1000);
 			have_adj = 1;
 		} else if (!strcmp(argv[i], "--comm")) {
-			comm = argv[i + 1];
+			comm = argv[++i];
 		} else {
 			fprintf(stderr, "hog: unknown option '%s'\n", argv[i]);
 			return 2;
@@ -97,13 +104,17 @@ int main(int argc, char **argv)
 		perror("hog: PR_SET_NAME");
 		return 1;
 	}
+	if (ignore_term && signal(SIGTERM, SIG_IGN) == SIG_ERR) {
+		perror("hog: signal");
+		return 1;
+	}
 	if (!touch(mb)) {
 		fprintf(stderr, "hog: cannot allocate %ld MiB\n", mb);
 		return 1;
 	}
 	printf("ready\n");
 	fflush(stdout);
-	/* SIGTERM and SIGKILL keep their default action: the process ends at once */
+	/* SIGTERM (unless ignored) and SIGKILL keep their default action: it ends at once */
 	for (;;)
 		pause();
 }
