@@ -2,7 +2,8 @@
 """End-to-end tests of oomreaper: the real binary against real processes and real cgroups.
 
 Environment: OOMREAPER, the binary under test; HELPERS, the directory of the helper programs
-(hog, sharers, vforker) that tests/helpers/ builds.
+(hog, sharers, vforker, robust) that tests/helpers/ builds. The tests of `oomreaper kill` are in
+test_kill.py, next to this file, on the same harness.
 
 Every test is a function named for the behaviour it proves. It prints one line, "ok NAME",
 "FAIL NAME: reason" or "SKIP NAME: reason", sometimes followed by "# " notes; the last line is
@@ -11,7 +12,8 @@ Every test is a function named for the behaviour it proves. It prints one line, 
 Safety: the processes a test starts live in cgroups it made as children of this process's own
 memory cgroup. Cleanup kills only pids listed in those cgroups' cgroup.procs (through a pidfd,
 after re-checking that the process is still in that cgroup), waits until they are empty, and
-removes them. Nothing outside them is ever signalled. This process is a child subreaper, so the
+removes them; a v1 freezer cgroup a test made is thawed before that and removed after. Nothing
+outside them is ever signalled. This process is a child subreaper, so the
 orphans of a helper (the second process of a CLONE_VM pair, say) come back to it to be reaped.
 """
 
@@ -33,6 +35,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 PAGE_KB = PAGE // 1024
 MIB_PAGES = (1 << 20) // PAGE
 MEMORY_ROOT = "/sys/fs/cgroup/memory"
+FREEZER_ROOT = "/sys/fs/cgroup/freezer"
 UNIFIED_ROOT = "/sys/fs/cgroup/unified"
 
 # The prefix of every cgroup these tests make, so that a leftover is easy to recognise
@@ -70,23 +73,30 @@ class Result:
                                                       self.err[-400:])
 
 
-def run_tool(*args, timeout=30):
-    """Runs the binary under test. Its output must be UTF-8 and free of sanitizer reports."""
+def run_tool(*args, timeout=30, env=None):
+    """Runs the binary under test (with env added to the environment). Its output must be
+    UTF-8 and free of sanitizer reports."""
     args = [str(a) for a in args]
     try:
         p = subprocess.run([OOMREAPER] + args, stdin=subprocess.DEVNULL, capture_output=True,
-                           timeout=timeout)
+                           timeout=timeout, env=dict(os.environ, **(env or {})))
     except subprocess.TimeoutExpired:
         raise Failure("oomreaper %s took more than %d s" % (" ".join(args), timeout))
+    return tool_result(args, p.returncode, p.stdout, p.stderr)
+
+
+def tool_result(args, rc, stdout, stderr):
+    """The Result of a run of the binary that ended with status rc and wrote the bytes stdout
+    and stderr; a Failure when it wrote invalid UTF-8, a sanitizer report, or died of a signal."""
     try:
-        out = p.stdout.decode("utf-8")
+        out = stdout.decode("utf-8")
     except UnicodeDecodeError as e:
         raise Failure("oomreaper %s wrote invalid UTF-8: %s" % (" ".join(args), e))
-    err = p.stderr.decode("utf-8", "replace")
-    r = Result(args, p.returncode, out, err)
+    err = stderr.decode("utf-8", "replace")
+    r = Result(args, rc, out, err)
     for mark in SANITIZER_MARKS:
         check(mark not in err, "sanitizer report from " + r.describe())
-    check(p.returncode >= 0, "killed by signal %d: %s" % (-p.returncode, r.describe()))
+    check(rc >= 0, "killed by signal %d: %s" % (-rc, r.describe()))
     return r
 
 
@@ -143,6 +153,7 @@ def explain(pid, *args):
 # cgroups and the processes in them
 
 made_cgroups = []   # in the order made: children after their parents
+made_freezers = []  # v1 freezer cgroups made, likewise (parents made on the way included)
 helpers = []        # Popen objects of the helpers started
 
 
@@ -214,6 +225,80 @@ def cgroup_procs(path):
         return [int(x) for x in read_file(os.path.join(path, "cgroup.procs")).split()]
     except FileNotFoundError:
         return []
+
+
+def make_freezer(memcg):
+    """Makes the v1 freezer cgroup of the same path as the memory cgroup memcg (the only link
+    between v1 hierarchies, and the one cgkill.c follows), with the parents it lacks. Every
+    freezer made is thawed first and removed last by the cleanup. Skip when there is none."""
+    if not os.path.isfile(os.path.join(FREEZER_ROOT, "cgroup.procs")):
+        raise Skip("NO CGROUP V1 FREEZER at %s" % FREEZER_ROOT)
+    rel = os.path.relpath(memcg, MEMORY_ROOT)
+    check(not rel.startswith(".."), "%s is not a v1 memory cgroup" % memcg)
+    for attempt in range(5):
+        path = FREEZER_ROOT
+        try:
+            for part in rel.split("/"):
+                path = os.path.join(path, part)
+                try:
+                    os.mkdir(path)
+                    made_freezers.append(path)
+                except FileExistsError:
+                    pass
+            return path
+        except FileNotFoundError:
+            time.sleep(0.05)    # a parent shared with another run was removed meanwhile
+        except OSError as e:
+            raise Skip("cannot make a freezer cgroup %s: %s" % (path, e))
+    raise Skip("cannot make the freezer cgroup of %s" % memcg)
+
+
+def freezer_state(freezer):
+    return read_file(os.path.join(freezer, "freezer.state")).strip()
+
+
+def freeze(freezer, timeout=5):
+    """Freezes freezer's tasks and waits until the kernel reports them FROZEN."""
+    write_file(os.path.join(freezer, "freezer.state"), "FROZEN")
+    check(wait_for(lambda: freezer_state(freezer) == "FROZEN", timeout=timeout),
+          "%s did not freeze: %s" % (freezer, freezer_state(freezer)))
+
+
+def thaw(freezer):
+    write_file(os.path.join(freezer, "freezer.state"), "THAWED")
+
+
+def thaw_all():
+    """Thaws every freezer cgroup made: frozen tasks would stay stuck, SIGKILL or not."""
+    for path in made_freezers:
+        # not a parent made on the way: thawing it would thaw what others froze below it
+        if not os.path.basename(path).startswith(CGROUP_PREFIX):
+            continue
+        try:
+            thaw(path)
+        except OSError:
+            pass
+
+
+def remove_freezers():
+    """Removes the freezer cgroups made, children first, once their tasks are gone. A parent
+    made on the way that another run uses as well is left to it."""
+    problems = []
+    while made_freezers:
+        path = made_freezers.pop()
+        for attempt in range(50):
+            try:
+                os.rmdir(path)
+                break
+            except FileNotFoundError:
+                break
+            except OSError as e:
+                if not os.path.basename(path).startswith(CGROUP_PREFIX):
+                    break
+                if attempt == 49:
+                    problems.append("rmdir %s: %s (tasks %s)" % (path, e, cgroup_procs(path)))
+                time.sleep(0.02)
+    return problems
 
 
 def cgroups_of(pid):
@@ -308,8 +393,10 @@ def empty_cgroup(path, timeout=10):
 
 
 def remove_cgroups():
-    """Empties and removes every cgroup made so far, children first."""
+    """Thaws every freezer cgroup made, empties and removes every cgroup made so far,
+    children first, then the freezer cgroups."""
     problems = []
+    thaw_all()
     while made_cgroups:
         path = made_cgroups.pop()
         if not os.path.isdir(path):
@@ -335,7 +422,7 @@ def remove_cgroups():
             pass
     helpers.clear()
     reap_children()
-    return problems
+    return problems + remove_freezers()
 
 
 def become_subreaper():
@@ -1128,6 +1215,15 @@ def test_processes_vanishing_mid_scan():
             scans += 1
     note("%d entries over %d scans, %d of them vanished during the scan"
          % (seen, scans, vanished))
+
+
+# ---------------------------------------------------------------------------------------------
+# The tests of `oomreaper kill` live in their own module, on this harness: it imports it as
+# "run", which must be this module even when it runs as __main__
+
+sys.modules.setdefault("run", sys.modules[__name__])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_kill  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------------------------------------
