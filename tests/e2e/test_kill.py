@@ -484,9 +484,10 @@ def test_no_robust_futex_reaped_at_once():
     line = read_line(p, 1)
     check(line != "EOWNERDEAD", "the waiter got EOWNERDEAD although the holder's robust list "
           "was reaped before its exit")
-    note("hazard shown: --reap-delay 0 reaped the holder (robust_wait %s) %d ms after the kill; "
-         "thawed, it exited and the waiter %d was not told within 1 s (said %r): it waits for "
-         "ever" % (v["robust_wait"], v["kill_to_reaped_ms"], survivor, line))
+    note("the hazard the delay prevents: --reap-delay 0 reaped the holder (robust_wait %s) %d ms "
+         "after the kill; thawed, it exited, and the waiter %d, still %s, was not told within "
+         "1 s (said %r)" % (v["robust_wait"], v["kill_to_reaped_ms"], survivor,
+                            status_field(survivor, "State"), line))
 
 
 @test
