@@ -435,8 +435,7 @@ int cmd_kill(const char *prog, int argc, char **argv)
 			r = EXIT_NOTHING;
 			goto out;
 		}
-		int g = victim_gather(v, c.proc_fd, &chosen, sel.pids, n, c.self, c.same_mm, NULL,
-				      &pinned);
+		int g = victim_gather(v, &sel, &chosen, sel.pids, n, &pinned);
 
 		if (g == -EPERM) {
 			cli_error(&c, "kill: %d (%s) shares its memory with protected process %d: "

@@ -9,13 +9,13 @@
 #include <sys/types.h>
 
 #include "decide.h"
+#include "select.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/oomreaper.conf"
 #define CONFIG_MAX_SCOPES 16
 #define CONFIG_MAX_RULES 32
 #define CONFIG_MAX_UIDS 64
 
-enum policy { POLICY_LARGEST, POLICY_FASTEST_GROWING };
 enum rule_field { RULE_COMM, RULE_CMDLINE, RULE_CGROUP, RULE_USER };
 enum rule_action { RULE_PREFER, RULE_AVOID, RULE_IGNORE };
 

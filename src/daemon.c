@@ -227,8 +227,7 @@ static struct slot *choose(struct watch *w)
 
 		if (n < 0 || !(s = slot_take()))
 			return NULL;
-		int g = victim_gather(&s->v, dmn.cli->proc_fd, &ch.victim, w->sel.pids, n,
-				      dmn.cli->self, dmn.cli->same_mm, NULL, &pinned);
+		int g = victim_gather(&s->v, &w->sel, &ch.victim, w->sel.pids, n, &pinned);
 
 		if (g > 0 && victim_open(&s->v, dmn.cli->proc_fd) == 0)
 			return s;
@@ -239,7 +238,7 @@ static struct slot *choose(struct watch *w)
 }
 
 /* Whether a victim chosen ahead is still the one to kill: alive, same process, eligible */
-static bool still_good(const struct slot *s)
+static bool still_good(const struct watch *w, const struct slot *s)
 {
 	struct proc_info p;
 	struct pollfd pfd = { .fd = s->v.m[0].pidfd, .events = POLLIN };
@@ -250,7 +249,7 @@ static bool still_good(const struct slot *s)
 	if (scan_proc(dmn.cli->proc_fd, s->v.m[0].pid, SCAN_DETAIL, &p) ||
 	    p.start_time != s->v.m[0].start_time)
 		return false;
-	return rank_exclusion(&p, dmn.cli->self) == EXCL_NONE;
+	return select_exclusion(&w->sel, &p) == EXCL_NONE;
 }
 
 static void drop_ready(struct watch *w)
@@ -265,7 +264,7 @@ static void drop_ready(struct watch *w)
 static void preselect(struct watch *w, const struct sample *smp, long long now)
 {
 	if (w->ready && now - w->ready_at < PRESELECT_MAX_AGE_NS &&
-	    (double)smp->avail_kb >= (double)w->ready_avail * PRESELECT_DEEPEN && still_good(w->ready))
+	    (double)smp->avail_kb >= (double)w->ready_avail * PRESELECT_DEEPEN && still_good(w, w->ready))
 		return;
 	drop_ready(w);
 	w->ready = choose(w);
@@ -316,7 +315,7 @@ static void sigkill(struct watch *w, struct slot *s, long long now)
 /* A trigger fired in the scope: kill its victim, or say what would be killed */
 static void act(struct watch *w, const struct decision *d, long long now)
 {
-	struct slot *s = w->ready && still_good(w->ready) ? w->ready : NULL;
+	struct slot *s = w->ready && still_good(w, w->ready) ? w->ready : NULL;
 	struct line l;
 
 	if (!s) {
@@ -585,7 +584,8 @@ static int open_watches(struct config *conf, char *err, size_t len)
 		decider_init(&w->dec);
 		w->sel = (struct selector){ .proc_fd = dmn.cli->proc_fd, .self = dmn.cli->self,
 					    .threads = scan_default_threads(),
-					    .same_mm = dmn.cli->same_mm };
+					    .same_mm = dmn.cli->same_mm, .rules = conf->rules,
+					    .nrules = conf->nrules, .policy = conf->policy };
 		if (w->scope.kind == SCOPE_GLOBAL)
 			selector_hold_files(&w->sel, HELD_FILES_MAX);
 		arm_events(w);

@@ -59,9 +59,8 @@ static void add_member(struct victim *v, const struct proc_info *p)
 	m->gone = false;
 }
 
-int victim_gather(struct victim *v, int proc_fd, const struct proc_info *chosen,
-		  const pid_t *pids, int n, pid_t self, mm_cmp_fn same_mm, void *ctx,
-		  pid_t *pinned)
+int victim_gather(struct victim *v, const struct selector *sel, const struct proc_info *chosen,
+		  const pid_t *pids, int n, pid_t *pinned)
 {
 	memset(v, 0, sizeof(*v));
 	v->chosen = *chosen;
@@ -79,15 +78,15 @@ int victim_gather(struct victim *v, int proc_fd, const struct proc_info *chosen,
 
 		if (pids[i] == chosen->pid)
 			continue;
-		o = same_mm(chosen->pid, pids[i], ctx);
+		o = sel->same_mm(chosen->pid, pids[i], sel->same_mm_ctx);
 		if (o != MM_SAME)
 			continue;
 		memset(&q, 0, sizeof(q));
 		/* gone, unreadable, or without an mm (a zombie's NULL mm compares equal to any
 		 * other NULL mm, a kthread's too): nothing of the victim's memory there */
-		if (scan_proc(proc_fd, pids[i], SCAN_DETAIL, &q) || !q.has_mm)
+		if (scan_proc(sel->proc_fd, pids[i], SCAN_DETAIL, &q) || !q.has_mm)
 			continue;
-		enum exclusion e = rank_exclusion(&q, self);
+		enum exclusion e = select_exclusion(sel, &q);
 
 		/* seed 004: an mm pinned by a protected process cannot be freed; kill nothing */
 		if (exclusion_protects(e)) {

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "proc.h"
+#include "select.h"
 #include "share.h"
 
 /* An address space shared by more processes than this is killed in part, and says so */
@@ -49,12 +50,12 @@ struct victim {
 /*
  * Finds the processes that share chosen's address space among pids[0..n-1] (kcmp against
  * each: exact, and paid only once a victim is chosen) and records each with its identity.
- * Returns the number of members (at least 1), -ESRCH when the chosen process is gone,
- * -EPERM when a sharer is protected (init, -1000, ourselves; *pinned names it).
+ * Who is protected is the selector's word (select_exclusion: init, -1000, ourselves, an
+ * ignore rule). Returns the number of members (at least 1), or -EPERM when a sharer is
+ * protected (*pinned names it).
  */
-int victim_gather(struct victim *v, int proc_fd, const struct proc_info *chosen,
-		  const pid_t *pids, int n, pid_t self, mm_cmp_fn same_mm, void *ctx,
-		  pid_t *pinned);
+int victim_gather(struct victim *v, const struct selector *sel, const struct proc_info *chosen,
+		  const pid_t *pids, int n, pid_t *pinned);
 
 /*
  * Opens a pidfd on every member, then re-reads its start time: equal, the pidfd holds the

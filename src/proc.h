@@ -27,6 +27,7 @@ enum exclusion {
 	EXCL_VFORK,		/* in vfork, its mm is the parent's: in_vfork(), seed 003 */
 	EXCL_SHARES_PROTECTED,	/* its mm is pinned by a protected process: seed 004 */
 	EXCL_DYING,		/* SIGKILL pending or exiting: a victim in flight, seed 001 */
+	EXCL_IGNORED,		/* an ignore rule of the configuration */
 	EXCL_VANISHED,		/* exited while it was being read */
 	EXCL_UNREADABLE,	/* a /proc file could not be read or parsed */
 };
@@ -66,6 +67,8 @@ struct proc_info {
 	long points;			/* rss + swap + page tables, in pages */
 	long badness;			/* with the scope's totalpages; LONG_MIN when excluded */
 	long score;			/* as /proc/PID/oom_score: global totalpages, 0..2000 */
+	long rule_delta;		/* oom_score_adj units the rules added (select.c) */
+	const char *rule;		/* the rule that ignored it, or last matched */
 };
 
 struct proc_table {

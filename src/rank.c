@@ -84,7 +84,7 @@ enum exclusion rank_exclusion(const struct proc_info *p, pid_t self)
 bool exclusion_protects(enum exclusion e)
 {
 	/* kthreads only borrow an mm (kthread_use_mm), and the kernel reaps it anyway */
-	return e == EXCL_INIT || e == EXCL_SELF || e == EXCL_ADJ_MIN;
+	return e == EXCL_INIT || e == EXCL_SELF || e == EXCL_ADJ_MIN || e == EXCL_IGNORED;
 }
 
 const char *exclusion_reason(enum exclusion e)
@@ -99,6 +99,7 @@ const char *exclusion_reason(enum exclusion e)
 	case EXCL_VFORK: return "vfork child (shares its parent's memory)";
 	case EXCL_SHARES_PROTECTED: return "shares its memory with a protected process";
 	case EXCL_DYING: return "already dying (SIGKILL pending or exiting)";
+	case EXCL_IGNORED: return "ignored by a rule";
 	case EXCL_VANISHED: return "vanished during the scan";
 	case EXCL_UNREADABLE: return "unreadable";
 	}
@@ -213,7 +214,9 @@ static const char *file_name(enum proc_file f)
 
 const char *exclusion_describe(const struct proc_info *p, char *buf, size_t len)
 {
-	if (p->excl == EXCL_SHARES_PROTECTED)
+	if (p->excl == EXCL_IGNORED && p->rule)
+		snprintf(buf, len, "ignored by rule %s", p->rule);
+	else if (p->excl == EXCL_SHARES_PROTECTED)
 		snprintf(buf, len, "%s (pid %d)", exclusion_reason(p->excl), (int)p->excl_pid);
 	else if (p->excl == EXCL_UNREADABLE)
 		snprintf(buf, len, "unreadable /proc/%d/%s: %s", (int)p->pid,

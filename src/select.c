@@ -6,6 +6,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "kill.h"
+#include "rules.h"
 #include "scan.h"
 #include "select.h"
 
@@ -120,6 +122,9 @@ void selector_free(struct selector *sel)
 	sel->fds = NULL;
 	sel->held_pids = NULL;
 	sel->held_fds = NULL;
+	free(sel->grown);
+	sel->grown = NULL;
+	sel->n_grown = sel->cap_grown = 0;
 	free(sel->pids);
 	free(sel->scores);
 	free(sel->order);
@@ -167,6 +172,25 @@ static int order_by_score(const long *scores, int n, int *order)
 	return k;
 }
 
+enum exclusion select_exclusion(const struct selector *sel, struct proc_info *p)
+{
+	struct rule_verdict rv;
+	enum exclusion e = rank_exclusion(p, sel->self);
+
+	p->rule_delta = 0;
+	p->rule = NULL;
+	if (e != EXCL_NONE || !sel->nrules)
+		return e;
+	/* a process whose files a rule needs cannot be read is judged without the rules */
+	if (rules_apply(sel->rules, sel->nrules, sel->proc_fd, p, &rv))
+		return e;
+	p->rule = rv.by ? rv.by->name : NULL;
+	if (rv.ignore)
+		return EXCL_IGNORED;
+	p->rule_delta = rv.delta;
+	return EXCL_NONE;
+}
+
 /*
  * seed 004: whether p's mm is pinned by a protected process among pids[0..n-1] or ourselves.
  * Returns that process's pid, or 0.
@@ -183,7 +207,7 @@ static pid_t pinned_by(const struct selector *sel, const struct proc_info *p, co
 			continue;
 		memset(&q, 0, sizeof(q));
 		if (scan_proc(sel->proc_fd, pids[i], SCAN_DETAIL, &q) == 0 &&
-		    exclusion_protects(rank_exclusion(&q, sel->self)))
+		    exclusion_protects(select_exclusion(sel, &q)))
 			return pids[i];
 	}
 	return 0;
@@ -202,13 +226,15 @@ static enum exclusion judge(const struct selector *sel, pid_t pid, struct proc_i
 		if (scan_proc(sel->proc_fd, p->ppid, SCAN_STAT, &parent) == 0)
 			p->vfork_child = vfork_rule(true, parent.state);
 	}
-	return rank_exclusion(p, sel->self);
+	return select_exclusion(sel, p);
 }
 
 static void set_badness(struct proc_info *p, const struct scope *s)
 {
 	p->points = oom_points(p, s->page_kb);
-	p->badness = oom_badness_of(p->points, p->oom_score_adj, s->totalpages);
+	/* a rule's weight counts as oom_score_adj does: in thousandths of totalpages */
+	p->badness = oom_badness_of(p->points, p->oom_score_adj, s->totalpages) +
+		     p->rule_delta * (long)(s->totalpages / 1000);
 	p->score = oom_score_of(oom_badness_of(p->points, p->oom_score_adj,
 					       s->global_totalpages),
 				s->global_totalpages);
@@ -247,13 +273,16 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 	for (int j = zero; j < k; j++)
 		pinners[j - zero] = sel->pids[sel->order[j]];
 
+	/* what prefer rules can add to a process the scores rank low */
+	long boost = rules_max_boost(sel->rules, sel->nrules) * (long)(s->totalpages / 1000);
+
 	for (int j = 0; j < k; j++) {
 		int i = sel->order[j];
 		struct proc_info p;
 
 		/* nobody scored this low can beat the best: oom_score is monotonic in badness */
 		if (c->found && c->victim.badness > oom_score_max_badness(sel->scores[i],
-									  s->global_totalpages))
+									  s->global_totalpages) + boost)
 			break;
 		c->detailed++;
 		if (judge(sel, sel->pids[i], &p) != EXCL_NONE)
@@ -272,7 +301,101 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 	return 0;
 }
 
-static int select_cgroup(struct selector *sel, const struct scope *s, struct choice *c)
+/* The rules on a ranked table: weights on the badness; ignore hides the process's group */
+static void rule_table(struct selector *sel, struct proc_table *t, const struct scope *s)
+{
+	for (int i = 0; i < t->n && sel->nrules; i++) {
+		struct proc_info *p = &t->procs[i];
+
+		if (p->excl != EXCL_NONE)
+			continue;
+		if (select_exclusion(sel, p) != EXCL_IGNORED) {
+			p->badness += p->rule_delta * (long)(s->totalpages / 1000);
+			continue;
+		}
+		p->excl = EXCL_IGNORED;
+		for (int j = p->group; j >= 0 && p->group_size > 1; j = t->procs[j].group_next)
+			if (j != i && t->procs[j].excl == EXCL_NONE) {
+				t->procs[j].excl = EXCL_SHARES_PROTECTED;
+				t->procs[j].excl_pid = p->pid;
+			}
+	}
+}
+
+static int by_growth_pid(const void *a, const void *b)
+{
+	pid_t x = ((const struct growth *)a)->pid, y = ((const struct growth *)b)->pid;
+
+	return (x > y) - (x < y);
+}
+
+/* Pages a second p grew by since the last selection; 0 when it is new to us */
+static double growth_of(const struct selector *sel, const struct proc_info *p, long long now)
+{
+	struct growth key = { .pid = p->pid };
+	const struct growth *g = sel->n_grown ? bsearch(&key, sel->grown, (size_t)sel->n_grown,
+							 sizeof(key), by_growth_pid)
+					      : NULL;
+
+	if (!g || g->start_time != p->start_time || now <= sel->grown_at)
+		return 0;
+	return (double)(p->points - g->points) * 1e9 / (double)(now - sel->grown_at);
+}
+
+/* Keeps every process's size for the next selection's growth */
+static void remember_growth(struct selector *sel, const struct proc_table *t, long long now)
+{
+	if (t->n > sel->cap_grown) {
+		struct growth *g = realloc(sel->grown, sizeof(*g) * (size_t)t->n);
+
+		if (!g)
+			return;
+		sel->grown = g;
+		sel->cap_grown = t->n;
+	}
+	sel->n_grown = 0;
+	for (int i = 0; i < t->n; i++)
+		if (t->procs[i].has_mm && !t->procs[i].err)
+			sel->grown[sel->n_grown++] = (struct growth){ t->procs[i].pid,
+								      t->procs[i].start_time,
+								      t->procs[i].points };
+	qsort(sel->grown, (size_t)sel->n_grown, sizeof(*sel->grown), by_growth_pid);
+	sel->grown_at = now;
+}
+
+/* The best eligible entry of the table by the policy; -1 when none */
+static int best_of(const struct selector *sel, const struct proc_table *t, long long now)
+{
+	int best = -1;
+	double best_growth = 0;
+
+	if (sel->policy == POLICY_FASTEST_GROWING) {
+		for (int i = 0; i < t->n; i++) {
+			const struct proc_info *p = &t->procs[i];
+			double g = p->excl == EXCL_NONE ? growth_of(sel, p, now) : 0;
+
+			if (g > best_growth ||
+			    (best >= 0 && g == best_growth && rank_better(p, &t->procs[best]))) {
+				best = i;
+				best_growth = g;
+			}
+		}
+		/* nothing grew: the largest, as the kernel would */
+		if (best >= 0)
+			return best;
+	}
+	for (int i = 0; i < t->n; i++)
+		if (t->procs[i].excl == EXCL_NONE &&
+		    (best < 0 || rank_better(&t->procs[i], &t->procs[best])))
+			best = i;
+	return best;
+}
+
+/*
+ * Every process of the scope read in detail, grouped and ranked: for a cgroup scope, and for
+ * the fastest-growing policy, which needs everyone's size.
+ */
+static int select_table(struct selector *sel, const struct scope *s, struct choice *c)
 {
 	struct proc_table t;
 	struct rank_ctx rc = { .totalpages = s->totalpages,
@@ -297,23 +420,31 @@ static int select_cgroup(struct selector *sel, const struct scope *s, struct cho
 	if (r)
 		goto out;
 	c->detailed = n;
-	int eligible = rank_table(&t, &rc, order);
+	rank_table(&t, &rc, order);
+	rule_table(sel, &t, s);
 	int all = select_all_pids(sel);
 
 	if (all < 0) {
 		r = all;
 		goto out;
 	}
-	/* a sharer outside the cgroup may be protected: check the would-be victim everywhere */
-	for (int j = 0; j < eligible && !c->found; j++) {
-		struct proc_info *p = &t.procs[order[j]];
+	long long now = now_ns();
 
-		if (pinned_by(sel, p, sel->pids, all))
+	/* a sharer outside the cgroup may be protected: check the would-be victim everywhere */
+	for (int i; !c->found && (i = best_of(sel, &t, now)) >= 0;) {
+		struct proc_info *p = &t.procs[i];
+		pid_t pin = pinned_by(sel, p, sel->pids, all);
+
+		if (pin) {
+			p->excl = EXCL_SHARES_PROTECTED;
+			p->excl_pid = pin;
 			continue;
+		}
 		c->victim = *p;
 		c->victim.cgroup = NULL;
 		c->found = true;
 	}
+	remember_growth(sel, &t, now);
 out:
 	free(order);
 	free(pids);
@@ -332,5 +463,7 @@ int select_victim(struct selector *sel, const struct scope *s, struct choice *c)
 
 	if (r)
 		return r;
-	return s->kind == SCOPE_GLOBAL ? select_global(sel, s, c) : select_cgroup(sel, s, c);
+	if (s->kind == SCOPE_GLOBAL && sel->policy == POLICY_LARGEST)
+		return select_global(sel, s, c);
+	return select_table(sel, s, c);
 }

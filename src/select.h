@@ -7,6 +7,11 @@
 #include "scope.h"
 #include "share.h"
 
+struct rule;
+
+/* Who is chosen: the kernel's largest badness, or the fastest growth since the last look */
+enum policy { POLICY_LARGEST, POLICY_FASTEST_GROWING };
+
 /* What a selection needs, and the buffers it reuses from one call to the next */
 struct selector {
 	int proc_fd;
@@ -14,6 +19,9 @@ struct selector {
 	int threads;
 	mm_cmp_fn same_mm;	/* kcmp_vm, or a fixture's comparison */
 	void *same_mm_ctx;
+	const struct rule *rules;	/* prefer / avoid / ignore (config.h), or none */
+	int nrules;
+	enum policy policy;	/* largest (the kernel's), or fastest-growing */
 	/* buffers, grown on demand */
 	pid_t *pids;
 	long *scores;
@@ -25,6 +33,16 @@ struct selector {
 	pid_t *held_pids;	/* ascending */
 	int *held_fds;
 	int n_held;
+	/* fastest-growing: each candidate's size at the last selection */
+	struct growth *grown;
+	int n_grown, cap_grown;
+	long long grown_at;
+};
+
+struct growth {
+	pid_t pid;
+	unsigned long long start_time;
+	long points;
 };
 
 struct choice {
@@ -47,6 +65,13 @@ struct choice {
  * member is read in detail and ranked (rank_table); the choice is then checked against
  * protected sharers anywhere on the machine.
  *
+ * Rules (sel->rules): prefer and avoid add their weight in oom_score_adj units to the badness;
+ * ignore excludes the process and everything that shares its memory.
+ *
+ * Policy fastest-growing: every process is read in detail, and the one whose memory grew
+ * most since the last selection is chosen (the kernel's oom_kill_allocating_task, in
+ * userspace); when nothing grew, or on a first call, the largest.
+ *
  * Returns 0 (c->found says whether there was a victim), or -errno.
  */
 int select_victim(struct selector *sel, const struct scope *s, struct choice *c);
@@ -59,6 +84,9 @@ int select_victim(struct selector *sel, const struct scope *s, struct choice *c)
  * Returns how many may be held.
  */
 int selector_hold_files(struct selector *sel, int max);
+
+/* rank_exclusion(), then the rules: sets p->rule_delta and p->rule. */
+enum exclusion select_exclusion(const struct selector *sel, struct proc_info *p);
 
 /* Lists every pid of the machine into sel->pids. Returns how many, or -errno. */
 int select_all_pids(struct selector *sel);
