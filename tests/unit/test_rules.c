@@ -1,0 +1,268 @@
+/* test_rules.c - prefer / avoid / ignore rules and the fastest-growing policy, on fixtures */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "rules.h"
+#include "scope.h"
+#include "select.h"
+
+#define FIX(name) FIXTURES "/" name
+#define SELF 12345
+
+/* proc_select's address spaces: 20 shares 10's (-1000), 32 is 33's vfork child */
+static enum mm_order fixture_mm(pid_t a, pid_t b, void *ctx)
+{
+	(void)ctx;
+	int ma = a == 20 ? 10 : a == 32 ? 33 : a, mb = b == 20 ? 10 : b == 32 ? 33 : b;
+
+	return ma < mb ? MM_LESS : ma > mb ? MM_GREATER : MM_SAME;
+}
+
+/* A config with one rule, as the file would give it */
+static void one_rule(struct config *c, const char *field, const char *regex, const char *action,
+		     const char *weight)
+{
+	char err[256];
+
+	config_defaults(c);
+	assert_int_equal(config_set(c, "rule r", "match", field, err, sizeof(err)), 0);
+	assert_int_equal(config_set(c, "rule r", "regex", regex, err, sizeof(err)), 0);
+	assert_int_equal(config_set(c, "rule r", "action", action, err, sizeof(err)), 0);
+	if (weight)
+		assert_int_equal(config_set(c, "rule r", "weight", weight, err, sizeof(err)), 0);
+}
+
+static pid_t victim_in(const char *tree, const struct config *c, enum policy policy,
+		       struct choice *ch)
+{
+	struct selector sel = { 0 };
+	struct scope s;
+
+	sel.proc_fd = open(tree, O_RDONLY | O_DIRECTORY);
+	assert_true(sel.proc_fd >= 0);
+	sel.self = SELF;
+	sel.threads = 2;
+	sel.same_mm = fixture_mm;
+	sel.rules = c ? c->rules : NULL;
+	sel.nrules = c ? c->nrules : 0;
+	sel.policy = policy;
+	assert_int_equal(scope_open(&s, sel.proc_fd, NULL), 0);
+	assert_int_equal(select_victim(&sel, &s, ch), 0);
+	scope_close(&s);
+	selector_free(&sel);
+	close(sel.proc_fd);
+	return ch->found ? ch->victim.pid : 0;
+}
+
+static bool pages_4k(void)
+{
+	return sysconf(_SC_PAGESIZE) == 4096;
+}
+
+/* Without rules 31 (350,000) wins over 33 (250,000) and 30 (200,000) */
+static void ignore_and_avoid(void **state)
+{
+	struct config c;
+	struct choice ch;
+
+	(void)state;
+	if (!pages_4k())
+		skip();
+	assert_int_equal(victim_in(FIX("proc_select"), NULL, POLICY_LARGEST, &ch), 31);
+	one_rule(&c, "comm", "^raised$", "ignore", NULL);
+	assert_int_equal(victim_in(FIX("proc_select"), &c, POLICY_LARGEST, &ch), 33);
+	config_free(&c);
+	/* avoid 300: 31 falls to 50,000 */
+	one_rule(&c, "comm", "^raised$", "avoid", "300");
+	assert_int_equal(victim_in(FIX("proc_select"), &c, POLICY_LARGEST, &ch), 33);
+	assert_int_equal(ch.victim.badness, 250000);
+	config_free(&c);
+	/* ignoring 33 hides its vfork child 32 too (it shares 33's memory): 31 again */
+	one_rule(&c, "comm", "^vforkparent$", "ignore", NULL);
+	assert_int_equal(victim_in(FIX("proc_select"), &c, POLICY_LARGEST, &ch), 31);
+	config_free(&c);
+}
+
+/* prefer lifts a process the kernel scores lower: the scan must look past the score bound */
+static void prefer_reaches_below_the_score_bound(void **state)
+{
+	struct config c;
+	struct choice ch;
+
+	(void)state;
+	if (!pages_4k())
+		skip();
+	one_rule(&c, "comm", "^big$", "prefer", "100");	/* 300,000: not enough */
+	assert_int_equal(victim_in(FIX("proc_select"), &c, POLICY_LARGEST, &ch), 31);
+	config_free(&c);
+	one_rule(&c, "comm", "^big$", "prefer", "200");	/* 400,000: enough */
+	assert_int_equal(victim_in(FIX("proc_select"), &c, POLICY_LARGEST, &ch), 30);
+	assert_int_equal(ch.victim.badness, 400000);
+	assert_int_equal(ch.victim.rule_delta, 200);
+	config_free(&c);
+	/* the table path (the fastest-growing policy with no history) agrees */
+	one_rule(&c, "comm", "^big$", "prefer", "200");
+	assert_int_equal(victim_in(FIX("proc_select"), &c, POLICY_FASTEST_GROWING, &ch), 30);
+	config_free(&c);
+	one_rule(&c, "user", "^root$", "avoid", "1000");	/* everyone here is root */
+	assert_int_equal(victim_in(FIX("proc_select"), &c, POLICY_LARGEST, &ch), 31);
+	config_free(&c);
+}
+
+/* A tiny /proc of our own, for cmdline, cgroup and growth */
+static char tree[64];
+
+static void put(const char *rel, const char *text, size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", tree, rel);
+	char *slash = strrchr(path, '/');
+
+	*slash = '\0';
+	mkdir(path, 0755);
+	*slash = '/';
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	fclose(f);
+}
+
+/* a string literal, NULs inside included, the terminating one not */
+#define PUT(rel, lit) put(rel, lit, sizeof(lit) - 1)
+
+static void proc(pid_t pid, const char *comm, unsigned long anon_kb, int score)
+{
+	char rel[64], text[1024];
+
+	snprintf(rel, sizeof(rel), "%d/stat", (int)pid);
+	snprintf(text, sizeof(text), "%d (%s) S 1 %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 %d "
+		 "1000 10 0\n", (int)pid, comm, (int)pid, (int)pid, 10000 + (int)pid);
+	put(rel, text, strlen(text));
+	snprintf(rel, sizeof(rel), "%d/status", (int)pid);
+	snprintf(text, sizeof(text), "Name:\t%s\nState:\tS (sleeping)\nPid:\t%d\nPPid:\t1\n"
+		 "Uid:\t1000\t1000\t1000\t1000\nVmSize:\t%lu kB\nRssAnon:\t%lu kB\n"
+		 "RssFile:\t0 kB\nRssShmem:\t0 kB\nVmPTE:\t0 kB\nVmSwap:\t0 kB\n",
+		 comm, (int)pid, anon_kb + 1000, anon_kb);
+	put(rel, text, strlen(text));
+	snprintf(rel, sizeof(rel), "%d/oom_score_adj", (int)pid);
+	put(rel, "0\n", 2);
+	snprintf(rel, sizeof(rel), "%d/oom_score", (int)pid);
+	snprintf(text, sizeof(text), "%d\n", score);
+	put(rel, text, strlen(text));
+}
+
+static int make_tree(void **state)
+{
+	(void)state;
+	snprintf(tree, sizeof(tree), "/tmp/oomreaper-rules-XXXXXX");
+	assert_non_null(mkdtemp(tree));
+	PUT("meminfo", "MemTotal: 4000000 kB\nMemAvailable: 2000000 kB\nSwapTotal: 0 kB\n"
+		       "SwapFree: 0 kB\n");
+	proc(100, "steady", 800000, 800);
+	proc(200, "grower", 100000, 700);
+	PUT("200/cmdline", "/usr/bin/python3\0-m\0http.server\0");
+	PUT("200/cgroup", "4:memory:/jobs/web\n0::/user.slice\n");
+	PUT("100/cmdline", "/usr/sbin/steady\0");
+	PUT("100/cgroup", "0::/system.slice/steady.service\n");
+	return 0;
+}
+
+static int remove_tree(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tree);
+	return system(cmd);
+}
+
+static void match_cmdline_cgroup(void **state)
+{
+	struct config c;
+	struct rule_verdict rv;
+	struct proc_info p = { .pid = 200, .comm = "grower", .uid = 1000 };
+	int fd = open(tree, O_RDONLY | O_DIRECTORY);
+
+	(void)state;
+	/* cmdline is matched with its NULs read as spaces */
+	one_rule(&c, "cmdline", "python3 -m http\\.server$", "prefer", "50");
+	assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), 0);
+	assert_int_equal(rv.delta, 50);
+	assert_string_equal(rv.by->name, "r");
+	config_free(&c);
+	/* the memory controller's path, as list shows it */
+	one_rule(&c, "cgroup", "^/jobs/", "ignore", NULL);
+	assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), 0);
+	assert_true(rv.ignore);
+	p.pid = 100;
+	assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), 0);
+	assert_false(rv.ignore);
+	config_free(&c);
+	/* a process whose cmdline is gone: the rule cannot be judged, and says so */
+	one_rule(&c, "cmdline", "x", "ignore", NULL);
+	p.pid = 999;
+	assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), -ENOENT);
+	config_free(&c);
+	assert_int_equal(rules_max_boost(NULL, 0), 0);
+	close(fd);
+}
+
+/* The fastest-growing policy: the largest first; then whoever grew since the last look */
+static void fastest_growing(void **state)
+{
+	struct selector sel = { 0 };
+	struct choice ch;
+	struct scope s;
+
+	(void)state;
+	sel.proc_fd = open(tree, O_RDONLY | O_DIRECTORY);
+	sel.self = SELF;
+	sel.threads = 1;
+	sel.same_mm = fixture_mm;
+	sel.policy = POLICY_FASTEST_GROWING;
+	assert_int_equal(scope_open(&s, sel.proc_fd, NULL), 0);
+	assert_int_equal(select_victim(&sel, &s, &ch), 0);
+	assert_int_equal(ch.victim.pid, 100);		/* no history: the largest */
+	usleep(20000);
+	proc(200, "grower", 300000, 750);		/* +200 MB */
+	assert_int_equal(select_victim(&sel, &s, &ch), 0);
+	assert_int_equal(ch.victim.pid, 200);
+	usleep(20000);					/* nothing grew since: the largest */
+	assert_int_equal(select_victim(&sel, &s, &ch), 0);
+	assert_int_equal(ch.victim.pid, 100);
+	/* the largest policy never looks at growth */
+	sel.policy = POLICY_LARGEST;
+	proc(200, "grower", 500000, 760);
+	assert_int_equal(select_victim(&sel, &s, &ch), 0);
+	assert_int_equal(ch.victim.pid, 100);
+	scope_close(&s);
+	selector_free(&sel);
+	close(sel.proc_fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ignore_and_avoid),
+		cmocka_unit_test(prefer_reaches_below_the_score_bound),
+		cmocka_unit_test_setup_teardown(match_cmdline_cgroup, make_tree, remove_tree),
+		cmocka_unit_test_setup_teardown(fastest_growing, make_tree, remove_tree),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
