@@ -154,6 +154,25 @@ static void errors_name_file_and_line(void **state)
 	}
 }
 
+/* The example installed with the program parses, and says what the defaults are */
+static void example_file(void **state)
+{
+	struct config c, d;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(config_load(&c, FIXTURES "/../../contrib/oomreaper.conf", err,
+				     sizeof(err)), 0);
+	config_defaults(&d);
+	assert_int_equal(c.nscopes, 1);
+	assert_memory_equal(&c.scopes[0].th, &d.scopes[0].th, sizeof(d.scopes[0].th));
+	assert_int_equal(c.deadline_ms, d.deadline_ms);
+	assert_int_equal(c.reap_delay_ms, d.reap_delay_ms);
+	assert_int_equal(c.grace_ms, d.grace_ms);
+	assert_int_equal(c.nrules, 0);
+	config_free(&c);
+}
+
 static void unreadable_file(void **state)
 {
 	struct config c;
@@ -221,6 +240,7 @@ int main(void)
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(full_file),
 		cmocka_unit_test(errors_name_file_and_line),
+		cmocka_unit_test(example_file),
 		cmocka_unit_test(unreadable_file),
 		cmocka_unit_test(levels_and_psi),
 		cmocka_unit_test(command_line_settings),
