@@ -165,7 +165,14 @@ static void example_file(void **state)
 				     sizeof(err)), 0);
 	config_defaults(&d);
 	assert_int_equal(c.nscopes, 1);
-	assert_memory_equal(&c.scopes[0].th, &d.scopes[0].th, sizeof(d.scopes[0].th));
+	const struct thresholds *a = &c.scopes[0].th, *b = &d.scopes[0].th;
+
+	assert_true(a->mem_min.percent == b->mem_min.percent && a->mem_min.value == b->mem_min.value);
+	assert_true(a->mem_kill.percent == b->mem_kill.percent &&
+		    a->mem_kill.value == b->mem_kill.value);
+	assert_true(a->swap_min.percent == b->swap_min.percent &&
+		    a->swap_min.value == b->swap_min.value);
+	assert_true(a->psi == b->psi && a->horizon_s == b->horizon_s);
 	assert_int_equal(c.deadline_ms, d.deadline_ms);
 	assert_int_equal(c.reap_delay_ms, d.reap_delay_ms);
 	assert_int_equal(c.grace_ms, d.grace_ms);
