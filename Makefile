@@ -35,8 +35,9 @@ $(BUILD)/build.ninja:
 $(ASAN)/build.ninja:
 	meson setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 
+# The daemon on the whole machine with the built-in defaults, signalling nothing
 run: all
-	./$(BUILD)/oomreaper list
+	./$(BUILD)/oomreaper run --dry-run
 
 check: all $(ASAN)/build.ninja
 	ninja -C $(ASAN)
