@@ -56,6 +56,7 @@ struct watch {
 	long long deadline;
 	long long escalate_at;		/* SIGKILL after SIGTERM's grace; 0 when none */
 	long long quiet_until;		/* dry-run: a would-be victim blocks as a real one */
+	long long fired_at;		/* when the sample that fired the trigger was read */
 	bool said_nothing;		/* "no victim" said once per episode */
 	long long next_ns;
 	int event_fd;			/* PSI trigger, v1 OOM eventfd or v2 memory.events */
@@ -272,9 +273,14 @@ static void preselect(struct watch *w, const struct sample *smp, long long now)
 	w->ready_avail = smp->avail_kb;
 }
 
+static void say_trigger(const struct watch *w, const struct decision *d);
+
 static void say_killed(struct watch *w, struct slot *s)
 {
 	struct line l;
+	/* what pre-selection buys: from the sample that fired to the SIGKILL */
+	long long us = w->fired_at && s->v.t_kill > w->fired_at ? (s->v.t_kill - w->fired_at) / 1000
+								 : -1;
 
 	line_init(&l);
 	line_str(&l, "oomreaper: ");
@@ -291,16 +297,18 @@ static void say_killed(struct watch *w, struct slot *s)
 		line_str(&l, "), which shares its memory");
 		line_write(&l, 2);
 	}
-	jvictim("kill", w, &s->v, NULL, 0);
+	jvictim("kill", w, &s->v, "sample_to_kill_us", us);
 }
 
-static void sigkill(struct watch *w, struct slot *s, long long now)
+static void sigkill(struct watch *w, struct slot *s, long long now, const struct decision *d)
 {
 	/* one wake-up at its exit is all the loop needs */
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT,
 				  .data.u64 = EV_SCOPE | (uint64_t)(w - dmn.w) << 8 };
 
 	victim_signal(&s->v, SIGKILL);
+	if (d)
+		say_trigger(w, d);
 	say_killed(w, s);
 	if (reaper_submit(&dmn.reaper, &s->v) == 0)
 		s->submitted = true;
@@ -312,17 +320,11 @@ static void sigkill(struct watch *w, struct slot *s, long long now)
 	w->deadline = now + (long long)dmn.conf->deadline_ms * 1000000;
 }
 
-/* A trigger fired in the scope: kill its victim, or say what would be killed */
-static void act(struct watch *w, const struct decision *d, long long now)
+/* The trigger's lines: written after the signal when there is one, so as not to delay it */
+static void say_trigger(const struct watch *w, const struct decision *d)
 {
-	struct slot *s = w->ready && still_good(w, w->ready) ? w->ready : NULL;
 	struct line l;
 
-	if (!s) {
-		drop_ready(w);
-		s = choose(w);
-	}
-	w->ready = NULL;
 	line_init(&l);
 	line_str(&l, "oomreaper: ");
 	line_str(&l, w->name);
@@ -339,7 +341,41 @@ static void act(struct watch *w, const struct decision *d, long long now)
 		jnum(&l, "fill_kb_s", (long long)d->fill_kb_s);
 		jend(&l);
 	}
+}
+
+static void say_would_kill(const struct watch *w, const struct slot *s)
+{
+	struct line l;
+
+	line_init(&l);
+	line_str(&l, "oomreaper: ");
+	line_str(&l, w->name);
+	line_str(&l, ": would kill process ");
+	line_long(&l, s->v.chosen.pid);
+	line_str(&l, " (");
+	line_comm(&l, s->v.chosen.comm);
+	line_str(&l, ") badness ");
+	line_long(&l, s->v.chosen.badness);
+	line_str(&l, ", with ");
+	line_long(&l, s->v.n - 1);
+	line_str(&l, " sharer(s)");
+	line_write(&l, 2);
+	jvictim("would_kill", w, &s->v, NULL, 0);
+}
+
+/* A trigger fired in the scope: kill its victim, or say what would be killed */
+static void act(struct watch *w, const struct decision *d, long long now)
+{
+	/* chosen ahead in the warning band: a re-check of one process, not a scan */
+	struct slot *s = w->ready && still_good(w, w->ready) ? w->ready : NULL;
+
 	if (!s) {
+		drop_ready(w);
+		s = choose(w);
+	}
+	w->ready = NULL;
+	if (!s) {
+		say_trigger(w, d);
 		if (!w->said_nothing)
 			log_line(w->name, ": no process can be chosen", NULL);
 		w->said_nothing = true;
@@ -347,20 +383,8 @@ static void act(struct watch *w, const struct decision *d, long long now)
 	}
 	w->said_nothing = false;
 	if (dmn.conf->dry_run) {
-		line_init(&l);
-		line_str(&l, "oomreaper: ");
-		line_str(&l, w->name);
-		line_str(&l, ": would kill process ");
-		line_long(&l, s->v.chosen.pid);
-		line_str(&l, " (");
-		line_comm(&l, s->v.chosen.comm);
-		line_str(&l, ") badness ");
-		line_long(&l, s->v.chosen.badness);
-		line_str(&l, ", with ");
-		line_long(&l, s->v.n - 1);
-		line_str(&l, " sharer(s)");
-		line_write(&l, 2);
-		jvictim("would_kill", w, &s->v, NULL, 0);
+		say_trigger(w, d);
+		say_would_kill(w, s);
 		/* as a real victim would, it blocks the scope until its deadline */
 		w->quiet_until = now + (long long)dmn.conf->deadline_ms * 1000000;
 		slot_release(s);
@@ -370,13 +394,14 @@ static void act(struct watch *w, const struct decision *d, long long now)
 	w->inflight = s;
 	if (dmn.conf->grace_ms && d->verdict == VERDICT_TERM) {
 		victim_signal(&s->v, SIGTERM);
+		say_trigger(w, d);
 		log_line(w->name, ": sent SIGTERM, SIGKILL on a timer to process ", s->v.chosen.comm);
 		jvictim("term", w, &s->v, "grace_ms", dmn.conf->grace_ms);
 		w->escalate_at = now + (long long)dmn.conf->grace_ms * 1000000;
 		w->deadline = w->escalate_at + (long long)dmn.conf->deadline_ms * 1000000;
 		return;
 	}
-	sigkill(w, s, now);
+	sigkill(w, s, now, d);
 }
 
 /* Reports what became of a victim: its exit, its reap */
@@ -436,7 +461,8 @@ static void follow(struct watch *w, long long now)
 			w->escalate_at = 0;
 			slot_release(s);
 		} else if (now >= w->escalate_at) {
-			sigkill(w, s, now);
+			w->fired_at = 0;	/* a timer, not a sample, sent this one */
+			sigkill(w, s, now, NULL);
 		}
 		return;
 	}
@@ -472,6 +498,7 @@ static void tick(struct watch *w, long long now)
 	}
 	decide(&w->dec, &w->conf->th, &smp, &d);
 	w->next_ns = smp.t_ns + (long long)d.next_ms * 1000000;
+	w->fired_at = smp.t_ns;
 	if (d.verdict == VERDICT_OK) {
 		drop_ready(w);
 		return;
