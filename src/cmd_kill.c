@@ -25,6 +25,9 @@
 #define KILL_TRIES 3
 /* After the reap, how long to wait for the exit so its time can be reported */
 #define EXIT_WAIT_MS 1000
+/* After the exit, how long to wait for the reaper's word before returning without it; and
+ * how long before the deadline the reaper must give it */
+#define REAP_WORD_WAIT_MS 200
 
 struct kill_opts {
 	pid_t pid;		/* --pid, or 0 */
@@ -91,8 +94,6 @@ static long long ms_since(long long t0, long long t)
 	return t0 && t ? (t - t0) / 1000000 : -1;
 }
 
-/* After the exit, how long to wait for the reaper's word before returning without it */
-#define REAP_WORD_WAIT_MS 200
 
 /*
  * Waits until the victims' memory is back: every member exited, or the address space
@@ -214,6 +215,8 @@ static void print_json(const struct kill_opts *o, const struct victim *v, int nv
 	       o->dry_run ? "true" : "false", (double)took_ns / 1e6);
 	for (int k = 0; k < nv; k++) {
 		const struct victim *x = &v[k];
+		/* the reaper writes its fields until it sets reap_done: read them only after */
+		bool said = atomic_load_explicit(&x->reap_done, memory_order_acquire);
 
 		printf("%s{\"pid\": %d, \"comm\": ", k ? ", " : "", (int)x->chosen.pid);
 		json_string(stdout, x->chosen.comm, strlen(x->chosen.comm));
@@ -223,10 +226,11 @@ static void print_json(const struct kill_opts *o, const struct victim *v, int nv
 		printf("], \"reap\": \"%s\", \"reap_attempts\": %d, \"robust_wait\": %s, "
 		       "\"kill_to_reaped_ms\": %lld, \"kill_to_exited_ms\": %lld, "
 		       "\"now_anon_kb\": %lu, \"now_file_kb\": %lu, \"now_shmem_kb\": %lu}",
-		       o->dry_run ? "none" : reap_outcome_name(x->reap_outcome), x->reap_attempts,
-		       x->robust_wait ? "true" : "false", ms_since(x->t_kill, x->t_reaped),
-		       ms_since(x->t_kill, x->t_exited), x->now_anon_kb, x->now_file_kb,
-		       x->now_shmem_kb);
+		       o->dry_run ? "none" : said ? reap_outcome_name(x->reap_outcome) : "pending",
+		       said ? x->reap_attempts : 0, said && x->robust_wait ? "true" : "false",
+		       said ? ms_since(x->t_kill, x->t_reaped) : -1, ms_since(x->t_kill, x->t_exited),
+		       said ? x->now_anon_kb : 0, said ? x->now_file_kb : 0,
+		       said ? x->now_shmem_kb : 0);
 	}
 	printf("], \"done\": %s}\n", done ? "true" : "false");
 	fflush(stdout);
@@ -372,8 +376,11 @@ static int kill_whole_cgroup(struct cli *c, const struct kill_opts *o, int fd)
 	line_str(&l, " processes of ");
 	line_str(&l, name);
 	line_write(&l, fd);
-	for (int k = 0; k < used; k++)
+	for (int k = 0; k < used; k++) {
+		victims[k].reap_by = victims[k].t_kill +
+				     ((long long)o->deadline_ms - REAP_WORD_WAIT_MS) * 1000000;
 		reaper_submit(&reaper, &victims[k]);
+	}
 	bool ok = await_victims(victims, used, o->deadline_ms, fd);
 
 	if (victims[0].t_exited)
@@ -497,6 +504,8 @@ int cmd_kill(const char *prog, int argc, char **argv)
 	line_write(&l, fd);
 	for (int i = 1; i < v->n; i++)
 		say(fd, "oomreaper: killed process ", &v->m[i], ", which shares its memory", -1);
+	/* the reaper's word must come before the deadline ends the wait for it */
+	v->reap_by = v->t_kill + ((long long)o.deadline_ms - REAP_WORD_WAIT_MS) * 1000000;
 	if (reaper_submit(&reaper, v))
 		cli_error(&c, "kill: the reaper's queue is full");
 	bool ok = await_victims(v, 1, o.deadline_ms, fd);

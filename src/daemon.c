@@ -310,6 +310,7 @@ static void sigkill(struct watch *w, struct slot *s, long long now, const struct
 	if (d)
 		say_trigger(w, d);
 	say_killed(w, s);
+	s->v.reap_by = s->v.t_kill + (long long)dmn.conf->deadline_ms * 1000000;
 	if (reaper_submit(&dmn.reaper, &s->v) == 0)
 		s->submitted = true;
 	else

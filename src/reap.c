@@ -158,6 +158,9 @@ static int reap_member(struct reaper *r, struct victim *v, struct member *m)
 		case ENOSYS: return REAP_UNSUPPORTED;
 		case EAGAIN:
 		case EINTR:
+			/* the killer waits for our word until its deadline: give it in time */
+			if (v->reap_by && now_ns() + (long long)r->o.retry_ms * 1000000 > v->reap_by)
+				return REAP_UNABLE;
 			if (wait_exit(m->pidfd, r->o.retry_ms))
 				return REAP_EXITED;
 			continue;

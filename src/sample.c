@@ -82,18 +82,20 @@ int sample_scope(const struct scope *s, int proc_fd, struct sample *out)
 	r = parse_meminfo(buf, (size_t)len, &m);
 	if (r)
 		return r;
-	out->t_ns = now_ns();
 	out->total_kb = m.mem_total_kb;
 	out->avail_kb = m.mem_available_kb;
 	out->swap_total_kb = m.swap_total_kb;
 	out->swap_free_kb = m.swap_free_kb;
 	if (s->kind == SCOPE_GLOBAL) {
 		read_pressure(proc_fd, "pressure/memory", out);
+		out->t_ns = now_ns();
 		return 0;
 	}
 	/* a cgroup without a limit of its own runs out when the machine does */
-	if (!s->limit_pages)
+	if (!s->limit_pages) {
+		out->t_ns = now_ns();
 		return 0;
+	}
 	bool v1 = s->kind == SCOPE_CGROUP_V1;
 	unsigned long long usage = 0, inactive = 0, limit = s->limit_pages * s->page_kb * 1024;
 
@@ -110,5 +112,7 @@ int sample_scope(const struct scope *s, int proc_fd, struct sample *out)
 	out->total_kb = limit / 1024;
 	out->avail_kb = used < limit ? (limit - used) / 1024 : 0;
 	read_pressure(s->dir_fd, "memory.pressure", out);
+	/* the figures are known now: a decision on them is as old as this */
+	out->t_ns = now_ns();
 	return 0;
 }

@@ -8,7 +8,7 @@
 
 /* One reading of a scope, in kB and µs; read without allocation */
 struct sample {
-	long long t_ns;			/* CLOCK_MONOTONIC when read */
+	long long t_ns;			/* CLOCK_MONOTONIC when its last file was read */
 	unsigned long long total_kb;	/* the scope's memory: RAM, or the cgroup's limit */
 	unsigned long long avail_kb;	/* what can still be had without an OOM */
 	unsigned long long swap_total_kb;
