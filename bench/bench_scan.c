@@ -255,7 +255,9 @@ enum verdict { SAME, RACE, MISMATCH };
 /*
  * Whether the selection chose what the full survey ranks first; loud when not. The two
  * read /proc at different moments: when the survey's pick is not among the pids the
- * selection listed, it came or went in between (a RACE, still printed); else a MISMATCH.
+ * selection listed, it came or went in between; when the oom_score the selection read for
+ * it is lower than its pick's, or not the one the survey read, it grew (or shrank) in
+ * between (both a RACE, still printed); else a MISMATCH.
  */
 static enum verdict same_victim(const struct bench *b, const char *who,
 				const struct selector *sel, const struct choice *c, int round)
@@ -265,19 +267,33 @@ static enum verdict same_victim(const struct bench *b, const char *who,
 
 	if (v == b->survey_victim)
 		return SAME;
-	for (int i = 0; i < c->scanned && i < sel->cap && !listed; i++)
+	bool changed = false;
+
+	for (int i = 0; i < c->scanned && i < sel->cap && !listed; i++) {
 		listed = sel->pids[i] == b->survey_victim;
+		if (listed) {
+			int j = table_find(&b->sv.table, b->survey_victim);
+			long then = sel->scores[i];
+			long later = j >= 0 ? b->sv.table.procs[j].kernel_score : -1;
+
+			changed = (c->found && then < c->victim.kernel_score) ||
+				  (then >= 0 && later >= 0 && then != later);
+		}
+	}
 	/* and the selection's pick must be in the survey, eligible, for a true mismatch */
 	int k = v ? table_find(&b->sv.table, v) : -1;
 
 	if (v && (k < 0 || b->sv.table.procs[k].excl != EXCL_NONE))
+		listed = false;
+	if (changed)
 		listed = false;
 	fprintf(stderr, "bench_scan: %s in round %d: %s chose %d (%s, badness %ld), the survey "
 			"ranks %d (%s, badness %ld) first%s\n",
 		listed ? "MISMATCH" : "race", round, who, (int)v, c->found ? c->victim.comm : "-",
 		c->found ? c->victim.badness : 0, (int)b->survey_victim, b->survey_comm,
 		b->survey_badness,
-		listed ? "" : ": one of the two came, went or became ineligible in between");
+		listed ? "" : changed ? ": its oom_score changed between the two scans"
+			 : ": one of the two came, went or became ineligible in between");
 	return listed ? MISMATCH : RACE;
 }
 
