@@ -323,14 +323,9 @@ static int start_up(struct cli *c, const struct kill_opts *o, struct selector *s
 	ro.report_fd = o->json ? 2 : 1;
 	ro.delay_ms = o->reap_delay_ms;
 	/* test hooks: a kernel before 5.15, a mmap lock that stays taken, a reap that hangs */
-	const char *hook = getenv("OOMREAPER_TEST_MRELEASE");
-
-	if (hook) {
-		ro.mrelease = mrelease_test_hook(hook);
-		if (!ro.mrelease) {
-			cli_error(c, "kill: OOMREAPER_TEST_MRELEASE wants enosys, eagain or hang");
-			return EXIT_USAGE;
-		}
+	if (reap_opts_test_hook(&ro)) {
+		cli_error(c, "kill: OOMREAPER_TEST_MRELEASE wants enosys, eagain or hang");
+		return EXIT_USAGE;
 	}
 	int r = reaper_start(&reaper, &ro);
 

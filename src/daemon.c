@@ -743,6 +743,9 @@ static int start(void)
 	reap_opts_default(&ro, dmn.cli->proc_fd);
 	ro.report_fd = 2;
 	ro.delay_ms = dmn.conf->reap_delay_ms;
+	/* test hooks: see reap.h */
+	if (reap_opts_test_hook(&ro))
+		return -EINVAL;
 	int r = reaper_start(&dmn.reaper, &ro);
 
 	if (r)

@@ -4,6 +4,7 @@
 #include <linux/futex.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
@@ -58,6 +59,20 @@ int (*mrelease_test_hook(const char *name))(int pidfd)
 	if (!strcmp(name, "hang"))
 		return mrelease_hang;
 	return NULL;
+}
+
+int reap_opts_test_hook(struct reap_opts *o)
+{
+	const char *hook = getenv("OOMREAPER_TEST_MRELEASE");
+
+	if (!hook)
+		return 0;
+	o->mrelease = mrelease_test_hook(hook);
+	if (!o->mrelease) {
+		o->mrelease = sys_process_mrelease;
+		return -EINVAL;
+	}
+	return 0;
 }
 
 const char *reap_outcome_name(int outcome)

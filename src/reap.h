@@ -75,6 +75,9 @@ bool victim_holds_robust_futex(int proc_fd, const struct victim *v, pid_t *tids,
  */
 int (*mrelease_test_hook(const char *name))(int pidfd);
 
+/* Applies $OOMREAPER_TEST_MRELEASE (a hook's name) to o. Returns 0, or -EINVAL for a bad name */
+int reap_opts_test_hook(struct reap_opts *o);
+
 /* A short phrase for an outcome */
 const char *reap_outcome_name(int outcome);
 
