@@ -170,6 +170,15 @@ static void jvictim(const char *event, const struct watch *w, const struct victi
 	jend(&l);
 }
 
+/* Starts a human line about a scope: "oomreaper: SCOPE: " */
+static void line_scope(struct line *l, const struct watch *w)
+{
+	line_init(l);
+	line_str(l, "oomreaper: ");
+	line_str(l, w->name);
+	line_str(l, ": ");
+}
+
 static long long ms_between(long long a, long long b)
 {
 	return (b - a) / 1000000;
@@ -282,10 +291,7 @@ static void say_killed(struct watch *w, struct slot *s)
 	long long us = w->fired_at && s->v.t_kill > w->fired_at ? (s->v.t_kill - w->fired_at) / 1000
 								 : -1;
 
-	line_init(&l);
-	line_str(&l, "oomreaper: ");
-	line_str(&l, w->name);
-	line_str(&l, ": ");
+	line_scope(&l, w);
 	report_killed(&l, &s->v.chosen);
 	line_write(&l, 2);
 	for (int i = 1; i < s->v.n; i++) {
@@ -326,10 +332,7 @@ static void say_trigger(const struct watch *w, const struct decision *d)
 {
 	struct line l;
 
-	line_init(&l);
-	line_str(&l, "oomreaper: ");
-	line_str(&l, w->name);
-	line_str(&l, ": ");
+	line_scope(&l, w);
 	line_str(&l, trigger_name(d->trigger));
 	line_str(&l, ": ");
 	line_str(&l, d->reason);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "parse.h"
 #include "readfile.h"
 
 ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t cap)
@@ -52,4 +53,22 @@ char *pid_path(char *buf, pid_t pid, const char *name)
 
 	memcpy(p, name, l + 1);
 	return buf;
+}
+
+int read_number_at(int dir_fd, const char *name, unsigned long long *out)
+{
+	char buf[64];
+	long long v;
+	ssize_t len = read_file_at(dir_fd, name, buf, sizeof(buf));
+
+	if (len < 0)
+		return (int)len;
+	int r = parse_ll(buf, (size_t)len, &v);
+
+	if (r)
+		return r;
+	if (v < 0)
+		return -EBADMSG;
+	*out = (unsigned long long)v;
+	return 0;
 }

@@ -14,4 +14,10 @@ ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t cap);
 /* Writes "PID/name" into buf (at least 32 bytes) without printf; returns buf. */
 char *pid_path(char *buf, pid_t pid, const char *name);
 
+/*
+ * Reads a file of one non-negative number (a cgroup's limit or usage). Returns 0, -ERANGE for
+ * "max" or a number past what fits, -EBADMSG for anything else, or the read's -errno.
+ */
+int read_number_at(int dir_fd, const char *name, unsigned long long *out);
+
 #endif

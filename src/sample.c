@@ -53,22 +53,6 @@ static void read_pressure(int dir_fd, const char *name, struct sample *out)
 		       parse_pressure(buf, (size_t)len, &out->psi_some_us, &out->psi_full_us) == 0;
 }
 
-static int read_ull(int dir_fd, const char *name, unsigned long long *v)
-{
-	char buf[64];
-	long long x;
-	ssize_t len = read_file_at(dir_fd, name, buf, sizeof(buf));
-
-	if (len < 0)
-		return (int)len;
-	int r = parse_ll(buf, (size_t)len, &x);
-
-	if (r)
-		return r;
-	*v = x < 0 ? 0 : (unsigned long long)x;
-	return 0;
-}
-
 int sample_scope(const struct scope *s, int proc_fd, struct sample *out)
 {
 	char buf[8192];
@@ -99,7 +83,7 @@ int sample_scope(const struct scope *s, int proc_fd, struct sample *out)
 	bool v1 = s->kind == SCOPE_CGROUP_V1;
 	unsigned long long usage = 0, inactive = 0, limit = s->limit_pages * s->page_kb * 1024;
 
-	r = read_ull(s->dir_fd, v1 ? "memory.usage_in_bytes" : "memory.current", &usage);
+	r = read_number_at(s->dir_fd, v1 ? "memory.usage_in_bytes" : "memory.current", &usage);
 	if (r)
 		return r;
 	len = read_file_at(s->dir_fd, "memory.stat", buf, sizeof(buf));

@@ -21,25 +21,6 @@ unsigned long memcg_max_pages(unsigned long limit_pages, unsigned long swap_limi
 	       (swap_limit_pages < swap_total_pages ? swap_limit_pages : swap_total_pages);
 }
 
-/* Reads a file of one number; "max" and absurd values mean no limit (returns -ERANGE). */
-static int read_number(int dir_fd, const char *name, unsigned long long *out)
-{
-	char buf[64];
-	long long v;
-	ssize_t len = read_file_at(dir_fd, name, buf, sizeof(buf));
-
-	if (len < 0)
-		return (int)len;
-	int r = parse_ll(buf, (size_t)len, &v);
-
-	if (r)
-		return r;
-	if (v < 0)
-		return -EBADMSG;
-	*out = (unsigned long long)v;
-	return 0;
-}
-
 /* A limit of "max", or none at all, as the largest number: it binds nothing */
 #define NO_LIMIT (~0ULL)
 
@@ -57,7 +38,7 @@ static int v1_limits(int dir_fd, unsigned long long *limit, unsigned long long *
 	char buf[8192];
 	unsigned long long v = 0;
 	ssize_t len;
-	int r = read_number(dir_fd, "memory.limit_in_bytes", limit);
+	int r = read_number_at(dir_fd, "memory.limit_in_bytes", limit);
 
 	if (r && r != -ERANGE)
 		return r;
@@ -65,7 +46,7 @@ static int v1_limits(int dir_fd, unsigned long long *limit, unsigned long long *
 		*limit = NO_LIMIT;
 	*memsw = NO_LIMIT;
 	/* memsw exists only with swap accounting; without it no swap is charged */
-	if (read_number(dir_fd, "memory.memsw.limit_in_bytes", &v) == 0)
+	if (read_number_at(dir_fd, "memory.memsw.limit_in_bytes", &v) == 0)
 		*memsw = v;
 	len = read_file_at(dir_fd, "memory.stat", buf, sizeof(buf));
 	if (len > 0) {
@@ -90,13 +71,13 @@ static void v2_limits(int dir_fd, unsigned long long *limit, unsigned long long 
 	/* cgroupfs nests a few dozen levels at most; bound the walk all the same */
 	for (int depth = 0; fd >= 0 && depth < 64; depth++) {
 		unsigned long long v = 0;
-		int r = read_number(fd, "memory.max", &v);
+		int r = read_number_at(fd, "memory.max", &v);
 
 		if (r && r != -ERANGE)
 			break;
 		if (!r)
 			*limit = min_ull(*limit, v);
-		if (read_number(fd, "memory.swap.max", &v) == 0)
+		if (read_number_at(fd, "memory.swap.max", &v) == 0)
 			*swap = min_ull(*swap, v);
 		int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -120,7 +101,7 @@ static int read_limits(struct scope *s, unsigned long swap_total_pages)
 			return r;
 		if (memsw != NO_LIMIT && memsw > limit)
 			swap = memsw - limit;
-		read_number(s->dir_fd, "memory.swappiness", &swappiness);
+		read_number_at(s->dir_fd, "memory.swappiness", &swappiness);
 	} else {
 		v2_limits(s->dir_fd, &limit, &swap);
 	}
