@@ -58,7 +58,8 @@ int parse_level(const char *s, struct level *l)
 		kb = v / 1024;
 	else if (u && (!end[1] || ((end[1] == 'B' || end[1] == 'b') && !end[2]) ||
 		       (end[1] == 'i' && end[2] == 'B' && !end[3])))
-		kb = v * pow(1024, (double)(u - units));
+		for (kb = v; u > units; u--)
+			kb *= 1024;
 	else
 		return -EINVAL;
 	*l = (struct level){ false, kb };

@@ -1,5 +1,4 @@
 /* decide.c - the triggers: thresholds with hysteresis, pressure over time, the fill rate */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -104,9 +103,11 @@ void decide(struct decider *d, const struct thresholds *t, const struct sample *
 {
 	const struct sample *prev = d->n ? nth_newest(d, 0) : NULL;
 
-	/* the fastest fill decays between samples, then the new one counts */
+	/* the fastest fill decays between samples, then the new one counts. 1 / (1 + dt/tau)
+	 * is exp(-dt/tau) to first order, and needs no libm: its pages would be most of the
+	 * daemon's resident memory */
 	if (prev && s->t_ns > prev->t_ns)
-		d->peak_fill_kb_s *= exp(-(double)(s->t_ns - prev->t_ns) / 1e9 / PEAK_DECAY_S);
+		d->peak_fill_kb_s /= 1.0 + (double)(s->t_ns - prev->t_ns) / 1e9 / PEAK_DECAY_S;
 	d->hist[d->head] = *s;
 	d->head = (d->head + 1) % DECIDE_HISTORY;
 	if (d->n < DECIDE_HISTORY)
