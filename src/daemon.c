@@ -619,6 +619,11 @@ static int open_watches(struct config *conf, char *err, size_t len)
 					    .nrules = conf->nrules, .policy = conf->policy };
 		if (w->scope.kind == SCOPE_GLOBAL)
 			selector_hold_files(&w->sel, HELD_FILES_MAX);
+		/* one selection now grows the buffers and opens the files a selection needs, so
+		 * that the first one under pressure allocates as little as the later ones */
+		struct choice warm;
+
+		select_victim(&w->sel, &w->scope, &warm);
 		arm_events(w);
 	}
 	dmn.nw = conf->nscopes;
