@@ -317,6 +317,9 @@ static int start_up(struct cli *c, const struct kill_opts *o, struct selector *s
 	sel->self = c->self;
 	sel->threads = scan_default_threads();
 	sel->same_mm = c->same_mm;
+	/* the selection's buffers, sized to this machine now, before anything is chosen */
+	if (select_all_pids(sel) < 0)
+		cli_error(c, "kill: warning: cannot list processes");
 	if (o->dry_run)
 		return 0;
 	reap_opts_default(&ro, c->proc_fd);

@@ -30,6 +30,11 @@ static int grow(struct selector *sel, int cap)
 	if (!o)
 		return -ENOMEM;
 	sel->order = o;
+	pid_t *pn = realloc(sel->pinners, (size_t)cap * sizeof(*pn));
+
+	if (!pn)
+		return -ENOMEM;
+	sel->pinners = pn;
 	int *f = realloc(sel->fds, (size_t)cap * sizeof(*f));
 
 	if (!f)
@@ -117,6 +122,8 @@ void selector_free(struct selector *sel)
 		close(sel->held_fds[j]);
 	sel->n_held = 0;
 	free(sel->fds);
+	free(sel->pinners);
+	sel->pinners = NULL;
 	free(sel->held_pids);
 	free(sel->held_fds);
 	sel->fds = NULL;
@@ -143,13 +150,15 @@ int select_all_pids(struct selector *sel)
 	for (;;) {
 		int n = scan_pids(sel->proc_fd, sel->pids, sel->cap);
 
-		if (n < 0 || n <= sel->cap)
+		if (n < 0)
 			return n;
-		/* processes appeared between two listings: room for more, and again */
-		r = grow(sel, n + n / 4 + 64);
-
-		if (r)
-			return r;
+		/* keep a quarter spare, so that a machine that grows a little costs no realloc
+		 * when memory is short */
+		if (n > sel->cap - sel->cap / 4 && (r = grow(sel, n + n / 2 + 64)))
+			return n <= sel->cap ? n : r;
+		if (n <= sel->cap)
+			return n;
+		/* processes appeared between two listings: list again into the room made */
 	}
 }
 
@@ -266,10 +275,8 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 
 	while (zero > 0 && sel->scores[sel->order[zero - 1]] == 0)
 		zero--;
-	pid_t *pinners = malloc(sizeof(pid_t) * (size_t)(k - zero + 1));
+	pid_t *pinners = sel->pinners;
 
-	if (!pinners)
-		return -ENOMEM;
 	for (int j = zero; j < k; j++)
 		pinners[j - zero] = sel->pids[sel->order[j]];
 
@@ -297,7 +304,6 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 		c->victim = p;
 		c->found = true;
 	}
-	free(pinners);
 	return 0;
 }
 

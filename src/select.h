@@ -27,6 +27,7 @@ struct selector {
 	long *scores;
 	int *order;
 	int *fds;
+	pid_t *pinners;		/* the processes that could pin a candidate's mm */
 	int cap;
 	/* oom_score files held open between calls (selector_hold_files) */
 	int hold;
@@ -88,7 +89,11 @@ int selector_hold_files(struct selector *sel, int max);
 /* rank_exclusion(), then the rules: sets p->rule_delta and p->rule. */
 enum exclusion select_exclusion(const struct selector *sel, struct proc_info *p);
 
-/* Lists every pid of the machine into sel->pids. Returns how many, or -errno. */
+/*
+ * Lists every pid of the machine into sel->pids, growing the buffers (with room to spare)
+ * until they fit: once called at start-up, a selection on a machine of about the same
+ * size allocates nothing. Returns how many, or -errno.
+ */
 int select_all_pids(struct selector *sel);
 
 void selector_free(struct selector *sel);
