@@ -31,8 +31,10 @@
  * band deepens by a tenth: its figures age, and someone else may have grown past it */
 #define PRESELECT_MAX_AGE_NS 1000000000LL
 #define PRESELECT_DEEPEN 0.9
-/* oom_score files a global scope's selector keeps open between selections */
-#define HELD_FILES_MAX 65536
+/* oom_score files a global scope's selector keeps open between selections. Each costs about
+ * 4.4 kB of kernel memory charged to the daemon's cgroup (bench/RESULTS.md): 4,096 of them,
+ * 18 MB, cover most machines; past that the rest are opened afresh at each selection */
+#define HELD_FILES_MAX 4096
 
 enum slot_state { SLOT_FREE, SLOT_READY, SLOT_INFLIGHT, SLOT_DRAINING };
 
