@@ -1,0 +1,92 @@
+/*
+ * grow.c - a process that fills memory at a known pace: `grow RATE_MB_S MAX_MB [--comm NAME]`
+ *
+ * Takes NAME as its comm when asked, prints "ready", then writes to fresh anonymous pages at
+ * about RATE MiB a second (a slice every few milliseconds, paced against the clock, so a
+ * stall in the kernel does not make it run faster afterwards than the average asks) until
+ * MAX MiB are resident, and then waits to be killed. The end-to-end tests of the daemon use
+ * it as the hog it must catch before the cgroup reaches its limit.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Pages are touched in slices this far apart: fine enough to look continuous to a sampler
+ * that wakes every 10 ms, coarse enough to cost nothing */
+#define SLICE_NS 5000000LL
+
+/* Parses a decimal that must fit in [lo, hi]; exits 2 with a message when it does not. */
+static long number(const char *what, const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi) {
+		fprintf(stderr, "grow: %s wants a number in %ld..%ld, not '%s'\n", what, lo, hi, s);
+		exit(2);
+	}
+	return v;
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+	const char *comm = NULL;
+	long rate, max;
+
+	if (argc != 3 && !(argc == 5 && !strcmp(argv[3], "--comm"))) {
+		fprintf(stderr, "usage: grow RATE_MB_S MAX_MB [--comm NAME]\n");
+		return 2;
+	}
+	rate = number("RATE_MB_S", argv[1], 1, 1L << 20);
+	max = number("MAX_MB", argv[2], 0, 1L << 20);
+	if (argc == 5)
+		comm = argv[4];
+	if (comm && prctl(PR_SET_NAME, comm, 0, 0, 0)) {
+		perror("grow: PR_SET_NAME");
+		return 1;
+	}
+	size_t len = (size_t)max << 20, page = (size_t)sysconf(_SC_PAGESIZE), done = 0;
+	/* reserved at once, made resident page by page below */
+	char *p = len ? mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+			     MAP_NORESERVE, -1, 0) : NULL;
+
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "grow: cannot map %ld MiB: %s\n", max, strerror(errno));
+		return 1;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	long long start = now_ns();
+	double bytes_per_ns = (double)rate * (1 << 20) / 1e9;
+
+	while (done < len) {
+		/* where the clock says it should be by now */
+		size_t want = (size_t)((double)(now_ns() - start) * bytes_per_ns);
+
+		if (want > len)
+			want = len;
+		for (; done < want; done += page)
+			p[done] = 1;
+		struct timespec slice = { 0, SLICE_NS };
+
+		nanosleep(&slice, NULL);
+	}
+	/* SIGTERM and SIGKILL keep their default action: it ends at once */
+	for (;;)
+		pause();
+}
