@@ -2,8 +2,9 @@
 """End-to-end tests of oomreaper: the real binary against real processes and real cgroups.
 
 Environment: OOMREAPER, the binary under test; HELPERS, the directory of the helper programs
-(hog, sharers, vforker, robust) that tests/helpers/ builds. The tests of `oomreaper kill` are in
-test_kill.py, next to this file, on the same harness.
+(hog, sharers, vforker, robust, grow) that tests/helpers/ builds. The tests of `oomreaper kill` are in
+test_kill.py and those of `oomreaper run` in test_run.py, next to this file, on the same
+harness.
 
 Every test is a function named for the behaviour it proves. It prints one line, "ok NAME",
 "FAIL NAME: reason" or "SKIP NAME: reason", sometimes followed by "# " notes; the last line is
@@ -1218,12 +1219,13 @@ def test_processes_vanishing_mid_scan():
 
 
 # ---------------------------------------------------------------------------------------------
-# The tests of `oomreaper kill` live in their own module, on this harness: it imports it as
-# "run", which must be this module even when it runs as __main__
+# The tests of `oomreaper kill` and of `oomreaper run` live in their own modules, on this
+# harness: they import it as "run", which must be this module even when it runs as __main__
 
 sys.modules.setdefault("run", sys.modules[__name__])
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_kill  # noqa: E402,F401
+import test_run  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------------------------------------
