@@ -1,0 +1,83 @@
+/*
+ * grow.c - a hog that takes memory at a set rate, for the daemon benchmark.
+ *
+ *   grow RATE_MB_S MAX_MB [--stop]
+ *
+ * Maps MAX_MB MiB of private anonymous memory and writes one byte in each page at RATE_MB_S
+ * MiB/s, in steps of at most 1 ms (so the fill is smooth at the scale a 1 ms poller sees),
+ * catching up by wall clock when a step ran late; at MAX_MB it stops growing and waits to be
+ * killed. It never takes more than MAX_MB: the benchmark gives a bound under which the
+ * machine keeps plenty of memory even when no daemon kills it. With --stop it stops itself
+ * (SIGSTOP) before it takes anything, so that the benchmark can start its poller and the
+ * daemons and then let it go with SIGCONT at a moment it knows. SIGTERM is left at its
+ * default (it kills), so that a SIGTERM-first killer (earlyoom) ends it too.
+ * Prints "full" on stdout when it reached MAX_MB. Exit status 2 on bad usage, 1 when the
+ * mapping failed.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096UL
+/* one step: the most it sleeps between two bursts of page touches */
+#define STEP_NS 1000000L
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "--stop"))) {
+		fputs("usage: grow RATE_MB_S MAX_MB [--stop]\n", stderr);
+		return 2;
+	}
+	double rate = strtod(argv[1], NULL);
+	long max_mb = strtol(argv[2], NULL, 10);
+
+	if (rate <= 0 || rate > 1e6 || max_mb <= 0 || max_mb > 1L << 20) {
+		fputs("grow: RATE_MB_S or MAX_MB out of range\n", stderr);
+		return 2;
+	}
+	size_t len = (size_t)max_mb << 20;
+	char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (m == MAP_FAILED) {
+		perror("grow: mmap");
+		return 1;
+	}
+	/* 2 MiB pages where the kernel gives them: one fault per 2 MiB, not per 4 KiB, so
+	 * that a fill of 2 GB/s is within reach of one core */
+	if (getenv("GROW_SMALL_PAGES") == NULL)
+		madvise(m, len, MADV_HUGEPAGE);
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	if (argc == 4)
+		raise(SIGSTOP);
+	double t0 = now_s();
+	size_t done = 0;
+	struct timespec step = { 0, STEP_NS };
+
+	while (done < len) {
+		/* what the rate allows by now, whole pages */
+		double want = (now_s() - t0) * rate * 1048576.0;
+		size_t to = want >= (double)len ? len : (size_t)want / PAGE * PAGE;
+
+		for (; done < to; done += PAGE)
+			m[done] = 1;
+		if (done < len)
+			nanosleep(&step, NULL);
+	}
+	puts("full");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
