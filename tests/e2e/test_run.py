@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 import time
 
-from run import (OOMREAPER, Failure, check, freeze, hog, make_cgroup, make_freezer, made_cgroups,
+from run import (OOMREAPER, Failure, check, hog, make_cgroup, make_freezer, made_cgroups,
                  note, read_file, start_in, test, thaw, thaw_all, tool_result, wait_for,
                  write_file)
 from test_kill import Watched, frozen_hog, rss_kb, usage_bytes
