@@ -238,7 +238,8 @@ static int set_rule(struct rule *r, const char *key, const char *value, char *er
 		r->compiled = true;
 		return 0;
 	}
-	return fail(err, len, "unknown key '%s' in a rule (match, regex, action, weight)", key);
+	return fail(err, len, "unknown key '%s' (= '%s') in a rule (match, regex, action, weight)",
+		    key, value);
 }
 
 static int set_scope(struct scope_conf *s, const char *key, const char *value, char *err,
@@ -264,8 +265,8 @@ static int set_scope(struct scope_conf *s, const char *key, const char *value, c
 		s->th.horizon_s = v;
 		return 0;
 	}
-	return fail(err, len, "unknown key '%s' in a scope (mem_min, mem_kill, swap_min, psi, "
-			      "horizon)", key);
+	return fail(err, len, "unknown key '%s' (= '%s') in a scope (mem_min, mem_kill, swap_min, "
+			      "psi, horizon)", key, value);
 }
 
 static int set_main(struct config *c, const char *key, const char *value, char *err, size_t len)
@@ -301,8 +302,8 @@ static int set_main(struct config *c, const char *key, const char *value, char *
 		snprintf(c->log_json, sizeof(c->log_json), "%s", value);
 		return 0;
 	}
-	return fail(err, len, "unknown key '%s' in [oomreaper] (dry_run, grace, deadline, "
-			      "reap_delay, policy, log_json)", key);
+	return fail(err, len, "unknown key '%s' (= '%s') in [oomreaper] (dry_run, grace, "
+			      "deadline, reap_delay, policy, log_json)", key, value);
 }
 
 /* Which kind of section a name is; -1 for none */

@@ -272,11 +272,22 @@ static void drop_ready(struct watch *w)
 	}
 }
 
+/*
+ * Whether the victim chosen ahead is still the one: chosen recently, on a band not much
+ * deeper than now, and the same process, alive and eligible. Otherwise someone else may have
+ * grown past it since.
+ */
+static bool ready_fresh(const struct watch *w, const struct sample *smp, long long now)
+{
+	return w->ready && now - w->ready_at < PRESELECT_MAX_AGE_NS &&
+	       (double)smp->avail_kb >= (double)w->ready_avail * PRESELECT_DEEPEN &&
+	       still_good(w, w->ready);
+}
+
 /* In the warning band: keep the next victim chosen, so that the kill costs a re-check */
 static void preselect(struct watch *w, const struct sample *smp, long long now)
 {
-	if (w->ready && now - w->ready_at < PRESELECT_MAX_AGE_NS &&
-	    (double)smp->avail_kb >= (double)w->ready_avail * PRESELECT_DEEPEN && still_good(w, w->ready))
+	if (ready_fresh(w, smp, now))
 		return;
 	drop_ready(w);
 	w->ready = choose(w);
@@ -370,10 +381,11 @@ static void say_would_kill(const struct watch *w, const struct slot *s)
 }
 
 /* A trigger fired in the scope: kill its victim, or say what would be killed */
-static void act(struct watch *w, const struct decision *d, long long now)
+static void act(struct watch *w, const struct sample *smp, const struct decision *d,
+		long long now)
 {
 	/* chosen ahead in the warning band: a re-check of one process, not a scan */
-	struct slot *s = w->ready && still_good(w, w->ready) ? w->ready : NULL;
+	struct slot *s = ready_fresh(w, smp, now) ? w->ready : NULL;
 
 	if (!s) {
 		drop_ready(w);
@@ -519,7 +531,7 @@ static void tick(struct watch *w, long long now)
 		preselect(w, &smp, now);
 		return;
 	}
-	act(w, &d, now);
+	act(w, &smp, &d, now);
 }
 
 /* --- set-up ---------------------------------------------------------------------------- */

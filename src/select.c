@@ -335,7 +335,10 @@ static int by_growth_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Pages a second p grew by since the last selection; 0 when it is new to us */
+/*
+ * Pages a second p grew by since the last selection. A process that was not there then grew
+ * from nothing: a hog started since is the fastest grower there is. 0 on a first selection.
+ */
 static double growth_of(const struct selector *sel, const struct proc_info *p, long long now)
 {
 	struct growth key = { .pid = p->pid };
@@ -343,9 +346,11 @@ static double growth_of(const struct selector *sel, const struct proc_info *p, l
 							 sizeof(key), by_growth_pid)
 					      : NULL;
 
-	if (!g || g->start_time != p->start_time || now <= sel->grown_at)
+	if (!sel->grown_at || now <= sel->grown_at)
 		return 0;
-	return (double)(p->points - g->points) * 1e9 / (double)(now - sel->grown_at);
+	long before = g && g->start_time == p->start_time ? g->points : 0;
+
+	return (double)(p->points - before) * 1e9 / (double)(now - sel->grown_at);
 }
 
 /* Keeps every process's size for the next selection's growth */

@@ -112,7 +112,7 @@ static void errors_name_file_and_line(void **state)
 		const char *text;
 		const char *want;	/* after "PATH:" */
 	} cases[] = {
-		{ "[oomreaper]\ngrace = 300\nbogus = 1\n", "3: unknown key 'bogus' in [oomreaper]" },
+		{ "[oomreaper]\ngrace = 300\nbogus = 1\n", "3: unknown key 'bogus' (= '1') in [oomreaper]" },
 		{ "[global]\nmem_min = ten\n", "2: mem_min = 'ten': want a share" },
 		{ "[global]\nmem_min = 120%\n", "2: mem_min = '120%'" },
 		{ "[global]\nmem_min = -5%\n", "2: mem_min = '-5%'" },

@@ -245,6 +245,11 @@ static void fastest_growing(void **state)
 	usleep(20000);					/* nothing grew since: the largest */
 	assert_int_equal(select_victim(&sel, &s, &ch), 0);
 	assert_int_equal(ch.victim.pid, 100);
+	/* a process started since the last look grew from nothing: it is the fastest */
+	usleep(20000);
+	proc(300, "newcomer", 200000, 720);
+	assert_int_equal(select_victim(&sel, &s, &ch), 0);
+	assert_int_equal(ch.victim.pid, 300);
 	/* the largest policy never looks at growth */
 	sel.policy = POLICY_LARGEST;
 	proc(200, "grower", 500000, 760);
