@@ -19,7 +19,8 @@ import time
 
 from run import (OOMREAPER, Failure, Skip, by_pid, check, cgroup_procs, cgroups_of, freeze, hog,
                  kill_member, made_cgroups, make_cgroup, make_freezer, note, read_file,
-                 read_json, run_tool, start_in, test, thaw, tool_result, wait_for, write_file)
+                 own_unified_cgroup, read_json, run_tool, start_in, test, thaw, tool_result,
+                 wait_for, write_file)
 
 MIB = 1 << 20
 # A pid no process can ever have: above PID_MAX_LIMIT (4 M), whatever pid_max says
@@ -517,6 +518,31 @@ def test_kill_cgroup_v1_kills_all():
           "cgroups not empty: %s %s" % (cgroup_procs(cg), cgroup_procs(sub)))
     states = [read_file(os.path.join(f, "freezer.state")).strip() for f in (fz, fzsub)]
     check(states == ["THAWED", "THAWED"], "freezer cgroups left %s" % states)
+
+
+@test
+def test_kill_cgroup_v2_uses_cgroup_kill():
+    """--kill-cgroup on a cgroup v2 directory: one write to cgroup.kill kills the subtree
+    (two processes and one in a child cgroup); all gone, reaped or exited, the cgroup empty."""
+    parent = own_unified_cgroup()
+    mem = make_cgroup()
+    v2 = make_cgroup(parent=parent)
+    sub = make_cgroup(parent=v2)
+    into_v2 = lambda d: 'echo $$ > "%s/cgroup.procs" &&' % d
+    procs = [Watched(start_in(mem, "hog", 10, before=into_v2(v2))[0].pid) for _ in range(2)]
+    procs.append(Watched(start_in(mem, "hog", 10, before=into_v2(sub))[0].pid))
+    check(set(cgroup_procs(v2)) | set(cgroup_procs(sub)) == {w.pid for w in procs},
+          "v2 members %s %s" % (cgroup_procs(v2), cgroup_procs(sub)))
+    r = oom_kill("--cgroup", v2, "--kill-cgroup", "--json")
+    check(r.rc == 0 and "killed 3 processes of cgroup v2 " + v2 in r.err,
+          "%s %r" % (r.describe(), r.err))
+    data = kill_json(r)
+    check(sorted(data["victims"][0]["members"]) == sorted(w.pid for w in procs),
+          "members %r" % data["victims"][0]["members"])
+    check(wait_for(lambda: all(w.gone() for w in procs)), "survivors: %s"
+          % [w.pid for w in procs if w.alive()])
+    check(wait_for(lambda: not cgroup_procs(v2) and not cgroup_procs(sub)),
+          "v2 cgroups not empty: %s %s" % (cgroup_procs(v2), cgroup_procs(sub)))
 
 
 @test
