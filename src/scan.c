@@ -143,6 +143,7 @@ struct work {
 	struct proc_table *t;
 	unsigned what;
 	int *fds;		/* scan_scores_held: the files held open, by index */
+	int *adjs;		/* scan_adjs */
 	atomic_int budget;	/* how many more may be held */
 };
 
@@ -241,6 +242,25 @@ int scan_scores_held(int proc_fd, const pid_t *pids, int n, long *scores, int *f
 	for (int i = 0; i < n; i++)
 		held += fds[i] >= 0;
 	atomic_init(&w.budget, hold - held);
+	return run_parallel(&w, threads);
+}
+
+static void read_adj(struct work *w, int i)
+{
+	char path[48], buf[32];
+	long long v;
+	ssize_t len = read_file_at(w->proc_fd, pid_path(path, w->pids[i], "oom_score_adj"), buf,
+				   sizeof(buf));
+
+	/* unreadable: the process is gone, or will be skipped when read in detail */
+	w->adjs[i] = len > 0 && parse_ll(buf, (size_t)len, &v) == 0 && v >= -1000 && v <= 1000
+			     ? (int)v : 0;
+}
+
+int scan_adjs(int proc_fd, const pid_t *pids, int n, int *adjs, int threads)
+{
+	struct work w = { .n = n, .fn = read_adj, .proc_fd = proc_fd, .pids = pids, .adjs = adjs };
+
 	return run_parallel(&w, threads);
 }
 

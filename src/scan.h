@@ -41,6 +41,9 @@ int scan_scores(int proc_fd, const pid_t *pids, int n, long *scores, int threads
 int scan_scores_held(int proc_fd, const pid_t *pids, int n, long *scores, int *fds, int hold,
 		     int threads);
 
+/* Reads proc_fd/PID/oom_score_adj for each pid; 0 where it could not. Returns 0 or -errno. */
+int scan_adjs(int proc_fd, const pid_t *pids, int n, int *adjs, int threads);
+
 /*
  * Makes t hold one entry per pid, read with scan_proc(what); failed entries stay with their
  * error so that they can be listed with a reason. Returns 0, or -ENOMEM.

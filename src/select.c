@@ -35,6 +35,16 @@ static int grow(struct selector *sel, int cap)
 	if (!pn)
 		return -ENOMEM;
 	sel->pinners = pn;
+	int *aj = realloc(sel->adjs, (size_t)cap * sizeof(*aj));
+
+	if (!aj)
+		return -ENOMEM;
+	sel->adjs = aj;
+	long *bd = realloc(sel->bounds, (size_t)cap * sizeof(*bd));
+
+	if (!bd)
+		return -ENOMEM;
+	sel->bounds = bd;
 	int *f = realloc(sel->fds, (size_t)cap * sizeof(*f));
 
 	if (!f)
@@ -124,6 +134,10 @@ void selector_free(struct selector *sel)
 	free(sel->fds);
 	free(sel->pinners);
 	sel->pinners = NULL;
+	free(sel->adjs);
+	sel->adjs = NULL;
+	free(sel->bounds);
+	sel->bounds = NULL;
 	free(sel->held_pids);
 	free(sel->held_fds);
 	sel->fds = NULL;
@@ -249,6 +263,48 @@ static void set_badness(struct proc_info *p, const struct scope *s)
 				s->global_totalpages);
 }
 
+/* Reads the oom_score of sel->pids[0..n-1], through held files when the selector holds them */
+static int read_scores(struct selector *sel, int n)
+{
+	int r;
+
+	if (sel->hold <= 0)
+		return scan_scores(sel->proc_fd, sel->pids, n, sel->scores, sel->threads);
+	match_held(sel, n);
+	r = scan_scores_held(sel->proc_fd, sel->pids, n, sel->scores, sel->fds, sel->hold,
+			     sel->threads);
+	keep_held(sel, n);
+	return r;
+}
+
+/*
+ * The walk: candidates in order of the most badness they could have (bounds), read in detail
+ * one by one until none left can beat the best found. Only a would-be winner pays for the
+ * kcmp pass against the processes that could pin its mm.
+ */
+static void walk(struct selector *sel, const struct scope *s, const int *order, int k,
+		 const long *bounds, const pid_t *pinners, int npinners, struct choice *c)
+{
+	for (int j = 0; j < k; j++) {
+		int i = order[j];
+		struct proc_info p;
+
+		if (c->found && c->victim.badness > bounds[i])
+			break;
+		c->detailed++;
+		if (judge(sel, sel->pids[i], &p) != EXCL_NONE)
+			continue;
+		p.kernel_score = sel->scores[i];
+		set_badness(&p, s);
+		if (c->found && !rank_better(&p, &c->victim))
+			continue;
+		if (pinned_by(sel, &p, pinners, npinners))
+			continue;
+		c->victim = p;
+		c->found = true;
+	}
+}
+
 static int select_global(struct selector *sel, const struct scope *s, struct choice *c)
 {
 	int n = select_all_pids(sel);
@@ -256,16 +312,8 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 	if (n < 0)
 		return n;
 	c->scanned = n;
-	int r;
+	int r = read_scores(sel, n);
 
-	if (sel->hold > 0) {
-		match_held(sel, n);
-		r = scan_scores_held(sel->proc_fd, sel->pids, n, sel->scores, sel->fds, sel->hold,
-				     sel->threads);
-		keep_held(sel, n);
-	} else {
-		r = scan_scores(sel->proc_fd, sel->pids, n, sel->scores, sel->threads);
-	}
 	if (r)
 		return r;
 	int k = order_by_score(sel->scores, n, sel->order);
@@ -275,35 +323,72 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 
 	while (zero > 0 && sel->scores[sel->order[zero - 1]] == 0)
 		zero--;
-	pid_t *pinners = sel->pinners;
-
 	for (int j = zero; j < k; j++)
-		pinners[j - zero] = sel->pids[sel->order[j]];
-
-	/* what prefer rules can add to a process the scores rank low */
+		sel->pinners[j - zero] = sel->pids[sel->order[j]];
+	/* nobody scored this low can beat the best: oom_score is monotonic in badness; prefer
+	 * rules may add to a process the scores rank low */
 	long boost = rules_max_boost(sel->rules, sel->nrules) * (long)(s->totalpages / 1000);
 
-	for (int j = 0; j < k; j++) {
-		int i = sel->order[j];
-		struct proc_info p;
+	for (int i = 0; i < n; i++)
+		sel->bounds[i] = sel->scores[i] < 0 ? LONG_MIN
+				 : oom_score_max_badness(sel->scores[i], s->global_totalpages) + boost;
+	walk(sel, s, sel->order, k, sel->bounds, sel->pinners, k - zero, c);
+	return 0;
+}
 
-		/* nobody scored this low can beat the best: oom_score is monotonic in badness */
-		if (c->found && c->victim.badness > oom_score_max_badness(sel->scores[i],
-									  s->global_totalpages) + boost)
-			break;
-		c->detailed++;
-		if (judge(sel, sel->pids[i], &p) != EXCL_NONE)
-			continue;
-		p.kernel_score = sel->scores[i];
-		set_badness(&p, s);
-		if (c->found && !rank_better(&p, &c->victim))
-			continue;
-		/* only a would-be winner pays for the kcmp pass */
-		if (pinned_by(sel, &p, pinners, k - zero))
-			continue;
-		c->victim = p;
-		c->found = true;
+static const long *sort_bounds;
+
+static int by_bound(const void *x, const void *y)
+{
+	long a = sort_bounds[*(const int *)x], b = sort_bounds[*(const int *)y];
+
+	return (a < b) - (a > b);
+}
+
+static int select_cgroup(struct selector *sel, const struct scope *s, struct choice *c)
+{
+	/* every process of the machine may pin a member's mm: a sharer outside the cgroup */
+	int all = select_all_pids(sel);
+
+	if (all < 0)
+		return all;
+	memcpy(sel->pinners, sel->pids, sizeof(pid_t) * (size_t)all);
+	pid_t *members = NULL;
+	int n = scope_pids(s, sel->proc_fd, &members);
+
+	if (n < 0)
+		return n;
+	int r = n > sel->cap - 64 ? grow(sel, n + n / 2 + 64) : 0;
+
+	if (r) {
+		free(members);
+		return r;
 	}
+	memcpy(sel->pids, members, sizeof(pid_t) * (size_t)n);
+	free(members);
+	c->scanned = n;
+	r = read_scores(sel, n);
+	if (!r)
+		r = scan_adjs(sel->proc_fd, sel->pids, n, sel->adjs, sel->threads);
+	if (r)
+		return r;
+	long boost = rules_max_boost(sel->rules, sel->nrules) * (long)(s->totalpages / 1000);
+	long tg = (long)(s->global_totalpages / 1000), tc = (long)(s->totalpages / 1000);
+	int k = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (sel->scores[i] < 0)
+			continue;
+		long hi = oom_score_max_badness(sel->scores[i], s->global_totalpages);
+		/* the points the score leaves room for, then the adj as the cgroup counts it */
+		sel->bounds[i] = hi == LONG_MAX ? LONG_MAX
+			       : hi - sel->adjs[i] * tg + sel->adjs[i] * tc + boost;
+		sel->order[k++] = i;
+	}
+	sort_bounds = sel->bounds;
+	qsort(sel->order, (size_t)k, sizeof(*sel->order), by_bound);
+	sort_bounds = NULL;
+	walk(sel, s, sel->order, k, sel->bounds, sel->pinners, all, c);
 	return 0;
 }
 
@@ -474,7 +559,7 @@ int select_victim(struct selector *sel, const struct scope *s, struct choice *c)
 
 	if (r)
 		return r;
-	if (s->kind == SCOPE_GLOBAL && sel->policy == POLICY_LARGEST)
-		return select_global(sel, s, c);
-	return select_table(sel, s, c);
+	if (sel->policy == POLICY_FASTEST_GROWING)
+		return select_table(sel, s, c);
+	return s->kind == SCOPE_GLOBAL ? select_global(sel, s, c) : select_cgroup(sel, s, c);
 }

@@ -28,6 +28,8 @@ struct selector {
 	int *order;
 	int *fds;
 	pid_t *pinners;		/* the processes that could pin a candidate's mm */
+	int *adjs;		/* a cgroup scope's oom_score_adj, by index */
+	long *bounds;		/* the most badness each could have in the scope */
 	int cap;
 	/* oom_score files held open between calls (selector_hold_files) */
 	int hold;
@@ -62,9 +64,11 @@ struct choice {
  * about the cost of one small read per process. Sharing with a protected process is checked
  * against the processes the kernel scores 0 (init, -1000, ...) and against ourselves.
  *
- * Cgroup scope: oom_score uses the global totalpages, which orders adj differently, so every
- * member is read in detail and ranked (rank_table); the choice is then checked against
- * protected sharers anywhere on the machine.
+ * Cgroup scope: oom_score uses the global totalpages, so a process's oom_score_adj counts in
+ * it for another amount than in the cgroup's OOM. With the adj read as well, each score still
+ * bounds the badness in the scope, and the same walk applies: detail only while a bound leaves
+ * room to beat the best. The choice is checked against protected sharers anywhere on the
+ * machine.
  *
  * Rules (sel->rules): prefer and avoid add their weight in oom_score_adj units to the badness;
  * ignore excludes the process and everything that shares its memory.

@@ -856,8 +856,9 @@ static void select_cgroup_victim(void **state)
 	assert_int_equal(select_in(FIX("proc_select"), FIX("cgroup_select"), SELF, &m, &c), 0);
 	assert_true(c.found);
 	assert_int_equal(c.scanned, 5);
-	assert_int_equal(c.detailed, 5);
-	/* 33: 250000; 30: 200000; 31: 50000 + 300 * 65 = 69500; 20 pinned by 10 outside */
+	/* 33: 250000; 30: 200000; 31: 50000 + 300 * 65 = 69500; 20 pinned by 10 outside.
+	 * By their bounds in the cgroup's units, 20 and 33 are read; 30's cannot beat 33 */
+	assert_int_equal(c.detailed, 2);
 	assert_int_equal(c.victim.pid, 33);
 	assert_int_equal(c.victim.badness, 250000);
 	assert_int_equal(c.victim.score, 833);	/* oom_score stays the global one */
