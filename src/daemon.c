@@ -31,6 +31,8 @@
  * band deepens by a tenth: its figures age, and someone else may have grown past it */
 #define PRESELECT_MAX_AGE_NS 1000000000LL
 #define PRESELECT_DEEPEN 0.9
+/* After a trigger found nobody to choose, how long before selecting again */
+#define NOTHING_PAUSE_NS 500000000LL
 /* oom_score files a global scope's selector keeps open between selections. Each costs about
  * 4.4 kB of kernel memory charged to the daemon's cgroup (bench/RESULTS.md): 4,096 of them,
  * 18 MB, cover most machines; past that the rest are opened afresh at each selection */
@@ -76,6 +78,7 @@ struct daemon {
 	int epfd, tfd, sfd, log_fd;
 	long watchdog_ms;
 	long long next_watchdog;
+	double fill_capacity;		/* kB/s one process can fill here, measured at start */
 	bool stop;
 };
 
@@ -393,10 +396,13 @@ static void act(struct watch *w, const struct sample *smp, const struct decision
 	}
 	w->ready = NULL;
 	if (!s) {
-		say_trigger(w, d);
-		if (!w->said_nothing)
+		if (!w->said_nothing) {
+			say_trigger(w, d);
 			log_line(w->name, ": no process can be chosen", NULL);
+		}
 		w->said_nothing = true;
+		/* a selection every 10 ms that finds nobody is a busy loop: look again later */
+		w->quiet_until = now + NOTHING_PAUSE_NS;
 		return;
 	}
 	w->said_nothing = false;
@@ -510,7 +516,7 @@ static void tick(struct watch *w, long long now)
 	struct decision d;
 
 	follow(w, now);
-	if (sample_scope(&w->scope, dmn.cli->proc_fd, &smp)) {
+	if (sample_scope(&w->scope, dmn.cli->proc_fd, w->conf->th.psi, &smp)) {
 		w->next_ns = now + (long long)SAMPLE_MAX_MS * 1000000;
 		return;
 	}
@@ -518,7 +524,10 @@ static void tick(struct watch *w, long long now)
 	w->next_ns = smp.t_ns + (long long)d.next_ms * 1000000;
 	w->fired_at = smp.t_ns;
 	if (d.verdict == VERDICT_OK) {
-		drop_ready(w);
+		if (!d.prepare)
+			drop_ready(w);
+		else if (!w->inflight && now >= w->quiet_until)
+			preselect(w, &smp, now);
 		return;
 	}
 	/* seed 001: while a victim is on its way out, its memory is on its way back */
@@ -627,12 +636,12 @@ static int open_watches(struct config *conf, char *err, size_t len)
 		}
 		scope_name(&w->scope, w->name, sizeof(w->name));
 		decider_init(&w->dec);
+		w->dec.floor_fill_kb_s = dmn.fill_capacity;
 		w->sel = (struct selector){ .proc_fd = dmn.cli->proc_fd, .self = dmn.cli->self,
 					    .threads = scan_default_threads(),
 					    .same_mm = dmn.cli->same_mm, .rules = conf->rules,
 					    .nrules = conf->nrules, .policy = conf->policy };
-		if (w->scope.kind == SCOPE_GLOBAL)
-			selector_hold_files(&w->sel, HELD_FILES_MAX);
+		selector_hold_files(&w->sel, HELD_FILES_MAX / conf->nscopes);
 		/* one selection now grows the buffers and opens the files a selection needs, so
 		 * that the first one under pressure allocates as little as the later ones */
 		struct choice warm;
@@ -728,9 +737,11 @@ static void probe(void)
 	if (pidfd >= 0)
 		close(pidfd);
 	snprintf(buf, sizeof(buf),
-		 "pidfd %s, process_mrelease %s, PSI %s%s, cgroup v1 memory %s; %d scope(s)%s",
+		 "pidfd %s, process_mrelease %s, PSI %s%s, cgroup v1 memory %s, one process fills "
+		 "%.0f MiB/s; %d scope(s)%s",
 		 pidfd >= 0 ? "yes" : "NO", mrelease ? "yes" : "no (memory freed only on exit)",
-		 psi ? "yes" : "no", psi_trig ? " (trigger armed)" : "", v1 ? "yes" : "no", dmn.nw,
+		 psi ? "yes" : "no", psi_trig ? " (trigger armed)" : "", v1 ? "yes" : "no",
+		 dmn.fill_capacity / 1024, dmn.nw,
 		 dmn.conf->dry_run ? ", DRY RUN: nothing is signalled" : "");
 	log_line("started: ", buf, NULL);
 	jevent("start", NULL, buf);
@@ -835,6 +846,8 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 			return EXIT_USAGE;
 		}
 	}
+	/* before mlockall, which would keep the scratch mapping's pages */
+	dmn.fill_capacity = decide_measure_fill_capacity();
 	/* the scopes first: a bad one is bad usage, said before anything starts */
 	dmn.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (dmn.epfd < 0 || open_watches(conf, err, sizeof(err))) {

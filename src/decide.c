@@ -1,6 +1,8 @@
 /* decide.c - the triggers: thresholds with hysteresis, pressure over time, the fill rate */
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <time.h>
 
 #include "decide.h"
 
@@ -25,6 +27,33 @@ unsigned long long level_kb(const struct level *l, unsigned long long total_kb)
 void decider_init(struct decider *d)
 {
 	memset(d, 0, sizeof(*d));
+}
+
+/* The scratch mapping: large enough to time, small enough not to matter */
+#define PROBE_BYTES (32u << 20)
+
+double decide_measure_fill_capacity(void)
+{
+	struct timespec a, b;
+	long page = 4096;
+	char *p = mmap(NULL, PROBE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return 0;
+	/* the first touch of a page a virtual machine never used also faults on its host: a hog
+	 * mostly gets pages freed before, so time a second round, on pages just given back */
+	for (unsigned i = 0; i < PROBE_BYTES; i += (unsigned)page)
+		((volatile char *)p)[i] = 1;
+	madvise(p, PROBE_BYTES, MADV_DONTNEED);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (unsigned i = 0; i < PROBE_BYTES; i += (unsigned)page)
+		((volatile char *)p)[i] = 1;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	munmap(p, PROBE_BYTES);
+	double s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+
+	return s > 0 ? (double)(PROBE_BYTES / 1024) / s : 0;
 }
 
 const char *trigger_name(enum trigger t)
@@ -89,6 +118,9 @@ static int next_sample_ms(const struct decider *d, double fill, unsigned long lo
 {
 	double rate = fill > d->peak_fill_kb_s ? fill : d->peak_fill_kb_s;
 
+	if (rate < d->floor_fill_kb_s)
+		rate = d->floor_fill_kb_s;
+
 	if (avail <= min_kb)
 		return SAMPLE_MIN_MS;
 	if (rate <= 0)
@@ -125,6 +157,9 @@ void decide(struct decider *d, const struct thresholds *t, const struct sample *
 	out->fill_kb_s = fill;
 	out->eta_s = fill > 0 && avail > min_kb ? (double)(avail - min_kb) / fill : -1;
 	out->next_ms = next_sample_ms(d, fill, avail, min_kb);
+	/* filling towards the band: the victim is chosen before the band, not at the trigger */
+	out->prepare = avail < warn_kb ||
+		       (fill > 0 && (double)(avail - warn_kb) / fill < PREPARE_S);
 
 	double psi = t->psi ? pressure(d, t->psi_full) : -1;
 

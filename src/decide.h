@@ -44,6 +44,7 @@ struct decider {
 	bool psi_above;			/* pressure over the limit since psi_above_since */
 	long long psi_above_since;
 	double peak_fill_kb_s;		/* the fastest fill measured, decaying */
+	double floor_fill_kb_s;		/* the fastest one process can fill here (measured) */
 };
 
 struct decision {
@@ -52,8 +53,12 @@ struct decision {
 	char reason[192];		/* the figures that fired it, for the log */
 	double fill_kb_s;		/* the fill rate now (positive: memory being taken) */
 	double eta_s;			/* time to mem_min at that rate; < 0 when not filling */
+	bool prepare;			/* in the warning band, or reaching it soon: choose ahead */
 	int next_ms;			/* when to sample again */
 };
+
+/* How far ahead of the warning band the fill rate says "choose a victim now" */
+#define PREPARE_S 2.0
 
 /* Sampling bounds: fast enough for a 2 GB/s fill, idle as can be when far from trouble */
 #define SAMPLE_MIN_MS 10
@@ -63,6 +68,13 @@ struct decision {
 unsigned long long level_kb(const struct level *l, unsigned long long total_kb);
 
 void decider_init(struct decider *d);
+
+/*
+ * How fast one process can take memory on this machine, in kB/s: it touches a scratch
+ * mapping and times it. Sampling is paced as if a fill that fast could start any time, so
+ * that a new daemon is not caught out before it has measured a real one.
+ */
+double decide_measure_fill_capacity(void);
 
 /*
  * Adds the sample to the history and decides. Pure: time comes from the samples.

@@ -53,7 +53,7 @@ static void read_pressure(int dir_fd, const char *name, struct sample *out)
 		       parse_pressure(buf, (size_t)len, &out->psi_some_us, &out->psi_full_us) == 0;
 }
 
-int sample_scope(const struct scope *s, int proc_fd, struct sample *out)
+int sample_scope(const struct scope *s, int proc_fd, bool want_psi, struct sample *out)
 {
 	char buf[8192];
 	struct meminfo m;
@@ -71,7 +71,8 @@ int sample_scope(const struct scope *s, int proc_fd, struct sample *out)
 	out->swap_total_kb = m.swap_total_kb;
 	out->swap_free_kb = m.swap_free_kb;
 	if (s->kind == SCOPE_GLOBAL) {
-		read_pressure(proc_fd, "pressure/memory", out);
+		if (want_psi)
+			read_pressure(proc_fd, "pressure/memory", out);
 		out->t_ns = now_ns();
 		return 0;
 	}
@@ -95,7 +96,8 @@ int sample_scope(const struct scope *s, int proc_fd, struct sample *out)
 
 	out->total_kb = limit / 1024;
 	out->avail_kb = used < limit ? (limit - used) / 1024 : 0;
-	read_pressure(s->dir_fd, "memory.pressure", out);
+	if (want_psi)
+		read_pressure(s->dir_fd, "memory.pressure", out);
 	/* the figures are known now: a decision on them is as old as this */
 	out->t_ns = now_ns();
 	return 0;

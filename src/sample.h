@@ -22,10 +22,11 @@ struct sample {
  * Reads the scope now. Global: /proc/meminfo MemAvailable, SwapTotal, SwapFree and
  * /proc/pressure/memory. A cgroup: its limit, and available = limit - (usage -
  * inactive_file), as kubelet counts it (inactive file pages are reclaimed before an OOM);
- * memory.pressure where the cgroup has one (v2). A cgroup without a limit has the machine's.
+ * memory.pressure where the cgroup has one (v2), only when want_psi: a read fewer per sample
+ * when no trigger needs it. A cgroup without a limit has the machine's.
  * Returns 0, or -errno (-EBADMSG for a malformed file).
  */
-int sample_scope(const struct scope *s, int proc_fd, struct sample *out);
+int sample_scope(const struct scope *s, int proc_fd, bool want_psi, struct sample *out);
 
 /* "some avg10=… total=N" and "full … total=N" of a pressure file. Pure; 0 or -EBADMSG. */
 int parse_pressure(const char *buf, size_t len, unsigned long long *some_us,

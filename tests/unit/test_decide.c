@@ -253,6 +253,48 @@ static void adaptive_sampling(void **state)
 	assert_int_equal(o.next_ms, SAMPLE_MAX_MS);
 }
 
+/* choosing ahead starts before the band when the fill will reach it within PREPARE_S */
+static void prepare_ahead_of_the_band(void **state)
+{
+	struct thresholds t = defaults();
+	unsigned long long warn = 2 * 16 * GIB / 10;
+	struct decider d;
+	struct decision o;
+
+	(void)state;
+	decider_init(&d);
+	o = feed(&d, &t, at(0, warn + 1 * GIB));
+	assert_false(o.prepare);			/* nothing filling */
+	o = feed(&d, &t, at(100, warn + 1 * GIB - 100 * MIB));	/* 1 GiB/s: 0.9 s away */
+	assert_int_equal(o.verdict, VERDICT_OK);
+	assert_true(o.prepare);
+	decider_init(&d);
+	feed(&d, &t, at(0, warn + 4 * GIB));
+	o = feed(&d, &t, at(100, warn + 4 * GIB - 100 * MIB));	/* 3.9 s away */
+	assert_false(o.prepare);
+	decider_init(&d);
+	o = feed(&d, &t, at(0, warn - MIB));		/* in the band: always */
+	assert_true(o.prepare);
+}
+
+/* a measured capacity paces sampling before any fill is seen, and only then */
+static void fill_capacity_floor(void **state)
+{
+	struct thresholds t = defaults();
+	struct decider d;
+	struct decision o;
+
+	(void)state;
+	decider_init(&d);
+	d.floor_fill_kb_s = 2.0 * GIB;			/* 2 GiB/s */
+	o = feed(&d, &t, at(0, 3 * GIB + 1638 * MIB));	/* 3 GiB above mem_min */
+	/* a 2 GiB/s fill would cross in 1.5 s: four samples before it */
+	assert_true(o.next_ms >= 370 && o.next_ms <= 380);
+	o = feed(&d, &t, at(1000, 15 * GIB));		/* far away: the idle pace */
+	assert_int_equal(o.next_ms, SAMPLE_MAX_MS);
+	assert_true(decide_measure_fill_capacity() > 0);
+}
+
 static void pressure_file(void **state)
 {
 	static const char ok[] = "some avg10=1.50 avg60=0.20 avg300=0.05 total=123456\n"
@@ -282,6 +324,8 @@ int main(void)
 		cmocka_unit_test(pressure_over_a_duration),
 		cmocka_unit_test(predictive_trigger),
 		cmocka_unit_test(adaptive_sampling),
+		cmocka_unit_test(prepare_ahead_of_the_band),
+		cmocka_unit_test(fill_capacity_floor),
 		cmocka_unit_test(pressure_file),
 	};
 
