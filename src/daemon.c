@@ -52,6 +52,7 @@ struct watch {
 	struct scope scope;
 	struct decider dec;
 	struct selector sel;
+	struct sample_files files;
 	char name[PATH_MAX + 32];
 	struct slot *ready;		/* chosen in the warning band, pidfds held */
 	long long ready_at;
@@ -516,7 +517,7 @@ static void tick(struct watch *w, long long now)
 	struct decision d;
 
 	follow(w, now);
-	if (sample_scope(&w->scope, dmn.cli->proc_fd, w->conf->th.psi, &smp)) {
+	if (sample_scope(&w->scope, dmn.cli->proc_fd, &w->files, &smp)) {
 		w->next_ns = now + (long long)SAMPLE_MAX_MS * 1000000;
 		return;
 	}
@@ -611,6 +612,7 @@ static void close_watch(struct watch *w)
 	if (w->control_fd >= 0)
 		close(w->control_fd);
 	selector_free(&w->sel);
+	sample_files_close(&w->files);
 	scope_close(&w->scope);
 }
 
@@ -635,6 +637,7 @@ static int open_watches(struct config *conf, char *err, size_t len)
 			return r;
 		}
 		scope_name(&w->scope, w->name, sizeof(w->name));
+		sample_files_open(&w->files, &w->scope, dmn.cli->proc_fd, w->conf->th.psi);
 		decider_init(&w->dec);
 		w->dec.floor_fill_kb_s = dmn.fill_capacity;
 		w->sel = (struct selector){ .proc_fd = dmn.cli->proc_fd, .self = dmn.cli->self,

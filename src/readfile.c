@@ -72,3 +72,25 @@ int read_number_at(int dir_fd, const char *name, unsigned long long *out)
 	*out = (unsigned long long)v;
 	return 0;
 }
+
+ssize_t pread_whole(int fd, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	while (len + 1 < cap) {
+		ssize_t r = pread(fd, buf + len, cap - 1 - len, (off_t)len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		/* a short read: these files are made whole by one read, there is no more */
+		if ((size_t)r < cap - 1 - (len - (size_t)r))
+			break;
+	}
+	buf[len] = '\0';
+	return (ssize_t)len;
+}

@@ -11,6 +11,12 @@
  */
 ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t cap);
 
+/*
+ * Reads a file held open from its start (pread from 0: /proc and cgroup files are made anew
+ * by each read from the start). Returns the length, or -errno.
+ */
+ssize_t pread_whole(int fd, char *buf, size_t cap);
+
 /* Writes "PID/name" into buf (at least 32 bytes) without printf; returns buf. */
 char *pid_path(char *buf, pid_t pid, const char *name);
 

@@ -44,20 +44,43 @@ int parse_pressure(const char *buf, size_t len, unsigned long long *some_us,
 	return some ? 0 : -EBADMSG;
 }
 
-static void read_pressure(int dir_fd, const char *name, struct sample *out)
+void sample_files_open(struct sample_files *f, const struct scope *s, int proc_fd, bool want_psi)
 {
-	char buf[512];
-	ssize_t len = read_file_at(dir_fd, name, buf, sizeof(buf));
+	bool v1 = s->kind == SCOPE_CGROUP_V1;
+	int cg = s->kind == SCOPE_GLOBAL ? -1 : s->dir_fd;
 
-	out->has_psi = len > 0 &&
-		       parse_pressure(buf, (size_t)len, &out->psi_some_us, &out->psi_full_us) == 0;
+	f->meminfo = openat(proc_fd, "meminfo", O_RDONLY | O_CLOEXEC);
+	f->usage = cg < 0 ? -1
+		 : openat(cg, v1 ? "memory.usage_in_bytes" : "memory.current", O_RDONLY | O_CLOEXEC);
+	f->stat = cg < 0 ? -1 : openat(cg, "memory.stat", O_RDONLY | O_CLOEXEC);
+	f->pressure = !want_psi ? -1
+		    : openat(cg < 0 ? proc_fd : cg, cg < 0 ? "pressure/memory" : "memory.pressure",
+			     O_RDONLY | O_CLOEXEC);
 }
 
-int sample_scope(const struct scope *s, int proc_fd, bool want_psi, struct sample *out)
+void sample_files_close(struct sample_files *f)
+{
+	int *fds[] = { &f->meminfo, &f->usage, &f->stat, &f->pressure };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+/* A held file, or by name when it could not be held */
+static ssize_t read_held(int fd, int dir_fd, const char *name, char *buf, size_t cap)
+{
+	return fd >= 0 ? pread_whole(fd, buf, cap) : read_file_at(dir_fd, name, buf, cap);
+}
+
+int sample_scope(const struct scope *s, int proc_fd, const struct sample_files *f,
+		 struct sample *out)
 {
 	char buf[8192];
 	struct meminfo m;
-	ssize_t len = read_file_at(proc_fd, "meminfo", buf, sizeof(buf));
+	ssize_t len = read_held(f->meminfo, proc_fd, "meminfo", buf, sizeof(buf));
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -70,9 +93,14 @@ int sample_scope(const struct scope *s, int proc_fd, bool want_psi, struct sampl
 	out->avail_kb = m.mem_available_kb;
 	out->swap_total_kb = m.swap_total_kb;
 	out->swap_free_kb = m.swap_free_kb;
+	if (f->pressure >= 0) {
+		char pb[512];
+
+		len = pread_whole(f->pressure, pb, sizeof(pb));
+		out->has_psi = len > 0 && parse_pressure(pb, (size_t)len, &out->psi_some_us,
+							 &out->psi_full_us) == 0;
+	}
 	if (s->kind == SCOPE_GLOBAL) {
-		if (want_psi)
-			read_pressure(proc_fd, "pressure/memory", out);
 		out->t_ns = now_ns();
 		return 0;
 	}
@@ -84,10 +112,17 @@ int sample_scope(const struct scope *s, int proc_fd, bool want_psi, struct sampl
 	bool v1 = s->kind == SCOPE_CGROUP_V1;
 	unsigned long long usage = 0, inactive = 0, limit = s->limit_pages * s->page_kb * 1024;
 
-	r = read_number_at(s->dir_fd, v1 ? "memory.usage_in_bytes" : "memory.current", &usage);
-	if (r)
-		return r;
-	len = read_file_at(s->dir_fd, "memory.stat", buf, sizeof(buf));
+	long long v;
+
+	len = read_held(f->usage, s->dir_fd, v1 ? "memory.usage_in_bytes" : "memory.current", buf,
+			64);
+	if (len < 0)
+		return (int)len;
+	r = parse_ll(buf, (size_t)len, &v);
+	if (r || v < 0)
+		return r ? r : -EBADMSG;
+	usage = (unsigned long long)v;
+	len = read_held(f->stat, s->dir_fd, "memory.stat", buf, sizeof(buf));
 	/* v1 counts the subtree in total_*; v2's memory.stat is hierarchical already */
 	if (len > 0)
 		parse_key_value(buf, (size_t)len, v1 ? "total_inactive_file" : "inactive_file",
@@ -96,8 +131,6 @@ int sample_scope(const struct scope *s, int proc_fd, bool want_psi, struct sampl
 
 	out->total_kb = limit / 1024;
 	out->avail_kb = used < limit ? (limit - used) / 1024 : 0;
-	if (want_psi)
-		read_pressure(s->dir_fd, "memory.pressure", out);
 	/* the figures are known now: a decision on them is as old as this */
 	out->t_ns = now_ns();
 	return 0;

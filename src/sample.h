@@ -18,15 +18,28 @@ struct sample {
 	unsigned long long psi_full_us;
 };
 
+/* The files a scope is sampled from, held open: a sample is then a few preads */
+struct sample_files {
+	int meminfo;
+	int usage;		/* memory.usage_in_bytes (v1) or memory.current (v2) */
+	int stat;		/* memory.stat */
+	int pressure;		/* /proc/pressure/memory or memory.pressure; -1 when not wanted */
+};
+
+/* Opens the scope's files; those that cannot be opened stay -1 and are read by name. */
+void sample_files_open(struct sample_files *f, const struct scope *s, int proc_fd, bool want_psi);
+void sample_files_close(struct sample_files *f);
+
 /*
  * Reads the scope now. Global: /proc/meminfo MemAvailable, SwapTotal, SwapFree and
  * /proc/pressure/memory. A cgroup: its limit, and available = limit - (usage -
  * inactive_file), as kubelet counts it (inactive file pages are reclaimed before an OOM);
- * memory.pressure where the cgroup has one (v2), only when want_psi: a read fewer per sample
- * when no trigger needs it. A cgroup without a limit has the machine's.
+ * memory.pressure where the cgroup has one (v2), only when its file was opened (want_psi): a
+ * read fewer per sample when no trigger needs it. A cgroup without a limit has the machine's.
  * Returns 0, or -errno (-EBADMSG for a malformed file).
  */
-int sample_scope(const struct scope *s, int proc_fd, bool want_psi, struct sample *out);
+int sample_scope(const struct scope *s, int proc_fd, const struct sample_files *f,
+		 struct sample *out);
 
 /* "some avg10=… total=N" and "full … total=N" of a pressure file. Pure; 0 or -EBADMSG. */
 int parse_pressure(const char *buf, size_t len, unsigned long long *some_us,
