@@ -11,55 +11,34 @@
 #include "scan.h"
 #include "select.h"
 
+/* Reallocates *p to n elements of size; on failure it stays as it was */
+static int resize(void *p, size_t n, size_t size)
+{
+	void *q = realloc(*(void **)p, n * size);
+
+	if (!q)
+		return -ENOMEM;
+	*(void **)p = q;
+	return 0;
+}
+
+/* Makes every per-process buffer hold cap entries */
 static int grow(struct selector *sel, int cap)
 {
+	size_t n = (size_t)cap;
+
 	if (cap <= sel->cap)
 		return 0;
-	pid_t *p = realloc(sel->pids, (size_t)cap * sizeof(*p));
-
-	if (!p)
+	if (resize(&sel->pids, n, sizeof(*sel->pids)) ||
+	    resize(&sel->scores, n, sizeof(*sel->scores)) ||
+	    resize(&sel->order, n, sizeof(*sel->order)) ||
+	    resize(&sel->pinners, n, sizeof(*sel->pinners)) ||
+	    resize(&sel->adjs, n, sizeof(*sel->adjs)) ||
+	    resize(&sel->bounds, n, sizeof(*sel->bounds)) ||
+	    resize(&sel->fds, n, sizeof(*sel->fds)) ||
+	    resize(&sel->held_pids, n, sizeof(*sel->held_pids)) ||
+	    resize(&sel->held_fds, n, sizeof(*sel->held_fds)))
 		return -ENOMEM;
-	sel->pids = p;
-	long *s = realloc(sel->scores, (size_t)cap * sizeof(*s));
-
-	if (!s)
-		return -ENOMEM;
-	sel->scores = s;
-	int *o = realloc(sel->order, (size_t)cap * sizeof(*o));
-
-	if (!o)
-		return -ENOMEM;
-	sel->order = o;
-	pid_t *pn = realloc(sel->pinners, (size_t)cap * sizeof(*pn));
-
-	if (!pn)
-		return -ENOMEM;
-	sel->pinners = pn;
-	int *aj = realloc(sel->adjs, (size_t)cap * sizeof(*aj));
-
-	if (!aj)
-		return -ENOMEM;
-	sel->adjs = aj;
-	long *bd = realloc(sel->bounds, (size_t)cap * sizeof(*bd));
-
-	if (!bd)
-		return -ENOMEM;
-	sel->bounds = bd;
-	int *f = realloc(sel->fds, (size_t)cap * sizeof(*f));
-
-	if (!f)
-		return -ENOMEM;
-	sel->fds = f;
-	pid_t *hp = realloc(sel->held_pids, (size_t)cap * sizeof(*hp));
-
-	if (!hp)
-		return -ENOMEM;
-	sel->held_pids = hp;
-	int *hf = realloc(sel->held_fds, (size_t)cap * sizeof(*hf));
-
-	if (!hf)
-		return -ENOMEM;
-	sel->held_fds = hf;
 	sel->cap = cap;
 	return 0;
 }
