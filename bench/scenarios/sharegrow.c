@@ -1,0 +1,94 @@
+/*
+ * sharegrow.c - the culprit of the shared scenario: two processes, one growing address space.
+ *
+ *   sharegrow RATE_MB_S MAX_MB
+ *
+ * Makes a second process with clone(CLONE_VM | SIGCHLD), without CLONE_THREAD: its own pid
+ * and thread group, the same mm (seed 001 (1)). Then the first takes private anonymous memory
+ * at RATE_MB_S up to MAX_MB (as bench/grow does: one byte per page, steps of at most 1 ms) and
+ * waits. Killing one of the two frees nothing while the other lives: a killer must kill both.
+ * Unlike tests/helpers/sharers, the second does not die with the first (no PR_SET_PDEATHSIG):
+ * that is the point. The harness that starts it is a child subreaper and kills what is left.
+ * Prints "ready PID1 PID2" once both exist. Exit status 1 when a mapping or clone fails, 2 on
+ * bad usage.
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096UL
+#define STACK_SIZE (256 * 1024)
+#define STEP_NS 1000000L
+
+/* The second process shares libc's state with the first: raw system calls only. */
+static int sharer(void *arg)
+{
+	(void)arg;
+	for (;;)
+		syscall(SYS_pause);
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fputs("usage: sharegrow RATE_MB_S MAX_MB\n", stderr);
+		return 2;
+	}
+	double rate = strtod(argv[1], NULL);
+	long max_mb = strtol(argv[2], NULL, 10);
+
+	if (rate <= 0 || rate > 1e6 || max_mb <= 0 || max_mb > 1L << 20) {
+		fputs("sharegrow: RATE_MB_S or MAX_MB out of range\n", stderr);
+		return 2;
+	}
+	size_t len = (size_t)max_mb << 20;
+	char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+
+	if (m == MAP_FAILED || stack == MAP_FAILED) {
+		perror("sharegrow: mmap");
+		return 1;
+	}
+	madvise(m, len, MADV_HUGEPAGE);
+	int pid2 = clone(sharer, stack + STACK_SIZE, CLONE_VM | SIGCHLD, NULL);
+
+	if (pid2 < 0) {
+		perror("sharegrow: clone");
+		return 1;
+	}
+	printf("ready %d %d\n", (int)getpid(), pid2);
+	fflush(stdout);
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	double t0 = now_s();
+	size_t done = 0;
+	struct timespec step = { 0, STEP_NS };
+
+	while (done < len) {
+		double want = (now_s() - t0) * rate * 1048576.0;
+		size_t to = want >= (double)len ? len : (size_t)want / PAGE * PAGE;
+
+		for (; done < to; done += PAGE)
+			m[done] = 1;
+		if (done < len)
+			nanosleep(&step, NULL);
+	}
+	for (;;)
+		pause();
+}
