@@ -4,8 +4,11 @@ ASAN ?= build-asan
 # What building, testing and benchmarking need, as Debian packages
 DEBS := meson ninja-build pkg-config gcc libc6-dev libcmocka-dev libinih-dev python3
 BENCH_DEBS := earlyoom
+# The overload scenarios' peers and their pictures
+SCENARIO_DEBS := earlyoom nohang gnuplot-nox
+SCENARIO_BIN := $(BUILD)/bench/scenarios
 
-.PHONY: all deps run check bench clean
+.PHONY: all deps run check bench bench-scenarios clean
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -46,6 +49,16 @@ check: all $(ASAN)/build.ninja
 bench: EXTRA_DEBS = $(BENCH_DEBS)
 bench: all
 	bench/run $(BUILD)
+
+# Overload scenarios side by side with the kernel, earlyoom and nohang (bench/scenarios/run).
+# Its helpers are built here, outside meson: they are the harness's, not the project's.
+bench-scenarios: EXTRA_DEBS = $(SCENARIO_DEBS)
+bench-scenarios: all
+	@mkdir -p $(SCENARIO_BIN)
+	for h in watch reader sharegrow; do \
+		$(CC) -O2 -std=gnu11 -Wall -Wextra -o $(SCENARIO_BIN)/$$h bench/scenarios/$$h.c || exit 1; \
+	done
+	bench/scenarios/run $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN)
