@@ -1,6 +1,7 @@
 /* daemon.c - one epoll loop: sample each scope, decide, keep a victim ready, kill, follow */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <pthread.h>
@@ -27,10 +28,14 @@
 
 /* Victims: one chosen ahead and one in flight per scope, made at start-up */
 #define POOL (2 * CONFIG_MAX_SCOPES)
-/* A victim chosen in the warning band is chosen again after this long, or sooner when the
- * band deepens by a tenth: its figures age, and someone else may have grown past it */
+/* A victim chosen ahead is chosen again when someone may have grown past it: when the memory
+ * taken since exceeds its lead over every other candidate (select.h: others_bound), or, where
+ * the selection gives no lead (fastest-growing), after a second or a tenth of the band */
 #define PRESELECT_MAX_AGE_NS 1000000000LL
 #define PRESELECT_DEEPEN 0.9
+/* and in any case after this long: other things than memory change (an adj raised, a new
+ * process started with a high one) */
+#define PRESELECT_LEAD_MAX_AGE_NS 2000000000LL
 /* After a trigger found nobody to choose, how long before selecting again */
 #define NOTHING_PAUSE_NS 500000000LL
 /* oom_score files a global scope's selector keeps open between selections. Each costs about
@@ -57,6 +62,7 @@ struct watch {
 	struct slot *ready;		/* chosen in the warning band, pidfds held */
 	long long ready_at;
 	unsigned long long ready_avail;
+	long ready_lead_bound;		/* choice.others_bound of the ready victim */
 	struct slot *inflight;		/* blocks kills in this scope (DESIGN invariant 5) */
 	long long deadline;
 	long long escalate_at;		/* SIGKILL after SIGTERM's grace; 0 when none */
@@ -230,7 +236,7 @@ static void sweep_draining(void)
  * Chooses the scope's victim and holds it: its group gathered, every member's pidfd open
  * and its identity checked. Returns the slot, or NULL when nobody can be chosen.
  */
-static struct slot *choose(struct watch *w)
+static struct slot *choose(struct watch *w, long *others_bound)
 {
 	struct choice ch;
 	struct slot *s;
@@ -245,16 +251,22 @@ static struct slot *choose(struct watch *w)
 			return NULL;
 		int g = victim_gather(&s->v, &w->sel, &ch.victim, w->sel.pids, n, &pinned);
 
-		if (g > 0 && victim_open(&s->v, dmn.cli->proc_fd) == 0)
+		if (g > 0 && victim_open(&s->v, dmn.cli->proc_fd) == 0) {
+			*others_bound = ch.others_bound;
 			return s;
+		}
 		/* gone, reused, or pinned since the selection read it: choose again */
 		s->state = SLOT_FREE;
 	}
 	return NULL;
 }
 
-/* Whether a victim chosen ahead is still the one to kill: alive, same process, eligible */
-static bool still_good(const struct watch *w, const struct slot *s)
+/*
+ * Whether a victim chosen ahead is still a candidate: alive, the same process, eligible.
+ * Its figures are brought up to date (the kill line reports them), and *badness is its
+ * badness now.
+ */
+static bool still_good(const struct watch *w, struct slot *s, long *badness)
 {
 	struct proc_info p;
 	struct pollfd pfd = { .fd = s->v.m[0].pidfd, .events = POLLIN };
@@ -263,9 +275,16 @@ static bool still_good(const struct watch *w, const struct slot *s)
 		return false;
 	memset(&p, 0, sizeof(p));
 	if (scan_proc(dmn.cli->proc_fd, s->v.m[0].pid, SCAN_DETAIL, &p) ||
-	    p.start_time != s->v.m[0].start_time)
+	    p.start_time != s->v.m[0].start_time || select_exclusion(&w->sel, &p) != EXCL_NONE)
 		return false;
-	return select_exclusion(&w->sel, &p) == EXCL_NONE;
+	unsigned long t = w->scope.totalpages;
+
+	p.points = oom_points(&p, w->scope.page_kb);
+	p.badness = oom_badness_of(p.points, p.oom_score_adj, t) + p.rule_delta * (long)(t / 1000);
+	p.kernel_score = -1;
+	s->v.chosen = p;
+	*badness = p.badness;
+	return true;
 }
 
 static void drop_ready(struct watch *w)
@@ -283,9 +302,20 @@ static void drop_ready(struct watch *w)
  */
 static bool ready_fresh(const struct watch *w, const struct sample *smp, long long now)
 {
-	return w->ready && now - w->ready_at < PRESELECT_MAX_AGE_NS &&
-	       (double)smp->avail_kb >= (double)w->ready_avail * PRESELECT_DEEPEN &&
-	       still_good(w, w->ready);
+	long badness;
+
+	if (!w->ready || !still_good(w, w->ready, &badness))
+		return false;
+	if (w->ready_lead_bound == LONG_MAX)
+		return now - w->ready_at < PRESELECT_MAX_AGE_NS &&
+		       (double)smp->avail_kb >= (double)w->ready_avail * PRESELECT_DEEPEN;
+	/* no one can have grown by more than the memory taken since the choice; a process
+	 * started since grew from nothing */
+	long taken = smp->avail_kb < w->ready_avail
+			     ? (long)((w->ready_avail - smp->avail_kb) / w->scope.page_kb) : 0;
+	long others = w->ready_lead_bound > 0 ? w->ready_lead_bound : 0;
+
+	return now - w->ready_at < PRESELECT_LEAD_MAX_AGE_NS && badness > others + taken;
 }
 
 /* In the warning band: keep the next victim chosen, so that the kill costs a re-check */
@@ -294,7 +324,7 @@ static void preselect(struct watch *w, const struct sample *smp, long long now)
 	if (ready_fresh(w, smp, now))
 		return;
 	drop_ready(w);
-	w->ready = choose(w);
+	w->ready = choose(w, &w->ready_lead_bound);
 	w->ready_at = now;
 	w->ready_avail = smp->avail_kb;
 }
@@ -392,8 +422,10 @@ static void act(struct watch *w, const struct sample *smp, const struct decision
 	struct slot *s = ready_fresh(w, smp, now) ? w->ready : NULL;
 
 	if (!s) {
+		long unused;
+
 		drop_ready(w);
-		s = choose(w);
+		s = choose(w, &unused);
 	}
 	w->ready = NULL;
 	if (!s) {

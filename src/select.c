@@ -264,24 +264,36 @@ static int read_scores(struct selector *sel, int n)
 static void walk(struct selector *sel, const struct scope *s, const int *order, int k,
 		 const long *bounds, const pid_t *pinners, int npinners, struct choice *c)
 {
+	/* the others: the best of those read and passed over, and the bound of those not read */
+	long second = LONG_MIN;
+
 	for (int j = 0; j < k; j++) {
 		int i = order[j];
 		struct proc_info p;
 
-		if (c->found && c->victim.badness > bounds[i])
+		if (c->found && c->victim.badness > bounds[i]) {
+			if (bounds[i] > second)
+				second = bounds[i];
 			break;
+		}
 		c->detailed++;
 		if (judge(sel, sel->pids[i], &p) != EXCL_NONE)
 			continue;
 		p.kernel_score = sel->scores[i];
 		set_badness(&p, s);
-		if (c->found && !rank_better(&p, &c->victim))
+		if (c->found && !rank_better(&p, &c->victim)) {
+			if (p.badness > second)
+				second = p.badness;
 			continue;
+		}
 		if (pinned_by(sel, &p, pinners, npinners))
 			continue;
+		if (c->found && c->victim.badness > second)
+			second = c->victim.badness;
 		c->victim = p;
 		c->found = true;
 	}
+	c->others_bound = second;
 }
 
 static int select_global(struct selector *sel, const struct scope *s, struct choice *c)
@@ -519,6 +531,8 @@ static int select_table(struct selector *sel, const struct scope *s, struct choi
 		c->victim.cgroup = NULL;
 		c->found = true;
 	}
+	/* by growth, a lead in badness says nothing: a victim chosen ahead ages by time */
+	c->others_bound = LONG_MAX;
 	remember_growth(sel, &t, now);
 out:
 	free(order);

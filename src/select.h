@@ -53,6 +53,12 @@ struct choice {
 	struct proc_info victim;	/* read in detail, badness and score set */
 	int scanned;			/* processes in the scope */
 	int detailed;			/* processes read in detail to decide */
+	/*
+	 * The most badness any other candidate of the scope could have had (LONG_MAX when the
+	 * selection cannot tell): the victim's lead. While the memory taken since is less than
+	 * that lead, no one can have grown past the victim, and a victim chosen ahead stays right.
+	 */
+	long others_bound;
 };
 
 /*
