@@ -13,7 +13,6 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -82,7 +81,7 @@ struct daemon {
 	int nw;
 	struct slot pool[POOL];
 	struct reaper reaper;
-	int epfd, tfd, sfd, log_fd;
+	int epfd, sfd, log_fd;
 	long watchdog_ms;
 	long long next_watchdog;
 	double fill_capacity;		/* kB/s one process can fill here, measured at start */
@@ -90,7 +89,7 @@ struct daemon {
 };
 
 /* epoll tags: what woke us */
-enum { EV_TIMER = 1, EV_SIGNAL, EV_REAPER, EV_SCOPE };
+enum { EV_SIGNAL = 1, EV_REAPER, EV_SCOPE };
 
 static struct daemon dmn;
 
@@ -805,8 +804,7 @@ static int start(void)
 	/* blocked before the reaper thread starts, so that it inherits the mask */
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	dmn.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	dmn.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (dmn.sfd < 0 || dmn.tfd < 0)
+	if (dmn.sfd < 0)
 		return -errno;
 	reap_opts_default(&ro, dmn.cli->proc_fd);
 	ro.report_fd = 2;
@@ -818,8 +816,6 @@ static int start(void)
 
 	if (r)
 		return r;
-	ev.data.u64 = EV_TIMER;
-	epoll_ctl(dmn.epfd, EPOLL_CTL_ADD, dmn.tfd, &ev);
 	ev.data.u64 = EV_SIGNAL;
 	epoll_ctl(dmn.epfd, EPOLL_CTL_ADD, dmn.sfd, &ev);
 	ev.data.u64 = EV_REAPER;
@@ -839,10 +835,14 @@ static void handle_signals(void)
 	}
 }
 
-static void arm_timer(long long now)
+/*
+ * How long the loop may sleep: until the next sample, escalation, deadline or watchdog ping.
+ * epoll_wait's own timeout, in ms: a timerfd would cost two more syscalls a wake-up, and
+ * sampling needs no finer than its 10 ms floor.
+ */
+static int wait_ms(long long now)
 {
 	long long next = now + (long long)SAMPLE_MAX_MS * 1000000;
-	struct itimerspec it = { 0 };
 
 	for (int i = 0; i < dmn.nw; i++) {
 		struct watch *w = &dmn.w[i];
@@ -857,10 +857,9 @@ static void arm_timer(long long now)
 	if (dmn.watchdog_ms && dmn.next_watchdog < next)
 		next = dmn.next_watchdog;
 	if (next <= now)
-		next = now + 1000;
-	it.it_value.tv_sec = next / 1000000000;
-	it.it_value.tv_nsec = next % 1000000000;
-	timerfd_settime(dmn.tfd, TFD_TIMER_ABSTIME, &it, NULL);
+		return 0;
+	/* rounded up: waking a little late is a sample a little late; early, a wasted wake-up */
+	return (int)((next - now + 999999) / 1000000);
 }
 
 int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
@@ -920,18 +919,12 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 			notify("WATCHDOG=1");
 			dmn.next_watchdog = now + dmn.watchdog_ms * 1000000LL / 2;
 		}
-		arm_timer(now_ns());
-		int n = epoll_wait(dmn.epfd, evs, 16, -1);
+		int n = epoll_wait(dmn.epfd, evs, 16, wait_ms(now_ns()));
 
 		for (int i = 0; i < n; i++) {
 			uint64_t tag = evs[i].data.u64, x;
 
 			switch (tag & 0xff) {
-			case EV_TIMER:
-				if (read(dmn.tfd, &x, sizeof(x)) < 0) {
-					/* EAGAIN: the timer was re-armed meanwhile */
-				}
-				break;
 			case EV_SIGNAL:
 				handle_signals();
 				break;
