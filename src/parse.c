@@ -228,9 +228,11 @@ int parse_meminfo(const char *buf, size_t len, struct meminfo *m)
 	};
 	const char *end = buf + len, *line = buf;
 	bool total = false;
+	unsigned found = 0;
 
 	memset(m, 0, sizeof(*m));
-	while (line < end) {
+	/* the four lines are among the first twenty: the daemon reads this every sample */
+	while (line < end && found != (1u << 4) - 1) {
 		const char *nl = memchr(line, '\n', (size_t)(end - line));
 		const char *eol = nl ? nl : end;
 
@@ -246,6 +248,7 @@ int parse_meminfo(const char *buf, size_t len, struct meminfo *m)
 				return -EBADMSG;
 			*(unsigned long *)((char *)m + keys[k].off) = (unsigned long)v;
 			total |= k == 0;
+			found |= 1u << k;
 		}
 		line = eol + 1;
 	}
