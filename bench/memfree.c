@@ -38,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "victim_state.h"
+
 static double now_ms(void)
 {
 	struct timespec t;
@@ -75,40 +77,13 @@ static int write_file(const char *path, const char *value)
 	return close(fd) ? -errno : 0;
 }
 
-/* PF_EXITING in /proc/PID/stat's flags: the task is in do_exit */
-#define PF_EXITING 0x4
+/* SIGKILL in /proc/PID/stat's pending signals */
 #define SIGKILL_BIT (1ULL << 8)
 
-/*
- * Whether the process whose /proc/PID/stat is open as fd has been SIGKILLed: the signal
- * pending (field 31, thread-private: a fatal signal is queued on every thread) or the task
- * exiting (field 9); a process gone counts as killed. Returns 1, 0, or -1 when unreadable.
- */
+/* Whether the victim has been hit: see victim_state.h */
 static int seen_killed(int fd)
 {
-	char buf[1024];
-	ssize_t r = pread(fd, buf, sizeof(buf) - 1, 0);
-
-	if (r <= 0)
-		return errno == ESRCH || r == 0 ? 1 : -1;
-	buf[r] = '\0';
-	char *p = strrchr(buf, ')');
-	unsigned long long flags = 0, sig = 0;
-
-	if (!p)
-		return -1;
-	p += 2;
-	/* p is at field 3 (state); flags is field 9, the pending signals field 31 */
-	for (int field = 3; field <= 31 && p; field++) {
-		if (field == 9)
-			flags = strtoull(p, NULL, 10);
-		if (field == 31)
-			sig = strtoull(p, NULL, 10);
-		p = strchr(p, ' ');
-		if (p)
-			p++;
-	}
-	return (flags & PF_EXITING) || (sig & SIGKILL_BIT) ? 1 : 0;
+	return seen_signalled(fd, SIGKILL_BIT);
 }
 
 static void usage(void)

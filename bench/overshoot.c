@@ -43,7 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PF_EXITING 0x4
+#include "victim_state.h"
+
 #define FATAL_BITS ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGTERM - 1)))
 
 static double now_ms(void)
@@ -68,35 +69,10 @@ static long long mem_available(int fd)
 	return p ? strtoll(p + 13, NULL, 10) : -1;
 }
 
-/*
- * Whether the process whose /proc/PID/stat is open as fd has been killed: a fatal signal
- * pending, or exiting; gone counts as killed. Returns 1, 0, or -1 when unreadable.
- */
+/* Whether the victim has been hit: see victim_state.h */
 static int seen_killed(int fd)
 {
-	char buf[1024];
-	ssize_t r = pread(fd, buf, sizeof(buf) - 1, 0);
-
-	if (r <= 0)
-		return errno == ESRCH || r == 0 ? 1 : -1;
-	buf[r] = '\0';
-	char *p = strrchr(buf, ')');
-	unsigned long long flags = 0, sig = 0;
-
-	if (!p)
-		return -1;
-	p += 2;
-	/* p is at field 3 (state); flags is field 9, the pending signals field 31 */
-	for (int field = 3; field <= 31 && p; field++) {
-		if (field == 9)
-			flags = strtoull(p, NULL, 10);
-		if (field == 31)
-			sig = strtoull(p, NULL, 10);
-		p = strchr(p, ' ');
-		if (p)
-			p++;
-	}
-	return (flags & PF_EXITING) || (sig & FATAL_BITS) ? 1 : 0;
+	return seen_signalled(fd, FATAL_BITS);
 }
 
 static void usage(void)
