@@ -16,24 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "number.h"
+
 /* Pages are touched in slices this far apart: fine enough to look continuous to a sampler
  * that wakes every 10 ms, coarse enough to cost nothing */
 #define SLICE_NS 5000000LL
-
-/* Parses a decimal that must fit in [lo, hi]; exits 2 with a message when it does not. */
-static long number(const char *what, const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "grow: %s wants a number in %ld..%ld, not '%s'\n", what, lo, hi, s);
-		exit(2);
-	}
-	return v;
-}
 
 static long long now_ns(void)
 {
@@ -52,8 +39,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: grow RATE_MB_S MAX_MB [--comm NAME]\n");
 		return 2;
 	}
-	rate = number("RATE_MB_S", argv[1], 1, 1L << 20);
-	max = number("MAX_MB", argv[2], 0, 1L << 20);
+	rate = number("grow", "RATE_MB_S", argv[1], 1, 1L << 20);
+	max = number("grow", "MAX_MB", argv[2], 0, 1L << 20);
 	if (argc == 5)
 		comm = argv[4];
 	if (comm && prctl(PR_SET_NAME, comm, 0, 0, 0)) {

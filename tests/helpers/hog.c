@@ -16,20 +16,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-/* Parses a decimal that must fit in [lo, hi]; exits 2 with a message when it does not. */
-static long number(const char *what, const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "hog: %s wants a number in %ld..%ld, not '%s'\n", what, lo, hi, s);
-		exit(2);
-	}
-	return v;
-}
+#include "number.h"
 
 /* Writes adj to /proc/self/oom_score_adj. Returns 0 or -errno. */
 static int set_adj(long adj)
@@ -74,7 +61,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: hog MB [--adj N] [--comm NAME] [--ignore-term]\n");
 		return 2;
 	}
-	mb = number("MB", argv[1], 0, 1L << 20);
+	mb = number("hog", "MB", argv[1], 0, 1L << 20);
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--ignore-term")) {
 			ignore_term = 1;
@@ -82,7 +69,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "hog: '%s' wants a value\n", argv[i]);
 			return 2;
 		} else if (!strcmp(argv[i], "--adj")) {
-			adj = number("--adj", argv[++i], -1000, 1000);
+			adj = number("hog", "--adj", argv[++i], -1000, 1000);
 			have_adj = 1;
 		} else if (!strcmp(argv[i], "--comm")) {
 			comm = argv[++i];
