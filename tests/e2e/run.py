@@ -19,6 +19,7 @@ orphans of a helper (the second process of a CLONE_VM pair, say) come back to it
 """
 
 import atexit
+import itertools
 import ctypes
 import json
 import os
@@ -41,6 +42,9 @@ UNIFIED_ROOT = "/sys/fs/cgroup/unified"
 
 # The prefix of every cgroup these tests make, so that a leftover is easy to recognise
 CGROUP_PREFIX = "oomreaper-e2e-%d-" % os.getpid()
+# Numbers of the cgroups made: never reused, so that one a cleanup could not remove (its
+# problem is reported) does not make every later test skip on "File exists"
+cgroup_numbers = itertools.count()
 # Reasons for which the kernel itself never chooses a process: its oom_score must be 0
 KERNEL_EXCLUDED = ("init", "kernel thread", "oom_score_adj -1000", "no memory left",
                    "vfork child")
@@ -205,7 +209,7 @@ def make_cgroup(parent=None, limit_mb=None, limit_bytes=None):
     parent = parent or own_memory_cgroup()
     if limit_mb is not None:
         limit_bytes = limit_mb << 20
-    path = os.path.join(parent, CGROUP_PREFIX + str(len(made_cgroups)))
+    path = os.path.join(parent, CGROUP_PREFIX + str(next(cgroup_numbers)))
     try:
         os.mkdir(path)
     except OSError as e:
@@ -323,7 +327,8 @@ def start_in(cgroup, helper, *args, ready_timeout=20, before=""):
     """Starts HELPERS/helper ARGS inside cgroup (it joins before exec, so all its memory is
     charged there) and waits for its "ready" line. Returns (Popen, the numbers of that line).
     before: shell commands run in the cgroup just before the exec."""
-    script = 'echo $$ > "$0/cgroup.procs" && %s exec "$@"' % before
+    # on lines of their own: "A && B & exec C" would run A in the background, racing the exec
+    script = 'echo $$ > "$0/cgroup.procs" || exit 125\n%s\nexec "$@"' % before
     p = subprocess.Popen(["/bin/sh", "-c", script, cgroup, os.path.join(HELPERS, helper)]
                          + [a if isinstance(a, bytes) else str(a) for a in args],
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
