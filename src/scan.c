@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -166,22 +167,120 @@ static void *worker(void *arg)
 	}
 }
 
+/*
+ * Helper threads, started at the first scan that wants them and kept: a selection in the
+ * daemon's warning band then starts no thread (no clone, no stack to map, no TLS for the
+ * dynamic linker to set up) when memory may already be short, and the daemon keeps none of
+ * that code resident (resident.h).
+ */
+#define MAX_HELPERS 7
+/* a scan's frames are small (a few hundred bytes of buffers); 8 MiB of address space each
+ * would only be reserved, but 256 kB says what they need */
+#define HELPER_STACK (256 * 1024)
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t go, done;
+	pthread_mutex_t one_run;	/* one scan at a time uses the helpers */
+	struct work *w;
+	unsigned long gen;		/* bumped for each scan handed out */
+	int n;				/* helpers started */
+	int active;			/* helpers that take part in this scan */
+	int busy;			/* of those, still working */
+} helpers = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
+	      PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0, 0 };
+
+static void *helper_main(void *arg)
+{
+	int me = (int)(intptr_t)arg;
+	unsigned long seen = 0;
+
+	pthread_mutex_lock(&helpers.lock);
+	for (;;) {
+		while (helpers.gen == seen)
+			pthread_cond_wait(&helpers.go, &helpers.lock);
+		seen = helpers.gen;
+		if (me >= helpers.active)
+			continue;
+		struct work *w = helpers.w;
+
+		pthread_mutex_unlock(&helpers.lock);
+		worker(w);
+		pthread_mutex_lock(&helpers.lock);
+		if (--helpers.busy == 0)
+			pthread_cond_signal(&helpers.done);
+	}
+	return NULL;
+}
+
+/* Starts helpers until there are `want`; returns how many there are (fewer if refused) */
+static int helpers_start(int want)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+
+	if (helpers.n >= want)
+		return helpers.n;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, HELPER_STACK);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* signals are the main thread's business (the daemon reads them from a signalfd) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	while (helpers.n < want) {
+		pthread_t t;
+
+		if (pthread_create(&t, &attr, helper_main, (void *)(intptr_t)helpers.n) != 0)
+			break;
+		helpers.n++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	return helpers.n;
+}
+
+int scan_start_helpers(int threads)
+{
+	int n;
+
+	if (threads > MAX_HELPERS + 1)
+		threads = MAX_HELPERS + 1;
+	pthread_mutex_lock(&helpers.one_run);
+	n = helpers_start(threads - 1);
+	pthread_mutex_unlock(&helpers.one_run);
+	return n;
+}
+
 /* Runs w over its range on `threads` threads, the caller being one of them. */
 static int run_parallel(struct work *w, int threads)
 {
-	pthread_t tid[8];
-	int started = 0;
+	int want = 0;
 
 	atomic_init(&w->next, 0);
-	if (threads > 8)
-		threads = 8;
-	/* a thread per CHUNK at most: starting one costs about as much as a chunk of reads */
-	while (started < threads - 1 && (started + 1) * CHUNK < w->n &&
-	       pthread_create(&tid[started], NULL, worker, w) == 0)
-		started++;
+	if (threads > MAX_HELPERS + 1)
+		threads = MAX_HELPERS + 1;
+	/* a helper per CHUNK at most: handing one work costs about as much as a chunk of reads */
+	while (want < threads - 1 && (want + 1) * CHUNK < w->n)
+		want++;
+	if (want == 0) {
+		worker(w);
+		return 0;
+	}
+	pthread_mutex_lock(&helpers.one_run);
+	int have = helpers_start(want);
+
+	pthread_mutex_lock(&helpers.lock);
+	helpers.w = w;
+	helpers.active = helpers.busy = have < want ? have : want;
+	helpers.gen++;
+	pthread_cond_broadcast(&helpers.go);
+	pthread_mutex_unlock(&helpers.lock);
 	worker(w);
-	for (int i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
+	pthread_mutex_lock(&helpers.lock);
+	while (helpers.busy > 0)
+		pthread_cond_wait(&helpers.done, &helpers.lock);
+	pthread_mutex_unlock(&helpers.lock);
+	pthread_mutex_unlock(&helpers.one_run);
 	return 0;
 }
 

@@ -51,6 +51,13 @@ int scan_adjs(int proc_fd, const pid_t *pids, int n, int *adjs, int threads);
 int scan_table(int proc_fd, const pid_t *pids, int n, unsigned what, struct proc_table *t,
 	       int threads);
 
+/*
+ * Starts the helper threads scans of up to `threads` threads use (the caller is one), now
+ * rather than at the first scan that needs them; they are kept until the process ends.
+ * Returns how many helpers there are.
+ */
+int scan_start_helpers(int threads);
+
 /* How many threads a scan should use on this machine (its online cores, at most 8). */
 int scan_default_threads(void);
 
