@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "reap.h"
 #include "report.h"
+#include "resident.h"
 #include "sample.h"
 #include "scan.h"
 #include "select.h"
@@ -76,7 +77,8 @@ struct watch {
 struct daemon {
 	struct cli *cli;
 	const struct daemon_args *args;
-	struct config *conf;
+	struct config *conf;		/* the running one: first_conf, or reload()'s spare */
+	struct config *first_conf;	/* the caller's */
 	struct watch w[CONFIG_MAX_SCOPES];
 	int nw;
 	struct slot pool[POOL];
@@ -85,6 +87,9 @@ struct daemon {
 	long watchdog_ms;
 	long long next_watchdog;
 	double fill_capacity;		/* kB/s one process can fill here, measured at start */
+	struct victim rehearsal;	/* settle()'s victim: a child of ours */
+	bool rehearsal_stuck;		/* the reaper never gave its word on it: not again */
+	char probed[400];		/* what probe() found, said once started */
 	bool stop;
 };
 
@@ -106,6 +111,22 @@ static void log_line(const char *a, const char *b, const char *c)
 		line_str(&l, b);
 	if (c)
 		line_str(&l, c);
+	line_write(&l, 2);
+}
+
+/* "oomreaper: A B; what settle() said", or without the last part when it said nothing */
+static void log_settled(const char *a, const char *b, struct line *settled)
+{
+	struct line l;
+
+	line_init(&l);
+	line_str(&l, "oomreaper: ");
+	line_str(&l, a);
+	line_str(&l, b);
+	if (settled->n) {
+		line_str(&l, "; ");
+		line_str(&l, line_text(settled));
+	}
 	line_write(&l, 2);
 }
 
@@ -676,15 +697,77 @@ static int open_watches(struct config *conf, char *err, size_t len)
 					    .same_mm = dmn.cli->same_mm, .rules = conf->rules,
 					    .nrules = conf->nrules, .policy = conf->policy };
 		selector_hold_files(&w->sel, HELD_FILES_MAX / conf->nscopes);
-		/* one selection now grows the buffers and opens the files a selection needs, so
-		 * that the first one under pressure allocates as little as the later ones */
-		struct choice warm;
-
-		select_victim(&w->sel, &w->scope, &warm);
 		arm_events(w);
 	}
 	dmn.nw = conf->nscopes;
 	return 0;
+}
+
+/* One selection per scope grows the buffers and opens the files a selection needs, so that the
+ * first one under pressure allocates as little as the later ones and finds its code resident */
+static void warm_watches(void)
+{
+	for (int i = 0; i < dmn.nw; i++) {
+		struct choice warm;
+
+		select_victim(&dmn.w[i].sel, &dmn.w[i].scope, &warm);
+	}
+}
+
+/* Whether a victim is on its way: a rehearsal would queue behind it at the reaper */
+static bool victims_in_flight(void)
+{
+	for (int i = 0; i < POOL; i++)
+		if (dmn.pool[i].state == SLOT_INFLIGHT || dmn.pool[i].state == SLOT_DRAINING)
+			return true;
+	return false;
+}
+
+/*
+ * Once started (and after a reload): drop the pages start-up touched, then run what the loop
+ * and a kill run, so that what they use is resident and locked before memory is short
+ * (resident.h). Says what it did in out.
+ */
+static void settle(struct line *out)
+{
+	struct resident_trim t;
+	struct rehearsal rh;
+	pid_t child = dmn.rehearsal_stuck || dmn.nw == 0 ? 0 : resident_understudy();
+	int e = resident_trim(&t);
+
+	warm_watches();
+	line_str(out, "resident: ");
+	if (e < 0) {
+		line_str(out, "could not drop start-up's pages (");
+		line_str(out, strerror(-e));
+		line_str(out, "), ");
+	} else {
+		line_ulong(out, t.dropped_kb);
+		line_str(out, " kB of start-up's file pages dropped, ");
+	}
+	line_ulong(out, t.own_kb);
+	line_str(out, " kB of own code locked; kill path rehearsed on a child: ");
+	if (child == 0) {
+		line_str(out, "not now");
+		return;
+	}
+	e = resident_rehearse(&dmn.reaper, &dmn.w[0].sel, dmn.cli->proc_fd, child, &dmn.rehearsal,
+			      &rh);
+	if (e < 0) {
+		line_str(out, "FAILED at ");
+		line_str(out, rh.failed ? rh.failed : "?");
+		line_str(out, " (");
+		line_str(out, strerror(-e));
+		line_str(out, "): kills may fail");
+		return;
+	}
+	dmn.rehearsal_stuck = rh.outcome == REAP_PENDING;
+	line_str(out, rh.outcome == REAP_REAPED	    ? "killed and reaped in "
+		      : rh.outcome == REAP_EXITED   ? "killed, exited before its reap, in "
+		      : rh.outcome == REAP_PENDING  ? "killed, the reaper did not answer in "
+						    : "killed, not reaped, in ");
+	line_ulong(out, (unsigned long long)rh.kill_to_done_us);
+	line_str(out, " us");
 }
 
 int daemon_config(const struct daemon_args *a, struct config *conf, char *err, size_t len)
@@ -727,39 +810,49 @@ int daemon_config(const struct daemon_args *a, struct config *conf, char *err, s
 /* SIGHUP: a new configuration, or the running one kept with the reason */
 static void reload(void)
 {
-	static struct config next;
+	/* two configurations, the running one and the next, swapped: never copied whole */
+	static struct config spare;
+	struct config *old = dmn.conf;
+	struct config *next = old == &spare ? dmn.first_conf : &spare;
 	char err[512];
 
-	if (daemon_config(dmn.args, &next, err, sizeof(err))) {
+	if (daemon_config(dmn.args, next, err, sizeof(err))) {
 		log_line("reload failed, keeping the running configuration: ", err, NULL);
 		jevent("reload", NULL, err);
 		return;
 	}
 	for (int i = 0; i < dmn.nw; i++)
 		close_watch(&dmn.w[i]);
-	struct config old = *dmn.conf;
-
-	*dmn.conf = next;
+	dmn.conf = next;
 	if (open_watches(dmn.conf, err, sizeof(err))) {
 		log_line("reload failed, keeping the running configuration: ", err, NULL);
-		config_free(dmn.conf);
-		*dmn.conf = old;
+		config_free(next);
+		dmn.conf = old;
 		char again[512];
 
 		if (open_watches(dmn.conf, again, sizeof(again)))
 			log_line("and the running configuration cannot be restored: ", again, NULL);
+		warm_watches();
 		return;
 	}
-	config_free(&old);
-	log_line("configuration reloaded from ", dmn.conf->path[0] ? dmn.conf->path : "defaults",
-		 NULL);
+	config_free(old);
+	struct line l;
+
+	/* the reload's parsing touched pages start-up had dropped: drop them again */
+	line_init(&l);
+	if (victims_in_flight())
+		warm_watches();
+	else
+		settle(&l);
+	log_settled("configuration reloaded from ",
+		    dmn.conf->path[0] ? dmn.conf->path : "defaults", &l);
 	jevent("reload", NULL, "ok");
 }
 
 /* One line of what this kernel offers, probed, not assumed */
 static void probe(void)
 {
-	char buf[512];
+	char *buf = dmn.probed;
 	int pidfd = sys_pidfd_open(getpid());
 	bool mrelease = sys_process_mrelease(-1) < 0 && errno != ENOSYS;
 	bool psi = faccessat(dmn.cli->proc_fd, "pressure/memory", R_OK, 0) == 0;
@@ -770,15 +863,13 @@ static void probe(void)
 		psi_trig |= dmn.w[i].scope.kind == SCOPE_GLOBAL && dmn.w[i].event_fd >= 0;
 	if (pidfd >= 0)
 		close(pidfd);
-	snprintf(buf, sizeof(buf),
+	snprintf(buf, sizeof(dmn.probed),
 		 "pidfd %s, process_mrelease %s, PSI %s%s, cgroup v1 memory %s, one process fills "
 		 "%.0f MiB/s; %d scope(s)%s",
 		 pidfd >= 0 ? "yes" : "NO", mrelease ? "yes" : "no (memory freed only on exit)",
 		 psi ? "yes" : "no", psi_trig ? " (trigger armed)" : "", v1 ? "yes" : "no",
 		 dmn.fill_capacity / 1024, dmn.nw,
 		 dmn.conf->dry_run ? ", DRY RUN: nothing is signalled" : "");
-	log_line("started: ", buf, NULL);
-	jevent("start", NULL, buf);
 }
 
 static int start(void)
@@ -816,6 +907,8 @@ static int start(void)
 
 	if (r)
 		return r;
+	/* every thread before settle(): starting one later would bring back what it drops */
+	scan_start_helpers(scan_default_threads());
 	ev.data.u64 = EV_SIGNAL;
 	epoll_ctl(dmn.epfd, EPOLL_CTL_ADD, dmn.sfd, &ev);
 	ev.data.u64 = EV_REAPER;
@@ -869,7 +962,7 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 
 	dmn.cli = c;
 	dmn.args = a;
-	dmn.conf = conf;
+	dmn.conf = dmn.first_conf = conf;
 	dmn.log_fd = -1;
 	if (conf->log_json[0]) {
 		dmn.log_fd = strcmp(conf->log_json, "-") == 0
@@ -895,7 +988,22 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 		return EXIT_NOTHING;
 	}
 	probe();
+	notify_init();
 	dmn.watchdog_ms = notify_watchdog_ms();
+	struct line l;
+
+	/* last: what start-up touched is dropped here, and nothing but the loop runs after */
+	line_init(&l);
+	settle(&l);
+	log_settled("started: ", dmn.probed, &l);
+	if (dmn.log_fd >= 0) {
+		struct line j;
+
+		jbegin(&j, "start");
+		jstr(&j, "reason", dmn.probed);
+		jstr(&j, "resident", line_text(&l));
+		jend(&j);
+	}
 	notify("READY=1\nSTATUS=watching memory");
 	long long now = now_ns();
 
@@ -966,5 +1074,8 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 	jevent("stop", NULL, NULL);
 	for (int i = 0; i < dmn.nw; i++)
 		close_watch(&dmn.w[i]);
+	/* the caller frees its own; a reload's is ours */
+	if (dmn.conf != dmn.first_conf)
+		config_free(dmn.conf);
 	return 0;
 }

@@ -36,6 +36,7 @@ struct victim {
 	long long t_exited;		/* when every member had exited, 0 if not yet */
 	bool independent;		/* members do not share an mm (a cgroup kill): reap each */
 	long long reap_by;		/* the reaper gives its word by then (ns); 0: no limit */
+	bool quiet;			/* a rehearsal (resident.h): reports made, not written */
 
 	/* written by the reaper thread (reap.c) before it sets reap_done */
 	int reap_outcome;		/* enum reap_outcome */

@@ -1,5 +1,6 @@
 /* notify.c - sd_notify without libsystemd: one datagram to an AF_UNIX socket */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +10,27 @@
 
 #include "notify.h"
 
+/* $NOTIFY_SOCKET, looked up once: the environment is read at start-up, not in the loop */
+static const char *socket_path(void)
+{
+	static const char *path;
+	static bool looked;
+
+	if (!looked) {
+		path = getenv("NOTIFY_SOCKET");
+		looked = true;
+	}
+	return path;
+}
+
+void notify_init(void)
+{
+	socket_path();
+}
+
 int notify(const char *text)
 {
-	const char *path = getenv("NOTIFY_SOCKET");
+	const char *path = socket_path();
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t len;
 

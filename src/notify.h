@@ -2,6 +2,9 @@
 #ifndef OOMREAPER_NOTIFY_H
 #define OOMREAPER_NOTIFY_H
 
+/* Reads $NOTIFY_SOCKET now (notify() reads it at its first call otherwise) */
+void notify_init(void);
+
 /* Sends "text" to $NOTIFY_SOCKET when it is set; nothing otherwise. Returns 0 or -errno. */
 int notify(const char *text);
 

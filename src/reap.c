@@ -221,7 +221,8 @@ static void report_reap(struct reaper *r, struct victim *v, const struct member 
 		line_str(&l, ") exited before its reap");
 		break;
 	case REAP_UNSUPPORTED:
-		if (r->enosys_said)
+		/* said once, to a real victim's report */
+		if (r->enosys_said || v->quiet)
 			return;
 		r->enosys_said = true;
 		line_str(&l, "oomreaper: process_mrelease is not supported by this kernel "
@@ -244,7 +245,8 @@ static void report_reap(struct reaper *r, struct victim *v, const struct member 
 		}
 		break;
 	}
-	line_write(&l, r->o.report_fd);
+	if (!v->quiet)
+		line_write(&l, r->o.report_fd);
 }
 
 static void reap_victim(struct reaper *r, struct victim *v)

@@ -23,6 +23,13 @@ static void put(struct line *l, const char *s, size_t len)
 	l->n += len;
 }
 
+const char *line_text(struct line *l)
+{
+	/* put() keeps a byte free past the text */
+	l->buf[l->n] = '\0';
+	return l->buf;
+}
+
 void line_str(struct line *l, const char *s)
 {
 	put(l, s, strlen(s));

@@ -24,6 +24,8 @@ void line_long(struct line *l, long long v);
 void line_ulong(struct line *l, unsigned long long v);
 /* s as the inside of a JSON string (escaped; cut to 255 bytes of escape) */
 void line_json_str(struct line *l, const char *s);
+/* The line so far as a C string (without the newline line_write adds) */
+const char *line_text(struct line *l);
 /* Appends '\n' and writes the line to fd with write(2), whole or not at all retried. */
 void line_write(struct line *l, int fd);
 
