@@ -1,0 +1,319 @@
+/* watch.c - a scope's course from sample to kill: decide, keep a victim chosen ahead in the
+ * warning band, kill it when a trigger fires, follow it until its memory is back */
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "scan.h"
+#include "watch.h"
+
+/* A victim chosen ahead is chosen again when someone may have grown past it: when the memory
+ * taken since exceeds its lead over every other candidate (select.h: others_bound), or, where
+ * the selection gives no lead (fastest-growing), after a second or a tenth of the band */
+#define PRESELECT_MAX_AGE_NS 1000000000LL
+#define PRESELECT_DEEPEN 0.9
+/* and in any case after this long: other things than memory change (an adj raised, a new
+ * process started with a high one) */
+#define PRESELECT_LEAD_MAX_AGE_NS 2000000000LL
+/* After a trigger found nobody to choose, how long before selecting again */
+#define NOTHING_PAUSE_NS 500000000LL
+
+static struct slot *slot_take(void)
+{
+	for (int i = 0; i < POOL; i++)
+		if (dmn.pool[i].state == SLOT_FREE) {
+			memset(&dmn.pool[i], 0, sizeof(dmn.pool[i]));
+			dmn.pool[i].state = SLOT_READY;
+			return &dmn.pool[i];
+		}
+	return NULL;
+}
+
+/* Lets a victim go: at once, or once the reaper is done with it */
+void slot_release(struct slot *s)
+{
+	if (!s)
+		return;
+	/* its exit no longer concerns the loop (harmless when it was never watched) */
+	if (s->v.n && s->v.m[0].pidfd >= 0)
+		epoll_ctl(dmn.epfd, EPOLL_CTL_DEL, s->v.m[0].pidfd, NULL);
+	if (s->submitted && !atomic_load_explicit(&s->v.reap_done, memory_order_acquire)) {
+		s->state = SLOT_DRAINING;
+		return;
+	}
+	victim_close(&s->v);
+	s->state = SLOT_FREE;
+}
+
+void slots_sweep(void)
+{
+	for (int i = 0; i < POOL; i++)
+		if (dmn.pool[i].state == SLOT_DRAINING)
+			slot_release(&dmn.pool[i]);
+}
+
+/*
+ * Chooses the scope's victim and holds it: its group gathered, every member's pidfd open
+ * and its identity checked. Returns the slot, or NULL when nobody can be chosen.
+ */
+static struct slot *choose(struct watch *w, long *others_bound)
+{
+	struct choice ch;
+	struct slot *s;
+	pid_t pinned;
+
+	for (int tries = 0; tries < 3; tries++) {
+		if (select_victim(&w->sel, &w->scope, &ch) || !ch.found)
+			return NULL;
+		int n = select_all_pids(&w->sel);
+
+		if (n < 0 || !(s = slot_take()))
+			return NULL;
+		int g = victim_gather(&s->v, &w->sel, &ch.victim, w->sel.pids, n, &pinned);
+
+		if (g > 0 && victim_open(&s->v, dmn.cli->proc_fd) == 0) {
+			*others_bound = ch.others_bound;
+			return s;
+		}
+		/* gone, reused, or pinned since the selection read it: choose again */
+		s->state = SLOT_FREE;
+	}
+	return NULL;
+}
+
+/*
+ * Whether a victim chosen ahead is still a candidate: alive, the same process, eligible.
+ * Its figures are brought up to date (the kill line reports them), and *badness is its
+ * badness now.
+ */
+static bool still_good(const struct watch *w, struct slot *s, long *badness)
+{
+	struct proc_info p;
+	struct pollfd pfd = { .fd = s->v.m[0].pidfd, .events = POLLIN };
+
+	if (poll(&pfd, 1, 0) != 0)
+		return false;
+	memset(&p, 0, sizeof(p));
+	if (scan_proc(dmn.cli->proc_fd, s->v.m[0].pid, SCAN_DETAIL, &p) ||
+	    p.start_time != s->v.m[0].start_time || select_exclusion(&w->sel, &p) != EXCL_NONE)
+		return false;
+	unsigned long t = w->scope.totalpages;
+
+	p.points = oom_points(&p, w->scope.page_kb);
+	p.badness = oom_badness_of(p.points, p.oom_score_adj, t) + p.rule_delta * (long)(t / 1000);
+	p.kernel_score = -1;
+	s->v.chosen = p;
+	*badness = p.badness;
+	return true;
+}
+
+void watch_drop_ready(struct watch *w)
+{
+	if (w->ready) {
+		slot_release(w->ready);
+		w->ready = NULL;
+	}
+}
+
+/*
+ * Whether the victim chosen ahead is still the one: chosen recently, on a band not much
+ * deeper than now, and the same process, alive and eligible. Otherwise someone else may have
+ * grown past it since.
+ */
+static bool ready_fresh(const struct watch *w, const struct sample *smp, long long now)
+{
+	long badness;
+
+	if (!w->ready || !still_good(w, w->ready, &badness))
+		return false;
+	if (w->ready_lead_bound == LONG_MAX)
+		return now - w->ready_at < PRESELECT_MAX_AGE_NS &&
+		       (double)smp->avail_kb >= (double)w->ready_avail * PRESELECT_DEEPEN;
+	/* no one can have grown by more than the memory taken since the choice; a process
+	 * started since grew from nothing */
+	long taken = smp->avail_kb < w->ready_avail
+			     ? (long)((w->ready_avail - smp->avail_kb) / w->scope.page_kb) : 0;
+	long others = w->ready_lead_bound > 0 ? w->ready_lead_bound : 0;
+
+	return now - w->ready_at < PRESELECT_LEAD_MAX_AGE_NS && badness > others + taken;
+}
+
+/* In the warning band: keep the next victim chosen, so that the kill costs a re-check */
+static void preselect(struct watch *w, const struct sample *smp, long long now)
+{
+	if (ready_fresh(w, smp, now))
+		return;
+	watch_drop_ready(w);
+	w->ready = choose(w, &w->ready_lead_bound);
+	w->ready_at = now;
+	w->ready_avail = smp->avail_kb;
+}
+
+static void sigkill(struct watch *w, struct slot *s, long long now, const struct decision *d)
+{
+	/* one wake-up at its exit is all the loop needs */
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT,
+				  .data.u64 = EV_SCOPE | (uint64_t)(w - dmn.w) << 8 };
+
+	victim_signal(&s->v, SIGKILL);
+	if (d)
+		say_trigger(w, d);
+	say_killed(w, s);
+	s->v.reap_by = s->v.t_kill + (long long)dmn.conf->deadline_ms * 1000000;
+	if (reaper_submit(&dmn.reaper, &s->v) == 0)
+		s->submitted = true;
+	else
+		log_line("the reaper's queue is full: ", w->name, " is not reaped");
+	/* the victim's exit wakes the loop, so that the scope is sampled again at once */
+	epoll_ctl(dmn.epfd, EPOLL_CTL_ADD, s->v.m[0].pidfd, &ev);
+	w->escalate_at = 0;
+	w->deadline = now + (long long)dmn.conf->deadline_ms * 1000000;
+}
+
+/* A trigger fired in the scope: kill its victim, or say what would be killed */
+static void act(struct watch *w, const struct sample *smp, const struct decision *d,
+		long long now)
+{
+	/* chosen ahead in the warning band: a re-check of one process, not a scan */
+	struct slot *s = ready_fresh(w, smp, now) ? w->ready : NULL;
+
+	if (!s) {
+		long unused;
+
+		watch_drop_ready(w);
+		s = choose(w, &unused);
+	}
+	w->ready = NULL;
+	if (!s) {
+		if (!w->said_nothing) {
+			say_trigger(w, d);
+			log_line(w->name, ": no process can be chosen", NULL);
+		}
+		w->said_nothing = true;
+		/* a selection every 10 ms that finds nobody is a busy loop: look again later */
+		w->quiet_until = now + NOTHING_PAUSE_NS;
+		return;
+	}
+	w->said_nothing = false;
+	if (dmn.conf->dry_run) {
+		say_trigger(w, d);
+		say_would_kill(w, s);
+		/* as a real victim would, it blocks the scope until its deadline */
+		w->quiet_until = now + (long long)dmn.conf->deadline_ms * 1000000;
+		slot_release(s);
+		return;
+	}
+	s->state = SLOT_INFLIGHT;
+	w->inflight = s;
+	if (dmn.conf->grace_ms && d->verdict == VERDICT_TERM) {
+		victim_signal(&s->v, SIGTERM);
+		say_trigger(w, d);
+		log_line(w->name, ": sent SIGTERM, SIGKILL on a timer to process ", s->v.chosen.comm);
+		jvictim("term", w, &s->v, "grace_ms", dmn.conf->grace_ms);
+		w->escalate_at = now + (long long)dmn.conf->grace_ms * 1000000;
+		w->deadline = w->escalate_at + (long long)dmn.conf->deadline_ms * 1000000;
+		return;
+	}
+	sigkill(w, s, now, d);
+}
+
+/* Says what became of a victim: its exit, its reap */
+static void report_progress(struct watch *w, struct slot *s)
+{
+	if (!s->exit_logged && victim_poll_gone(&s->v)) {
+		s->exit_logged = true;
+		say_exited(w, s);
+	}
+	if (s->submitted && !s->reap_logged &&
+	    atomic_load_explicit(&s->v.reap_done, memory_order_acquire)) {
+		s->reap_logged = true;
+		say_reaped(w, s);
+	}
+}
+
+/*
+ * The victim in flight: escalate after the grace; unblock the scope once its memory is back
+ * (exited or reaped) or its deadline passed (seed 001 patch 5: a stuck victim must not
+ * block the killer for ever).
+ */
+void watch_follow(struct watch *w, long long now)
+{
+	struct slot *s = w->inflight;
+
+	if (!s)
+		return;
+	report_progress(w, s);
+	if (w->escalate_at) {
+		if (s->exit_logged) {
+			w->inflight = NULL;
+			w->escalate_at = 0;
+			slot_release(s);
+		} else if (now >= w->escalate_at) {
+			w->fired_at = 0;	/* a timer, not a sample, sent this one */
+			sigkill(w, s, now, NULL);
+		}
+		return;
+	}
+	bool reaped = s->submitted && atomic_load_explicit(&s->v.reap_done, memory_order_acquire) &&
+		      s->v.reap_outcome == REAP_REAPED;
+
+	if (s->exit_logged || reaped) {
+		w->inflight = NULL;
+		slot_release(s);
+		/* memory is back: look again now, the scope may still be short */
+		w->next_ns = now;
+		return;
+	}
+	if (now >= w->deadline) {
+		log_line("process ", s->v.chosen.comm, ": stuck: neither gone nor reaped by the "
+						      "deadline; moving on");
+		jvictim("stuck", w, &s->v, "ms", ms_between(s->v.t_kill, now));
+		w->inflight = NULL;
+		slot_release(s);
+		w->next_ns = now;
+	}
+}
+
+void watch_tick(struct watch *w, long long now)
+{
+	struct sample smp;
+	struct decision d;
+
+	watch_follow(w, now);
+	if (sample_scope(&w->scope, dmn.cli->proc_fd, &w->files, &smp)) {
+		w->next_ns = now + (long long)SAMPLE_MAX_MS * 1000000;
+		return;
+	}
+	decide(&w->dec, &w->conf->th, &smp, &d);
+	w->next_ns = smp.t_ns + (long long)d.next_ms * 1000000;
+	w->fired_at = smp.t_ns;
+	if (d.verdict == VERDICT_OK) {
+		if (!d.prepare)
+			watch_drop_ready(w);
+		else if (!w->inflight && now >= w->quiet_until)
+			preselect(w, &smp, now);
+		return;
+	}
+	/* seed 001: while a victim is on its way out, its memory is on its way back */
+	if (w->inflight || now < w->quiet_until) {
+		if (w->next_ns > now + 50000000LL)
+			w->next_ns = now + 50000000LL;
+		return;
+	}
+	if (d.verdict == VERDICT_WARN) {
+		preselect(w, &smp, now);
+		return;
+	}
+	act(w, &smp, &d, now);
+}
+
+/* Whether a victim is on its way: a rehearsal would queue behind it at the reaper */
+bool slots_in_flight(void)
+{
+	for (int i = 0; i < POOL; i++)
+		if (dmn.pool[i].state == SLOT_INFLIGHT || dmn.pool[i].state == SLOT_DRAINING)
+			return true;
+	return false;
+}

@@ -1,0 +1,120 @@
+/* watch.h - the daemon's state: the scopes it watches and the victims it holds. Shared by its
+ * loop and set-up (daemon.c), a scope's course from sample to kill (watch.c) and its lines
+ * (daemon_log.c); nothing else includes it. */
+#ifndef OOMREAPER_WATCH_H
+#define OOMREAPER_WATCH_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "cli.h"
+#include "config.h"
+#include "daemon.h"
+#include "decide.h"
+#include "kill.h"
+#include "reap.h"
+#include "report.h"
+#include "sample.h"
+#include "scope.h"
+#include "select.h"
+
+/* Victims: one chosen ahead and one in flight per scope, made at start-up */
+#define POOL (2 * CONFIG_MAX_SCOPES)
+
+
+enum slot_state { SLOT_FREE, SLOT_READY, SLOT_INFLIGHT, SLOT_DRAINING };
+
+struct slot {
+	struct victim v;
+	enum slot_state state;
+	bool submitted;			/* handed to the reaper: freed only once it is done */
+	bool exit_logged, reap_logged;
+};
+
+struct watch {
+	const struct scope_conf *conf;
+	struct scope scope;
+	struct decider dec;
+	struct selector sel;
+	struct sample_files files;
+	char name[PATH_MAX + 32];
+	struct slot *ready;		/* chosen in the warning band, pidfds held */
+	long long ready_at;
+	unsigned long long ready_avail;
+	long ready_lead_bound;		/* choice.others_bound of the ready victim */
+	struct slot *inflight;		/* blocks kills in this scope (DESIGN invariant 5) */
+	long long deadline;
+	long long escalate_at;		/* SIGKILL after SIGTERM's grace; 0 when none */
+	long long quiet_until;		/* dry-run: a would-be victim blocks as a real one */
+	long long fired_at;		/* when the sample that fired the trigger was read */
+	bool said_nothing;		/* "no victim" said once per episode */
+	long long next_ns;
+	int event_fd;			/* PSI trigger, v1 OOM eventfd or v2 memory.events */
+	int control_fd;			/* what the v1 eventfd is registered against */
+};
+
+struct daemon {
+	struct cli *cli;
+	const struct daemon_args *args;
+	struct config *conf;		/* the running one: first_conf, or reload()'s spare */
+	struct config *first_conf;	/* the caller's */
+	struct watch w[CONFIG_MAX_SCOPES];
+	int nw;
+	struct slot pool[POOL];
+	struct reaper reaper;
+	int epfd, sfd, log_fd;
+	long watchdog_ms;
+	long long next_watchdog;
+	double fill_capacity;		/* kB/s one process can fill here, measured at start */
+	struct victim rehearsal;	/* settle()'s victim: a child of ours */
+	bool rehearsal_stuck;		/* the reaper never gave its word on it: not again */
+	char probed[400];		/* what probe() found, said once started */
+	bool stop;
+};
+
+/* epoll tags: what woke us */
+enum { EV_SIGNAL = 1, EV_REAPER, EV_SCOPE };
+
+/* The one daemon of the process (daemon.c) */
+extern struct daemon dmn;
+
+static inline long long ms_between(long long a, long long b)
+{
+	return (b - a) / 1000000;
+}
+
+/* --- watch.c: a scope's course from sample to kill ------------------------------------- */
+
+/* Samples the scope, decides, and chooses ahead, kills or waits as the decision says */
+void watch_tick(struct watch *w, long long now);
+/* The victim in flight between samples: its exit, its reap, its grace and deadline */
+void watch_follow(struct watch *w, long long now);
+/* Lets the victim chosen ahead go */
+void watch_drop_ready(struct watch *w);
+/* Lets a victim go: at once, or once the reaper is done with it */
+void slot_release(struct slot *s);
+/* Frees the victims the reaper has finished with since */
+void slots_sweep(void);
+/* Whether a victim is on its way: a rehearsal would queue behind it at the reaper */
+bool slots_in_flight(void);
+
+/* --- daemon_log.c: human lines on stderr, JSON lines on dmn.log_fd; write(2), no stdio --- */
+
+void log_line(const char *a, const char *b, const char *c);
+/* "oomreaper: A B; what settle() said", or without the last part when it said nothing */
+void log_settled(const char *a, const char *b, struct line *settled);
+/* A JSON event: jbegin(), then jstr() and jnum() fields, then jend() writes it */
+void jbegin(struct line *l, const char *event);
+void jstr(struct line *l, const char *key, const char *val);
+void jnum(struct line *l, const char *key, long long val);
+void jend(struct line *l);
+void jevent(const char *event, const char *scope, const char *reason);
+void jvictim(const char *event, const struct watch *w, const struct victim *v,
+	     const char *extra_key, long long extra);
+void say_trigger(const struct watch *w, const struct decision *d);
+void say_killed(const struct watch *w, const struct slot *s);
+void say_would_kill(const struct watch *w, const struct slot *s);
+void say_exited(const struct watch *w, const struct slot *s);
+void say_reaped(const struct watch *w, const struct slot *s);
+
+#endif
