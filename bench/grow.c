@@ -19,21 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <time.h>
 #include <unistd.h>
 
-#define PAGE 4096UL
-/* one step: the most it sleeps between two bursts of page touches */
-#define STEP_NS 1000000L
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+#include "fill.h"
 
 int main(int argc, char **argv)
 {
@@ -59,23 +47,10 @@ int main(int argc, char **argv)
 	 * that a fill of 2 GB/s is within reach of one core */
 	if (getenv("GROW_SMALL_PAGES") == NULL)
 		madvise(m, len, MADV_HUGEPAGE);
-	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	/* the benchmark lets it go (SIGCONT) at a moment it knows */
 	if (argc == 4)
 		raise(SIGSTOP);
-	double t0 = now_s();
-	size_t done = 0;
-	struct timespec step = { 0, STEP_NS };
-
-	while (done < len) {
-		/* what the rate allows by now, whole pages */
-		double want = (now_s() - t0) * rate * 1048576.0;
-		size_t to = want >= (double)len ? len : (size_t)want / PAGE * PAGE;
-
-		for (; done < to; done += PAGE)
-			m[done] = 1;
-		if (done < len)
-			nanosleep(&step, NULL);
-	}
+	fill_at_rate(m, len, rate);
 	puts("full");
 	fflush(stdout);
 	for (;;)

@@ -5,7 +5,7 @@
  *
  * Makes a second process with clone(CLONE_VM | SIGCHLD), without CLONE_THREAD: its own pid
  * and thread group, the same mm (seed 001 (1)). Then the first takes private anonymous memory
- * at RATE_MB_S up to MAX_MB (as bench/grow does: one byte per page, steps of at most 1 ms) and
+ * at RATE_MB_S up to MAX_MB (bench/fill.h, as bench/grow does) and
  * waits. Killing one of the two frees nothing while the other lives: a killer must kill both.
  * Unlike tests/helpers/sharers, the second does not die with the first (no PR_SET_PDEATHSIG):
  * that is the point. The harness that starts it is a child subreaper and kills what is left.
@@ -18,14 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
-#define PAGE 4096UL
+#include "../fill.h"
+
 #define STACK_SIZE (256 * 1024)
-#define STEP_NS 1000000L
 
 /* The second process shares libc's state with the first: raw system calls only. */
 static int sharer(void *arg)
@@ -34,14 +32,6 @@ static int sharer(void *arg)
 	for (;;)
 		syscall(SYS_pause);
 	return 0;
-}
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 int main(int argc, char **argv)
@@ -75,20 +65,7 @@ int main(int argc, char **argv)
 	}
 	printf("ready %d %d\n", (int)getpid(), pid2);
 	fflush(stdout);
-	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-	double t0 = now_s();
-	size_t done = 0;
-	struct timespec step = { 0, STEP_NS };
-
-	while (done < len) {
-		double want = (now_s() - t0) * rate * 1048576.0;
-		size_t to = want >= (double)len ? len : (size_t)want / PAGE * PAGE;
-
-		for (; done < to; done += PAGE)
-			m[done] = 1;
-		if (done < len)
-			nanosleep(&step, NULL);
-	}
+	fill_at_rate(m, len, rate);
 	for (;;)
 		pause();
 }

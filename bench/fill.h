@@ -1,0 +1,49 @@
+/*
+ * fill.h - the benchmarks' hogs take memory at a set rate: bench/grow and the shared
+ * scenario's bench/scenarios/sharegrow.
+ */
+#ifndef BENCH_FILL_H
+#define BENCH_FILL_H
+
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <time.h>
+
+#define FILL_PAGE 4096UL
+/* one step: the most it sleeps between two bursts of page touches */
+#define FILL_STEP_NS 1000000L
+
+static inline double fill_now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * Writes one byte in each page of m[0, len) at rate_mb_s MiB/s, in steps of at most 1 ms (so
+ * the fill is smooth at the scale a 1 ms poller sees), catching up by the clock when a step
+ * ran late. Returns once all of it is resident.
+ */
+static inline void fill_at_rate(char *m, size_t len, double rate_mb_s)
+{
+	struct timespec step = { 0, FILL_STEP_NS };
+	size_t done = 0;
+	double t0;
+
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	t0 = fill_now_s();
+	while (done < len) {
+		/* what the rate allows by now, whole pages */
+		double want = (fill_now_s() - t0) * rate_mb_s * 1048576.0;
+		size_t to = want >= (double)len ? len : (size_t)want / FILL_PAGE * FILL_PAGE;
+
+		for (; done < to; done += FILL_PAGE)
+			m[done] = 1;
+		if (done < len)
+			nanosleep(&step, NULL);
+	}
+}
+
+#endif
