@@ -6,12 +6,36 @@
 #define BENCH_FILL_H
 
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <time.h>
 
 #define FILL_PAGE 4096UL
 /* one step: the most it sleeps between two bursts of page touches */
 #define FILL_STEP_NS 1000000L
+
+/*
+ * RATE_MB_S and MAX_MB as given: a rate in (0, 1e6] MiB/s and a size in [1, 2^20] MiB, whole
+ * strings. Sets *rate and *len (bytes). Returns 0, or 2 (bad usage) after saying why.
+ */
+static inline int fill_args(const char *prog, const char *rate_s, const char *max_s,
+			    double *rate, size_t *len)
+{
+	char *end_r, *end_m;
+	double r = strtod(rate_s, &end_r);
+	long max_mb = strtol(max_s, &end_m, 10);
+
+	if (*end_r || *end_m || end_r == rate_s || end_m == max_s || !(r > 0 && r <= 1e6) ||
+	    max_mb <= 0 || max_mb > 1L << 20) {
+		fprintf(stderr, "%s: RATE_MB_S or MAX_MB out of range: %s %s\n", prog, rate_s,
+			max_s);
+		return 2;
+	}
+	*rate = r;
+	*len = (size_t)max_mb << 20;
+	return 0;
+}
 
 static inline double fill_now_s(void)
 {

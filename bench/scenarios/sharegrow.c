@@ -40,14 +40,11 @@ int main(int argc, char **argv)
 		fputs("usage: sharegrow RATE_MB_S MAX_MB\n", stderr);
 		return 2;
 	}
-	double rate = strtod(argv[1], NULL);
-	long max_mb = strtol(argv[2], NULL, 10);
+	double rate;
+	size_t len;
 
-	if (rate <= 0 || rate > 1e6 || max_mb <= 0 || max_mb > 1L << 20) {
-		fputs("sharegrow: RATE_MB_S or MAX_MB out of range\n", stderr);
+	if (fill_args("sharegrow", argv[1], argv[2], &rate, &len))
 		return 2;
-	}
-	size_t len = (size_t)max_mb << 20;
 	char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
