@@ -253,6 +253,35 @@ static void adaptive_sampling(void **state)
 	assert_int_equal(o.next_ms, SAMPLE_MAX_MS);
 }
 
+/* mem_min nearer than the sampling floor: one sample timed just after the crossing */
+static void sample_timed_at_the_crossing(void **state)
+{
+	struct thresholds t = defaults();
+	unsigned long long min_kb = 16 * GIB / 10;	/* mem_min: 10 % of 16 GiB */
+	struct decider d;
+	struct decision o;
+
+	(void)state;
+	t.horizon_s = 0;				/* thresholds only */
+	decider_init(&d);
+	feed(&d, &t, at(0, min_kb + 28 * MIB));
+	/* 2000 MiB/s over the last 10 ms, 8 MiB above mem_min: crossed in 4 ms, sampled at 5 */
+	o = feed(&d, &t, at(10, min_kb + 8 * MIB));
+	assert_int_equal(o.verdict, VERDICT_WARN);
+	assert_int_equal(o.next_ms, 5);
+	/* 1 MiB above it: no sooner than 1 ms */
+	o = feed(&d, &t, at(14, min_kb + 1 * MIB));
+	assert_int_equal(o.next_ms, 1);
+	/* the fill stopped: back to the floor, however near mem_min is */
+	o = feed(&d, &t, at(15, min_kb + 1 * MIB));
+	assert_int_equal(o.next_ms, SAMPLE_MIN_MS);
+	/* a fill too slow to cross before the floor's sample changes nothing */
+	decider_init(&d);
+	feed(&d, &t, at(0, min_kb + 100 * MIB));
+	o = feed(&d, &t, at(10, min_kb + 99 * MIB));	/* 100 MiB/s: 990 ms away */
+	assert_true(o.next_ms >= SAMPLE_MIN_MS);
+}
+
 /* choosing ahead starts before the band when the fill will reach it within PREPARE_S */
 static void prepare_ahead_of_the_band(void **state)
 {
@@ -324,6 +353,7 @@ int main(void)
 		cmocka_unit_test(pressure_over_a_duration),
 		cmocka_unit_test(predictive_trigger),
 		cmocka_unit_test(adaptive_sampling),
+		cmocka_unit_test(sample_timed_at_the_crossing),
 		cmocka_unit_test(prepare_ahead_of_the_band),
 		cmocka_unit_test(fill_capacity_floor),
 		cmocka_unit_test(pressure_file),
