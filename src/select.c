@@ -256,13 +256,26 @@ static int read_scores(struct selector *sel, int n)
 	return r;
 }
 
+/* Winners passed over because their mm is pinned, before the walk checks every would-be winner */
+#define PINNED_WINNERS_MAX 8
+
+static bool among(pid_t pid, const pid_t *pids, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return true;
+	return false;
+}
+
 /*
- * The walk: candidates in order of the most badness they could have (bounds), read in detail
- * one by one until none left can beat the best found. Only a would-be winner pays for the
- * kcmp pass against the processes that could pin its mm.
+ * One walk: candidates in order of the most badness they could have (bounds), read in detail
+ * one by one until none left can beat the best found; the processes in passed[] are passed
+ * over. With npinners > 0, each would-be winner pays the kcmp pass against the processes that
+ * could pin its mm; with 0, none does.
  */
-static void walk(struct selector *sel, const struct scope *s, const int *order, int k,
-		 const long *bounds, const pid_t *pinners, int npinners, struct choice *c)
+static void walk_once(struct selector *sel, const struct scope *s, const int *order, int k,
+		      const long *bounds, const pid_t *pinners, int npinners, const pid_t *passed,
+		      int npassed, struct choice *c)
 {
 	/* the others: the best of those read and passed over, and the bound of those not read */
 	long second = LONG_MIN;
@@ -276,6 +289,8 @@ static void walk(struct selector *sel, const struct scope *s, const int *order, 
 				second = bounds[i];
 			break;
 		}
+		if (among(sel->pids[i], passed, npassed))
+			continue;
 		c->detailed++;
 		if (judge(sel, sel->pids[i], &p) != EXCL_NONE)
 			continue;
@@ -286,7 +301,7 @@ static void walk(struct selector *sel, const struct scope *s, const int *order, 
 				second = p.badness;
 			continue;
 		}
-		if (pinned_by(sel, &p, pinners, npinners))
+		if (npinners && pinned_by(sel, &p, pinners, npinners))
 			continue;
 		if (c->found && c->victim.badness > second)
 			second = c->victim.badness;
@@ -294,6 +309,34 @@ static void walk(struct selector *sel, const struct scope *s, const int *order, 
 		c->found = true;
 	}
 	c->others_bound = second;
+}
+
+/*
+ * The walk, and the kcmp pass against the processes that could pin its mm (seed 004) for its
+ * winner only. Paid by every would-be winner, it made the walk quadratic where thousands of
+ * processes tie: each younger one beats the one before, and in a cgroup of 10,000 identical
+ * processes that was 10,000 passes of 10,000 kcmp calls, 40 s. A pinned winner is passed over
+ * and the walk run again; a pinned mm is rare, and after PINNED_WINNERS_MAX of them the walk
+ * checks every would-be winner as it goes.
+ */
+static void walk(struct selector *sel, const struct scope *s, const int *order, int k,
+		 const long *bounds, const pid_t *pinners, int npinners, struct choice *c)
+{
+	pid_t passed[PINNED_WINNERS_MAX];
+	int npassed = 0, detailed = 0;
+
+	for (;;) {
+		bool each = npassed == PINNED_WINNERS_MAX;
+
+		c->found = false;
+		c->detailed = 0;
+		walk_once(sel, s, order, k, bounds, pinners, each ? npinners : 0, passed, npassed, c);
+		detailed += c->detailed;
+		if (each || !c->found || !pinned_by(sel, &c->victim, pinners, npinners))
+			break;
+		passed[npassed++] = c->victim.pid;
+	}
+	c->detailed = detailed;
 }
 
 static int select_global(struct selector *sel, const struct scope *s, struct choice *c)

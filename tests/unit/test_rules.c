@@ -1,4 +1,5 @@
 /* test_rules.c - prefer / avoid / ignore rules and the fastest-growing policy, on fixtures */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -145,13 +146,14 @@ static void put(const char *rel, const char *text, size_t len)
 /* a string literal, NULs inside included, the terminating one not */
 #define PUT(rel, lit) put(rel, lit, sizeof(lit) - 1)
 
-static void proc(pid_t pid, const char *comm, unsigned long anon_kb, int score)
+static void proc_started(pid_t pid, const char *comm, unsigned long anon_kb, int score,
+			 int start_time)
 {
 	char rel[64], text[1024];
 
 	snprintf(rel, sizeof(rel), "%d/stat", (int)pid);
 	snprintf(text, sizeof(text), "%d (%s) S 1 %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 %d "
-		 "1000 10 0\n", (int)pid, comm, (int)pid, (int)pid, 10000 + (int)pid);
+		 "1000 10 0\n", (int)pid, comm, (int)pid, (int)pid, start_time);
 	put(rel, text, strlen(text));
 	snprintf(rel, sizeof(rel), "%d/status", (int)pid);
 	snprintf(text, sizeof(text), "Name:\t%s\nState:\tS (sleeping)\nPid:\t%d\nPPid:\t1\n"
@@ -164,6 +166,11 @@ static void proc(pid_t pid, const char *comm, unsigned long anon_kb, int score)
 	snprintf(rel, sizeof(rel), "%d/oom_score", (int)pid);
 	snprintf(text, sizeof(text), "%d\n", score);
 	put(rel, text, strlen(text));
+}
+
+static void proc(pid_t pid, const char *comm, unsigned long anon_kb, int score)
+{
+	proc_started(pid, comm, anon_kb, score, 10000 + (int)pid);
 }
 
 static int make_tree(void **state)
@@ -260,6 +267,93 @@ static void fastest_growing(void **state)
 	close(sel.proc_fd);
 }
 
+/* The youngest of the equals, which shares the mm of pid 50 (-1000), and the next youngest */
+static pid_t youngest, next_youngest;
+
+/* Every process its own mm, but the youngest shares 50's; calls counted */
+static enum mm_order counting_mm(pid_t a, pid_t b, void *ctx)
+{
+	long *calls = ctx;
+	int ma = a == youngest ? 50 : a, mb = b == youngest ? 50 : b;
+
+	(*calls)++;
+	return ma < mb ? MM_LESS : ma > mb ? MM_GREATER : MM_SAME;
+}
+
+#define EQUALS 300
+
+static int make_ties_tree(void **state)
+{
+	int rank = 0;
+
+	(void)state;
+	snprintf(tree, sizeof(tree), "/tmp/oomreaper-ties-XXXXXX");
+	assert_non_null(mkdtemp(tree));
+	PUT("meminfo", "MemTotal: 4000000 kB\nMemAvailable: 2000000 kB\nSwapTotal: 0 kB\n"
+		       "SwapFree: 0 kB\n");
+	/* 50 at -1000, which the kernel scores 0: they could pin a candidate's mm */
+	for (pid_t pid = 1; pid <= 50; pid++) {
+		char rel[32];
+
+		proc(pid, "pinner", 1000, 0);
+		snprintf(rel, sizeof(rel), "%d/oom_score_adj", (int)pid);
+		put(rel, "-1000\n", 6);
+	}
+	for (pid_t pid = 1000; pid < 1000 + EQUALS; pid++)
+		proc(pid, "same", 100000, (1000 + 25) * 2 / 3);	/* 25,000 of 1,000,000 pages */
+	/* equal badness; each younger than the one listed before it, as /proc lists them (by
+	 * pid): the worst order, in which every one read beats the one before */
+	DIR *d = opendir(tree);
+	struct dirent *e;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		pid_t pid = atoi(e->d_name);
+
+		if (pid < 1000)
+			continue;
+		proc_started(pid, "same", 100000, (1000 + 25) * 2 / 3, 20000 + rank++);
+		next_youngest = youngest;
+		youngest = pid;
+	}
+	closedir(d);
+	assert_int_equal(rank, EQUALS);
+	return 0;
+}
+
+/*
+ * Among equals the youngest wins, so a walk in age order finds a new would-be winner at each
+ * step. Only the winner pays the pass against the processes that could pin its mm (here the
+ * 50 at -1000): not one pass per would-be winner, which in a cgroup of 10,000 equal
+ * processes was 10,000 passes of 10,000 kcmp calls, 40 s.
+ */
+static void ties_pay_one_pinning_pass(void **state)
+{
+	struct selector sel = { 0 };
+	struct choice ch;
+	struct scope s;
+	long calls = 0;
+
+	(void)state;
+	sel.proc_fd = open(tree, O_RDONLY | O_DIRECTORY);
+	sel.self = SELF;
+	sel.threads = 1;
+	sel.same_mm = counting_mm;
+	sel.same_mm_ctx = &calls;
+	assert_int_equal(scope_open(&s, sel.proc_fd, NULL), 0);
+	assert_int_equal(select_victim(&sel, &s, &ch), 0);
+	/* the youngest shares a protected process's mm: passed over for the next youngest */
+	assert_true(ch.found);
+	assert_int_equal(ch.victim.pid, next_youngest);
+	/* each one's vfork check (two walks of 300) and two passes of at most 51, where a pass
+	 * per would-be winner would be 300 x 51 */
+	assert_true(calls >= 2 * EQUALS);
+	assert_true(calls <= 2 * EQUALS + 2 * 51);
+	scope_close(&s);
+	selector_free(&sel);
+	close(sel.proc_fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +361,8 @@ int main(void)
 		cmocka_unit_test(prefer_reaches_below_the_score_bound),
 		cmocka_unit_test_setup_teardown(match_cmdline_cgroup, make_tree, remove_tree),
 		cmocka_unit_test_setup_teardown(fastest_growing, make_tree, remove_tree),
+		cmocka_unit_test_setup_teardown(ties_pay_one_pinning_pass, make_ties_tree,
+						remove_tree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
