@@ -139,21 +139,27 @@ static int next_sample_ms(const struct decider *d, double fill, unsigned long lo
 }
 
 /*
- * mem_min nearer than the next sample at the fill of the last interval: sample once more, just
- * after the crossing, rather than up to SAMPLE_MIN_MS after it (at 2 GB/s, 10 ms is 20 MB).
- * The last interval's fill, not the window's: when the fill stops, so do these samples.
+ * mem_min nearer than the next sample at the recent fill: sample once more, just after the
+ * crossing, rather than up to SAMPLE_MIN_MS after it (at 2 GB/s, 10 ms is 20 MB). The fill
+ * over the last SAMPLE_MIN_MS at least: a fill comes in faults of up to 2 MiB, and a short
+ * interval may see none; and not the rate window's, so that these samples stop within
+ * SAMPLE_MIN_MS when the fill does.
  */
 static int sample_at_crossing(const struct decider *d, unsigned long long avail,
 			      unsigned long long min_kb, int next_ms)
 {
-	const struct sample *now = nth_newest(d, 0), *prev = nth_newest(d, 1);
+	const struct sample *now = nth_newest(d, 0), *base = now;
 
-	if (d->n < 2 || avail <= min_kb || now->t_ns <= prev->t_ns ||
-	    prev->avail_kb <= now->avail_kb)
+	for (int k = 1; k < d->n; k++) {
+		base = nth_newest(d, k);
+		if (now->t_ns - base->t_ns >= (long long)SAMPLE_MIN_MS * 1000000)
+			break;
+	}
+	if (avail <= min_kb || now->t_ns <= base->t_ns || base->avail_kb <= now->avail_kb)
 		return next_ms;
-	double last = (double)(prev->avail_kb - now->avail_kb) * 1e9 /
-		      (double)(now->t_ns - prev->t_ns);
-	double ms = (double)(avail - min_kb) / last * 1000.0;
+	double fill = (double)(base->avail_kb - now->avail_kb) * 1e9 /
+		      (double)(now->t_ns - base->t_ns);
+	double ms = (double)(avail - min_kb) / fill * 1000.0;
 
 	if (ms >= next_ms)
 		return next_ms;

@@ -269,11 +269,14 @@ static void sample_timed_at_the_crossing(void **state)
 	o = feed(&d, &t, at(10, min_kb + 8 * MIB));
 	assert_int_equal(o.verdict, VERDICT_WARN);
 	assert_int_equal(o.next_ms, 5);
-	/* 1 MiB above it: no sooner than 1 ms */
+	/* 1 MiB above it (the fill over the last 14 ms): no sooner than 1 ms */
 	o = feed(&d, &t, at(14, min_kb + 1 * MIB));
 	assert_int_equal(o.next_ms, 1);
-	/* the fill stopped: back to the floor, however near mem_min is */
+	/* no fault in the last millisecond: the fill over the last 10 ms still says soon */
 	o = feed(&d, &t, at(15, min_kb + 1 * MIB));
+	assert_int_equal(o.next_ms, 1);
+	/* nothing taken for 10 ms: the fill stopped, back to the floor however near mem_min is */
+	o = feed(&d, &t, at(25, min_kb + 1 * MIB));
 	assert_int_equal(o.next_ms, SAMPLE_MIN_MS);
 	/* a fill too slow to cross before the floor's sample changes nothing */
 	decider_init(&d);
