@@ -21,7 +21,6 @@
 /* Victims: one chosen ahead and one in flight per scope, made at start-up */
 #define POOL (2 * CONFIG_MAX_SCOPES)
 
-
 enum slot_state { SLOT_FREE, SLOT_READY, SLOT_INFLIGHT, SLOT_DRAINING };
 
 struct slot {
