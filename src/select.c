@@ -270,12 +270,12 @@ static bool among(pid_t pid, const pid_t *pids, int n)
 /*
  * One walk: candidates in order of the most badness they could have (bounds), read in detail
  * one by one until none left can beat the best found; the processes in passed[] are passed
- * over. With npinners > 0, each would-be winner pays the kcmp pass against the processes that
- * could pin its mm; with 0, none does.
+ * over. With check, each would-be winner pays the kcmp pass against the processes that
+ * could pin its mm (and against oomreaper itself); without, none does.
  */
 static void walk_once(struct selector *sel, const struct scope *s, const int *order, int k,
-		      const long *bounds, const pid_t *pinners, int npinners, const pid_t *passed,
-		      int npassed, struct choice *c)
+		      const long *bounds, const pid_t *pinners, int npinners, bool check,
+		      const pid_t *passed, int npassed, struct choice *c)
 {
 	/* the others: the best of those read and passed over, and the bound of those not read */
 	long second = LONG_MIN;
@@ -301,7 +301,7 @@ static void walk_once(struct selector *sel, const struct scope *s, const int *or
 				second = p.badness;
 			continue;
 		}
-		if (npinners && pinned_by(sel, &p, pinners, npinners))
+		if (check && pinned_by(sel, &p, pinners, npinners))
 			continue;
 		if (c->found && c->victim.badness > second)
 			second = c->victim.badness;
@@ -330,7 +330,7 @@ static void walk(struct selector *sel, const struct scope *s, const int *order, 
 
 		c->found = false;
 		c->detailed = 0;
-		walk_once(sel, s, order, k, bounds, pinners, each ? npinners : 0, passed, npassed, c);
+		walk_once(sel, s, order, k, bounds, pinners, npinners, each, passed, npassed, c);
 		detailed += c->detailed;
 		if (each || !c->found || !pinned_by(sel, &c->victim, pinners, npinners))
 			break;
