@@ -163,10 +163,8 @@ void say_would_kill(const struct watch *w, const struct slot *s)
 {
 	struct line l;
 
-	line_init(&l);
-	line_str(&l, "oomreaper: ");
-	line_str(&l, w->name);
-	line_str(&l, ": would kill process ");
+	line_scope(&l, w);
+	line_str(&l, "would kill process ");
 	line_long(&l, s->v.chosen.pid);
 	line_str(&l, " (");
 	line_comm(&l, s->v.chosen.comm);
