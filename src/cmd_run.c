@@ -25,7 +25,7 @@ static void usage(FILE *f)
 	      "      --mem-kill L   SIGKILL at once under L (default 5%)\n"
 	      "      --swap-min L   kill when free swap is under L and memory is low (default 10%)\n"
 	      "      --psi K:P:S    kill when memory pressure (some or full) is over P% for S s\n"
-	      "      --horizon S    kill when the fill rate reaches mem-min within S s (default 1)\n"
+	      "      --horizon S    kill when the fill rate reaches mem-min within S s (default 0.1)\n"
 	      "  -g, --grace MS     SIGTERM first, SIGKILL after MS (default 0: SIGKILL)\n"
 	      "  -d, --deadline S   a victim not gone or reaped by then no longer blocks (default 5)\n"
 	      "      --policy P     largest (the kernel's badness) or fastest-growing\n"

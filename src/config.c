@@ -19,8 +19,14 @@ struct thresholds thresholds_default(void)
 		.mem_min = { true, 10 },
 		.mem_kill = { true, 5 },
 		.swap_min = { true, 10 },
-		/* one second ahead at the measured fill rate: the overshoot a 1 s poll allows */
-		.horizon_s = 1,
+		/*
+		 * A tenth of a second ahead at the fill going on now. In the band the samples
+		 * come at most a quarter of the time to mem_min apart (10 ms at the closest), so
+		 * one lands 75-100 ms before the crossing: time enough for a kill chosen ahead.
+		 * Further ahead is guessing how far a fill will go, and a burst that stops short
+		 * of mem_min would cost an innocent its life.
+		 */
+		.horizon_s = 0.1,
 	};
 	return t;
 }

@@ -52,7 +52,7 @@ struct config {
 };
 
 /* The built-in defaults: the whole machine, mem_min 10 %, mem_kill 5 %, swap_min 10 %,
- * no PSI trigger, horizon 1 s, no grace, deadline 5 s, reap delay 2 s, policy largest. */
+ * no PSI trigger, horizon 0.1 s, no grace, deadline 5 s, reap delay 2 s, policy largest. */
 void config_defaults(struct config *c);
 struct thresholds thresholds_default(void);
 

@@ -132,7 +132,8 @@ static int open_watches(struct config *conf, char *err, size_t len)
 		w->sel = (struct selector){ .proc_fd = dmn.cli->proc_fd, .self = dmn.cli->self,
 					    .threads = scan_default_threads(),
 					    .same_mm = dmn.cli->same_mm, .rules = conf->rules,
-					    .nrules = conf->nrules, .policy = conf->policy };
+					    .nrules = conf->nrules, .policy = conf->policy,
+					    .done = &dmn.done };
 		selector_hold_files(&w->sel, HELD_FILES_MAX / conf->nscopes);
 		arm_events(w);
 	}
@@ -329,8 +330,13 @@ static int start(void)
 	reap_opts_default(&ro, dmn.cli->proc_fd);
 	ro.report_fd = 2;
 	ro.delay_ms = dmn.conf->reap_delay_ms;
-	/* test hooks: see reap.h */
+	/* test hooks: see reap.h; and choosing made slow, as on a loaded machine (watch.c) */
 	if (reap_opts_test_hook(&ro))
+		return -EINVAL;
+	const char *stall = getenv("OOMREAPER_TEST_STALL_MS");
+
+	dmn.test_stall_ms = stall ? atol(stall) : 0;
+	if (dmn.test_stall_ms < 0 || dmn.test_stall_ms > 60000)
 		return -EINVAL;
 	int r = reaper_start(&dmn.reaper, &ro);
 

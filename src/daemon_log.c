@@ -139,6 +139,59 @@ void say_killed(const struct watch *w, const struct slot *s)
 	jvictim("kill", w, &s->v, "sample_to_kill_us", us);
 }
 
+/*
+ * A victim that was dying before we chose it: nobody new was killed, its memory is reaped
+ * (oom_kill_process() with task_will_free_mem(): "mark it and let it go")
+ */
+void say_reaping_dying(const struct watch *w, const struct slot *s)
+{
+	const struct proc_info *p = &s->v.chosen;
+	long long us = w->fired_at && s->v.t_kill > w->fired_at ? (s->v.t_kill - w->fired_at) / 1000
+								 : -1;
+	struct line l;
+
+	line_scope(&l, w);
+	line_str(&l, "reaping process ");
+	line_long(&l, p->pid);
+	line_str(&l, " (");
+	line_comm(&l, p->comm);
+	line_str(&l, "), already dying, ");
+	line_ulong(&l, (p->rss_anon_kb + p->rss_file_kb + p->rss_shmem_kb) / 1024);
+	line_str(&l, " MiB: no new victim while its memory comes back");
+	line_write(&l, 2);
+	jvictim("reap_dying", w, &s->v, "sample_to_kill_us", us);
+}
+
+/* A kill called off: a new sample after a long choice found memory no longer short */
+void say_abort(const struct watch *w, const struct slot *s, const char *was, long long ms,
+	       const struct decision *now)
+{
+	struct line l;
+
+	line_scope(&l, w);
+	line_str(&l, "no kill: choosing process ");
+	line_long(&l, s->v.chosen.pid);
+	line_str(&l, " (");
+	line_comm(&l, s->v.chosen.comm);
+	line_str(&l, ") took ");
+	line_long(&l, ms);
+	line_str(&l, " ms after the sample that said '");
+	line_str(&l, was);
+	line_str(&l, "', and memory is no longer short: ");
+	line_str(&l, now->reason[0] ? now->reason : "available above every level");
+	line_write(&l, 2);
+	if (dmn.log_fd >= 0) {
+		jbegin(&l, "abort");
+		jstr(&l, "scope", w->name);
+		jnum(&l, "pid", s->v.chosen.pid);
+		jstr(&l, "was", was);
+		jnum(&l, "choose_ms", ms);
+		jstr(&l, "now", now->reason);
+		jnum(&l, "aborts", dmn.aborts);
+		jend(&l);
+	}
+}
+
 /* The trigger's lines: written after the signal when there is one, so as not to delay it */
 void say_trigger(const struct watch *w, const struct decision *d)
 {

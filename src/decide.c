@@ -1,4 +1,5 @@
 /* decide.c - the triggers: thresholds with hysteresis, pressure over time, the fill rate */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -82,22 +83,51 @@ static const struct sample *nth_newest(const struct decider *d, int k)
 	return &d->hist[(d->head - 1 - k + 2 * DECIDE_HISTORY) % DECIDE_HISTORY];
 }
 
-/* kB/s taken from the scope over the recent history: positive while memory is being used up */
-static double fill_rate(const struct decider *d)
+/*
+ * The sample to measure a rate against: the newest one at least min_ns older than the newest,
+ * else the oldest no more than max_ns older. NULL when there is none.
+ */
+static const struct sample *rate_base(const struct decider *d, long long min_ns, long long max_ns)
 {
-	const struct sample *now = nth_newest(d, 0), *old = now;
+	const struct sample *now = nth_newest(d, 0), *base = NULL;
 
 	for (int k = 1; k < d->n; k++) {
 		const struct sample *s = nth_newest(d, k);
 
-		if (now->t_ns - s->t_ns > RATE_WINDOW_NS)
+		if (now->t_ns - s->t_ns > max_ns)
 			break;
-		old = s;
+		base = s;
+		if (now->t_ns - s->t_ns >= min_ns)
+			break;
 	}
-	if (now->t_ns <= old->t_ns)
+	return base && now->t_ns > base->t_ns ? base : NULL;
+}
+
+/* kB/s taken from the scope since base: positive while memory is being used up */
+static double rate_from(const struct decider *d, const struct sample *base)
+{
+	const struct sample *now = nth_newest(d, 0);
+
+	if (!base)
 		return 0;
-	return ((double)old->avail_kb - (double)now->avail_kb) * 1e9 /
-	       (double)(now->t_ns - old->t_ns);
+	return ((double)base->avail_kb - (double)now->avail_kb) * 1e9 /
+	       (double)(now->t_ns - base->t_ns);
+}
+
+/* The fill over the rate window: paces the sampling, and remembered as the peak */
+static double fill_rate(const struct decider *d)
+{
+	return rate_from(d, rate_base(d, RATE_WINDOW_NS, RATE_WINDOW_NS));
+}
+
+/*
+ * The fill now: over the last interval, at least SAMPLE_MIN_MS (a fill comes in faults of
+ * up to 2 MiB, and a shorter interval may see none). Unlike the window's rate it drops to
+ * nothing within SAMPLE_MIN_MS of the fill stopping.
+ */
+static double fill_now(const struct decider *d)
+{
+	return rate_from(d, rate_base(d, (long long)SAMPLE_MIN_MS * 1000000, LLONG_MAX));
 }
 
 static double mib(unsigned long long kb)
@@ -148,22 +178,39 @@ static int next_sample_ms(const struct decider *d, double fill, unsigned long lo
 static int sample_at_crossing(const struct decider *d, unsigned long long avail,
 			      unsigned long long min_kb, int next_ms)
 {
-	const struct sample *now = nth_newest(d, 0), *base = now;
+	double fill = fill_now(d);
 
-	for (int k = 1; k < d->n; k++) {
-		base = nth_newest(d, k);
-		if (now->t_ns - base->t_ns >= (long long)SAMPLE_MIN_MS * 1000000)
-			break;
-	}
-	if (avail <= min_kb || now->t_ns <= base->t_ns || base->avail_kb <= now->avail_kb)
+	if (avail <= min_kb || fill <= 0)
 		return next_ms;
-	double fill = (double)(base->avail_kb - now->avail_kb) * 1e9 /
-		      (double)(now->t_ns - base->t_ns);
 	double ms = (double)(avail - min_kb) / fill * 1000.0;
 
 	if (ms >= next_ms)
 		return next_ms;
 	return ms < SAMPLE_AT_CROSSING_MIN_MS ? SAMPLE_AT_CROSSING_MIN_MS : (int)ms + 1;
+}
+
+/*
+ * The predictive trigger: mem_min is less than the horizon away at the fill going on now.
+ * Only a fill that is still going on counts (its rate over the last interval, not the
+ * window's, which quotes a burst for seconds after it ended), and only one that has already
+ * taken at least what is left above mem_min: a burst that stops short of mem_min is a
+ * process starting up or a job done, and the kernel would kill nobody for it. Returns the
+ * time to mem_min in s, or -1 when the trigger does not fire.
+ */
+static double predict_crossing(const struct decider *d, double window_fill,
+			       unsigned long long avail, unsigned long long min_kb, double horizon_s)
+{
+	double fill = fill_now(d);
+
+	if (horizon_s <= 0 || avail <= min_kb || window_fill <= 0 || fill <= 0)
+		return -1;
+	unsigned long long left = avail - min_kb;
+
+	if (d->fill_from_kb < avail || d->fill_from_kb - avail < left)
+		return -1;
+	double eta = (double)left / fill;
+
+	return eta < horizon_s ? eta : -1;
 }
 
 void decide(struct decider *d, const struct thresholds *t, const struct sample *s,
@@ -176,6 +223,9 @@ void decide(struct decider *d, const struct thresholds *t, const struct sample *
 	 * daemon's resident memory */
 	if (prev && s->t_ns > prev->t_ns)
 		d->peak_fill_kb_s /= 1.0 + (double)(s->t_ns - prev->t_ns) / 1e9 / PEAK_DECAY_S;
+	/* a fill episode starts where memory last stopped going */
+	if (!prev || s->avail_kb >= prev->avail_kb || s->avail_kb > d->fill_from_kb)
+		d->fill_from_kb = s->avail_kb;
 	d->hist[d->head] = *s;
 	d->head = (d->head + 1) % DECIDE_HISTORY;
 	if (d->n < DECIDE_HISTORY)
@@ -185,7 +235,7 @@ void decide(struct decider *d, const struct thresholds *t, const struct sample *
 	unsigned long long min_kb = level_kb(&t->mem_min, total);
 	unsigned long long kill_kb = level_kb(&t->mem_kill, total);
 	unsigned long long warn_kb = 2 * min_kb;
-	double fill = fill_rate(d);
+	double fill = fill_rate(d), eta;
 
 	if (fill > d->peak_fill_kb_s)
 		d->peak_fill_kb_s = fill;
@@ -236,15 +286,16 @@ void decide(struct decider *d, const struct thresholds *t, const struct sample *
 		snprintf(out->reason, sizeof(out->reason),
 			 "memory pressure %s %.0f%% >= %.0f%% for %.1f s", t->psi_full ? "full" : "some",
 			 psi, t->psi_pct, (double)(s->t_ns - d->psi_above_since) / 1e9);
-	} else if (t->horizon_s > 0 && avail < warn_kb && out->eta_s >= 0 &&
-		   out->eta_s < t->horizon_s) {
+	} else if (avail < warn_kb &&
+		   (eta = predict_crossing(d, fill, avail, min_kb, t->horizon_s)) >= 0) {
 		/* the threshold would be crossed before the next samples could see it: act now,
 		 * not after the overshoot */
 		out->verdict = VERDICT_TERM;
 		out->trigger = TRIG_PREDICT;
 		snprintf(out->reason, sizeof(out->reason),
-			 "filling at %.0f MiB/s: available %.0f MiB reaches mem_min %.0f MiB in %.0f ms",
-			 fill / 1024.0, mib(avail), mib(min_kb), out->eta_s * 1000.0);
+			 "filling at %.0f MiB/s (%.0f MiB so far): available %.0f MiB reaches mem_min "
+			 "%.0f MiB in %.0f ms", fill_now(d) / 1024.0, mib(d->fill_from_kb - avail),
+			 mib(avail), mib(min_kb), eta * 1000.0);
 	}
 	if (out->verdict != VERDICT_OK) {
 		d->warned = true;

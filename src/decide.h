@@ -45,6 +45,7 @@ struct decider {
 	long long psi_above_since;
 	double peak_fill_kb_s;		/* the fastest fill measured, decaying */
 	double floor_fill_kb_s;		/* the fastest one process can fill here (measured) */
+	unsigned long long fill_from_kb; /* available when the fill going on now began */
 };
 
 struct decision {

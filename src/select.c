@@ -174,10 +174,36 @@ static int order_by_score(const long *scores, int n, int *order)
 	return k;
 }
 
+void victims_done_add(struct victims_done *d, pid_t pid, unsigned long long start_time)
+{
+	if (victims_done_has(d, pid, start_time))
+		return;
+	d->e[d->next].pid = pid;
+	d->e[d->next].start_time = start_time;
+	d->next = (d->next + 1) % VICTIMS_DONE_MAX;
+}
+
+bool victims_done_has(const struct victims_done *d, pid_t pid, unsigned long long start_time)
+{
+	for (int i = 0; i < VICTIMS_DONE_MAX; i++)
+		if (d->e[i].pid == pid && d->e[i].start_time == start_time)
+			return true;
+	return false;
+}
+
 enum exclusion select_exclusion(const struct selector *sel, struct proc_info *p)
 {
 	struct rule_verdict rv;
 	enum exclusion e = rank_exclusion(p, sel->self);
+
+	/*
+	 * oom_kill_process(): a victim that task_will_free_mem() is marked and handed to the
+	 * reaper, and nothing else is killed. A dying process that still holds memory is
+	 * what the reaper is for: choosing another would kill an innocent while that memory
+	 * stays held (a dying process stuck in D state, say).
+	 */
+	if (e == EXCL_DYING && sel->done && !victims_done_has(sel->done, p->pid, p->start_time))
+		e = EXCL_NONE;
 
 	p->rule_delta = 0;
 	p->rule = NULL;

@@ -9,6 +9,24 @@
 
 struct rule;
 
+/*
+ * The victims a daemon is done with while they still live: reaped, or past their deadline.
+ * The kernel marks such an mm MMF_OOM_SKIP and never selects it again; the oldest entries
+ * make room for new ones. Filled by the daemon, read by selection.
+ */
+#define VICTIMS_DONE_MAX 256
+
+struct victims_done {
+	struct {
+		pid_t pid;
+		unsigned long long start_time;
+	} e[VICTIMS_DONE_MAX];
+	int next;
+};
+
+void victims_done_add(struct victims_done *d, pid_t pid, unsigned long long start_time);
+bool victims_done_has(const struct victims_done *d, pid_t pid, unsigned long long start_time);
+
 /* Who is chosen: the kernel's largest badness, or the fastest growth since the last look */
 enum policy { POLICY_LARGEST, POLICY_FASTEST_GROWING };
 
@@ -22,6 +40,12 @@ struct selector {
 	const struct rule *rules;	/* prefer / avoid / ignore (config.h), or none */
 	int nrules;
 	enum policy policy;	/* largest (the kernel's), or fastest-growing */
+	/*
+	 * NULL: a process already dying is never chosen (a manual kill takes the next one, as
+	 * SysRq-f does). Set (the daemon): it is a candidate like any other until it is in
+	 * this list, so that its memory is reaped rather than an innocent killed for it.
+	 */
+	const struct victims_done *done;
 	/* buffers, grown on demand */
 	pid_t *pids;
 	long *scores;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 
 #include "scan.h"
 #include "watch.h"
@@ -19,6 +20,10 @@
 #define PRESELECT_LEAD_MAX_AGE_NS 2000000000LL
 /* After a trigger found nobody to choose, how long before selecting again */
 #define NOTHING_PAUSE_NS 500000000LL
+/* A victim chosen longer than this after the sample that fired is not killed before a new
+ * sample says memory is still short: on a loaded machine choosing took seconds, and the
+ * burst that fired the trigger had ended meanwhile */
+#define RECHECK_AFTER_NS ((long long)SAMPLE_MIN_MS * 1000000)
 
 static struct slot *slot_take(void)
 {
@@ -151,16 +156,26 @@ static void preselect(struct watch *w, const struct sample *smp, long long now)
 	w->ready_avail = smp->avail_kb;
 }
 
+/* Whether the victim was dying before we chose it: killed by someone else, or exiting */
+static bool was_dying(const struct victim *v)
+{
+	return v->chosen.kill_pending || (v->chosen.flags & PF_EXITING);
+}
+
 static void sigkill(struct watch *w, struct slot *s, long long now, const struct decision *d)
 {
 	/* one wake-up at its exit is all the loop needs */
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT,
 				  .data.u64 = EV_SCOPE | (uint64_t)(w - dmn.w) << 8 };
 
+	/* a dying victim gets it again: harmless, and its sharers may not be dying */
 	victim_signal(&s->v, SIGKILL);
 	if (d)
 		say_trigger(w, d);
-	say_killed(w, s);
+	if (was_dying(&s->v))
+		say_reaping_dying(w, s);
+	else
+		say_killed(w, s);
 	s->v.reap_by = s->v.t_kill + (long long)dmn.conf->deadline_ms * 1000000;
 	if (reaper_submit(&dmn.reaper, &s->v) == 0)
 		s->submitted = true;
@@ -172,20 +187,68 @@ static void sigkill(struct watch *w, struct slot *s, long long now, const struct
 	w->deadline = now + (long long)dmn.conf->deadline_ms * 1000000;
 }
 
+/*
+ * Choosing took long after the sample that fired: sample again, and say whether memory is
+ * still short. *d becomes the new decision. When it is not, the victim is kept as chosen
+ * ahead if the scope is still in the warning band, and the abort is said and counted.
+ */
+static bool still_short(struct watch *w, struct slot *s, long others_bound,
+			struct decision *d, long long chosen_ns)
+{
+	struct sample smp;
+	long long fired = w->fired_at;
+	char was[sizeof(d->reason)];
+
+	if (sample_scope(&w->scope, dmn.cli->proc_fd, &w->files, &smp))
+		return true;	/* no word from the scope: act on the one we had */
+	memcpy(was, d->reason, sizeof(was));
+	decide(&w->dec, &w->conf->th, &smp, d);
+	w->fired_at = smp.t_ns;
+	if (d->verdict >= VERDICT_TERM)
+		return true;
+	dmn.aborts++;
+	say_abort(w, s, was, ms_between(fired, chosen_ns), d);
+	if (d->verdict == VERDICT_WARN) {
+		w->ready = s;
+		w->ready_at = smp.t_ns;
+		w->ready_avail = smp.avail_kb;
+		w->ready_lead_bound = others_bound;
+	} else {
+		slot_release(s);
+	}
+	w->next_ns = smp.t_ns + (long long)d->next_ms * 1000000;
+	return false;
+}
+
+/* Test hook (OOMREAPER_TEST_STALL_MS): choosing takes this long, as on a loaded machine */
+static void test_stall(void)
+{
+	struct timespec ts = { dmn.test_stall_ms / 1000, dmn.test_stall_ms % 1000 * 1000000L };
+
+	if (dmn.test_stall_ms)
+		nanosleep(&ts, NULL);
+}
+
 /* A trigger fired in the scope: kill its victim, or say what would be killed */
-static void act(struct watch *w, const struct sample *smp, const struct decision *d,
+static void act(struct watch *w, const struct sample *smp, const struct decision *fired,
 		long long now)
 {
+	struct decision dd = *fired, *d = &dd;
 	/* chosen ahead in the warning band: a re-check of one process, not a scan */
 	struct slot *s = ready_fresh(w, smp, now) ? w->ready : NULL;
+	long bound = w->ready_lead_bound;
 
 	if (!s) {
-		long unused;
-
 		watch_drop_ready(w);
-		s = choose(w, &unused);
+		s = choose(w, &bound);
 	}
 	w->ready = NULL;
+	test_stall();
+	long long chosen_ns = now_ns();
+
+	if (s && chosen_ns - smp->t_ns > RECHECK_AFTER_NS &&
+	    !still_short(w, s, bound, d, chosen_ns))
+		return;
 	if (!s) {
 		if (!w->said_nothing) {
 			say_trigger(w, d);
@@ -207,7 +270,8 @@ static void act(struct watch *w, const struct sample *smp, const struct decision
 	}
 	s->state = SLOT_INFLIGHT;
 	w->inflight = s;
-	if (dmn.conf->grace_ms && d->verdict == VERDICT_TERM) {
+	/* a dying victim needs no warning: it is on its way out already */
+	if (dmn.conf->grace_ms && d->verdict == VERDICT_TERM && !was_dying(&s->v)) {
 		victim_signal(&s->v, SIGTERM);
 		say_trigger(w, d);
 		log_line(w->name, ": sent SIGTERM, SIGKILL on a timer to process ", s->v.chosen.comm);
@@ -217,6 +281,18 @@ static void act(struct watch *w, const struct sample *smp, const struct decision
 		return;
 	}
 	sigkill(w, s, now, d);
+}
+
+/*
+ * The kernel's MMF_OOM_SKIP: a victim let go while it still lives (reaped, or past its
+ * deadline) is never chosen again, or a stuck one would be chosen for ever.
+ */
+static void done_with(struct slot *s)
+{
+	victim_poll_gone(&s->v);
+	for (int i = 0; i < s->v.n; i++)
+		if (!s->v.m[i].gone)
+			victims_done_add(&dmn.done, s->v.m[i].pid, s->v.m[i].start_time);
 }
 
 /* Says what became of a victim: its exit, its reap */
@@ -261,6 +337,7 @@ void watch_follow(struct watch *w, long long now)
 
 	if (s->exit_logged || reaped) {
 		w->inflight = NULL;
+		done_with(s);
 		slot_release(s);
 		/* memory is back: look again now, the scope may still be short */
 		w->next_ns = now;
@@ -271,6 +348,7 @@ void watch_follow(struct watch *w, long long now)
 						      "deadline; moving on");
 		jvictim("stuck", w, &s->v, "ms", ms_between(s->v.t_kill, now));
 		w->inflight = NULL;
+		done_with(s);
 		slot_release(s);
 		w->next_ns = now;
 	}

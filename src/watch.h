@@ -68,6 +68,9 @@ struct daemon {
 	struct victim rehearsal;	/* settle()'s victim: a child of ours */
 	bool rehearsal_stuck;		/* the reaper never gave its word on it: not again */
 	char probed[400];		/* what probe() found, said once started */
+	struct victims_done done;	/* let go while alive: never chosen again */
+	long aborts;			/* kills called off: memory back before the signal */
+	long test_stall_ms;		/* test hook: choosing takes this long */
 	bool stop;
 };
 
@@ -112,6 +115,9 @@ void jvictim(const char *event, const struct watch *w, const struct victim *v,
 	     const char *extra_key, long long extra);
 void say_trigger(const struct watch *w, const struct decision *d);
 void say_killed(const struct watch *w, const struct slot *s);
+void say_reaping_dying(const struct watch *w, const struct slot *s);
+void say_abort(const struct watch *w, const struct slot *s, const char *was, long long ms,
+	       const struct decision *now);
 void say_would_kill(const struct watch *w, const struct slot *s);
 void say_exited(const struct watch *w, const struct slot *s);
 void say_reaped(const struct watch *w, const struct slot *s);

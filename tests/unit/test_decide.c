@@ -15,14 +15,14 @@
 #define GIB (1024ULL * 1024)	/* in kB */
 #define MIB 1024ULL
 
-/* A 16 GiB machine without swap: mem_min 10 % (1.6 GiB), mem_kill 5 %, horizon 1 s */
+/* A 16 GiB machine without swap: mem_min 10 % (1.6 GiB), mem_kill 5 %, horizon 0.1 s */
 static struct thresholds defaults(void)
 {
 	struct thresholds t = {
 		.mem_min = { true, 10 },
 		.mem_kill = { true, 5 },
 		.swap_min = { true, 10 },
-		.horizon_s = 1,
+		.horizon_s = 0.1,
 	};
 	return t;
 }
@@ -183,7 +183,7 @@ static void pressure_over_a_duration(void **state)
 	}
 }
 
-/* filling at 1 GiB/s from the warning band: act when mem_min is less than a horizon away */
+/* filling at 1 GiB/s into the warning band: act when mem_min is less than a horizon away */
 static void predictive_trigger(void **state)
 {
 	struct thresholds t = defaults();
@@ -193,18 +193,18 @@ static void predictive_trigger(void **state)
 
 	(void)state;
 	decider_init(&d);
-	o = feed(&d, &t, at(0, min + 1536 * MIB));	/* in the warning band (3.2 GiB) */
-	assert_int_equal(o.verdict, VERDICT_WARN);
-	o = feed(&d, &t, at(250, min + 1280 * MIB));	/* 1 GiB/s: 1.25 s to go */
+	o = feed(&d, &t, at(0, min + 2048 * MIB));	/* above the band, then 1 GiB/s */
+	assert_int_equal(o.verdict, VERDICT_OK);
+	o = feed(&d, &t, at(1000, min + 1024 * MIB));	/* in the band, 1 s to go */
 	assert_int_equal(o.verdict, VERDICT_WARN);
 	assert_true(o.fill_kb_s > 0.99 * GIB && o.fill_kb_s < 1.01 * GIB);
-	assert_true(o.eta_s > 1.24 && o.eta_s < 1.26);
-	o = feed(&d, &t, at(500, min + 1024 * MIB));	/* 1 s to go: not yet under it */
+	assert_true(o.eta_s > 0.99 && o.eta_s < 1.01);
+	o = feed(&d, &t, at(1800, min + 205 * MIB));	/* 0.2 s to go: not yet */
 	assert_int_equal(o.verdict, VERDICT_WARN);
-	o = feed(&d, &t, at(600, min + 920 * MIB));	/* 0.9 s to go: now */
+	o = feed(&d, &t, at(1910, min + 92 * MIB));	/* 90 ms to go: now */
 	assert_int_equal(o.verdict, VERDICT_TERM);
 	assert_int_equal(o.trigger, TRIG_PREDICT);
-	assert_non_null(strstr(o.reason, "filling at 1027 MiB/s"));	/* 616 MiB in 0.6 s */
+	assert_non_null(strstr(o.reason, "filling at 1027 MiB/s"));	/* 113 MiB in 110 ms */
 	/* the same fill far above the warning band is not acted on */
 	decider_init(&d);
 	feed(&d, &t, at(0, 12 * GIB));
@@ -214,8 +214,82 @@ static void predictive_trigger(void **state)
 	t.horizon_s = 0;
 	decider_init(&d);
 	feed(&d, &t, at(0, min + 1024 * MIB));
-	o = feed(&d, &t, at(100, min + 500 * MIB));
+	feed(&d, &t, at(500, min + 512 * MIB));
+	o = feed(&d, &t, at(550, min + 10 * MIB));
 	assert_int_equal(o.verdict, VERDICT_WARN);
+}
+
+/*
+ * A burst that stops: an idle process holds most of the scope, another one grows by 50 MiB
+ * at 57 MiB/s and stops 12 MiB above mem_min. The window's rate still says "filling" for
+ * two seconds after; nothing must fire, ever (the kernel alone kills nobody here).
+ */
+static void burst_that_stops_fires_nothing(void **state)
+{
+	struct thresholds t = defaults();
+	unsigned long long min = 16 * GIB / 10, top = min + 62 * MIB;
+	struct decider d;
+	struct decision o;
+	long long ms = 0;
+
+	(void)state;
+	decider_init(&d);
+	feed(&d, &t, at(0, top));
+	for (ms = 10; ms <= 877; ms += 10) {		/* 50 MiB at 57 MiB/s */
+		o = feed(&d, &t, at(ms, top - (unsigned long long)(ms * 57 * MIB / 1000)));
+		assert_int_not_equal(o.verdict, VERDICT_TERM);
+		assert_int_not_equal(o.verdict, VERDICT_KILL);
+	}
+	for (int i = 0; i < 300; i++, ms += 10) {	/* then nothing, for 3 s */
+		o = feed(&d, &t, at(ms, top - 50 * MIB));
+		assert_int_equal(o.verdict, VERDICT_WARN);
+	}
+	/* a start-up burst of 30 MiB at 2 GiB/s, 80 MiB above mem_min: it has taken less than
+	 * what is left when it stops, and nothing fires */
+	decider_init(&d);
+	feed(&d, &t, at(0, min + 80 * MIB));
+	o = feed(&d, &t, at(10, min + 60 * MIB));
+	assert_int_equal(o.verdict, VERDICT_WARN);
+	o = feed(&d, &t, at(15, min + 50 * MIB));
+	assert_int_equal(o.verdict, VERDICT_WARN);
+	for (ms = 25; ms < 1000; ms += 10) {
+		o = feed(&d, &t, at(ms, min + 50 * MIB));
+		assert_int_equal(o.verdict, VERDICT_WARN);
+	}
+}
+
+/* a fill that slows down pushes the predicted crossing back; one that goes on fires */
+static void slowing_and_sustained_fills(void **state)
+{
+	struct thresholds t = defaults();
+	unsigned long long min = 16 * GIB / 10;
+	struct decider d;
+	struct decision o;
+
+	(void)state;
+	/* 1 GiB/s for a second, then 10 MiB/s: 150 MiB left is 15 s away at the rate now,
+	 * though the window's rate still says ~0.5 GiB/s */
+	decider_init(&d);
+	feed(&d, &t, at(0, min + 1174 * MIB));
+	feed(&d, &t, at(1000, min + 150 * MIB));
+	for (long long ms = 1010; ms < 1500; ms += 10) {
+		o = feed(&d, &t, at(ms, min + 150 * MIB - (unsigned long long)((ms - 1000) * 10 *
+									     MIB / 1000)));
+		assert_int_equal(o.verdict, VERDICT_WARN);
+	}
+	/* sustained at 500 MiB/s from above the band: it fires before mem_min, never after */
+	decider_init(&d);
+	bool fired = false;
+	unsigned long long avail = 0;
+
+	for (long long ms = 0; ms < 10000 && !fired; ms += 10) {
+		avail = min + 2048 * MIB - (unsigned long long)(ms * 500 * MIB / 1000);
+		o = feed(&d, &t, at(ms, avail));
+		fired = o.verdict == VERDICT_TERM;
+	}
+	assert_true(fired);
+	assert_int_equal(o.trigger, TRIG_PREDICT);
+	assert_true(avail > min && avail - min <= 50 * MIB);	/* 100 ms at 500 MiB/s */
 }
 
 /* sampling follows the headroom and the fill, and stays ready after a fast fill */
@@ -355,6 +429,8 @@ int main(void)
 		cmocka_unit_test(no_swap_is_not_low_swap),
 		cmocka_unit_test(pressure_over_a_duration),
 		cmocka_unit_test(predictive_trigger),
+		cmocka_unit_test(burst_that_stops_fires_nothing),
+		cmocka_unit_test(slowing_and_sustained_fills),
 		cmocka_unit_test(adaptive_sampling),
 		cmocka_unit_test(sample_timed_at_the_crossing),
 		cmocka_unit_test(prepare_ahead_of_the_band),
