@@ -46,6 +46,8 @@ struct decider {
 	double peak_fill_kb_s;		/* the fastest fill measured, decaying */
 	double floor_fill_kb_s;		/* the fastest one process can fill here (measured) */
 	unsigned long long fill_from_kb; /* available when the fill going on now began */
+	unsigned long long wake_used_kb; /* the kernel wakes us when usage crosses this (v1
+					  * usage threshold at the band's edge); 0: it does not */
 };
 
 struct decision {
@@ -71,9 +73,10 @@ unsigned long long level_kb(const struct level *l, unsigned long long total_kb);
 void decider_init(struct decider *d);
 
 /*
- * How fast one process can take memory on this machine, in kB/s: it touches a scratch
- * mapping and times it. Sampling is paced as if a fill that fast could start any time, so
- * that a new daemon is not caught out before it has measured a real one.
+ * How fast the machine can take memory, in kB/s: one process touching a scratch mapping,
+ * times the CPUs (up to 4). Sampling is paced as
+ * if a fill that fast could start any time, so that a new daemon is not caught out before it
+ * has measured a real one.
  */
 double decide_measure_fill_capacity(void);
 

@@ -130,6 +130,7 @@ int sample_scope(const struct scope *s, int proc_fd, const struct sample_files *
 	unsigned long long used = usage > inactive ? usage - inactive : 0;
 
 	out->total_kb = limit / 1024;
+	out->used_kb = usage / 1024;
 	out->avail_kb = used < limit ? (limit - used) / 1024 : 0;
 	/* the figures are known now: a decision on them is as old as this */
 	out->t_ns = now_ns();

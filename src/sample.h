@@ -11,6 +11,7 @@ struct sample {
 	long long t_ns;			/* CLOCK_MONOTONIC when its last file was read */
 	unsigned long long total_kb;	/* the scope's memory: RAM, or the cgroup's limit */
 	unsigned long long avail_kb;	/* what can still be had without an OOM */
+	unsigned long long used_kb;	/* a cgroup's usage (its usage file); 0 for global */
 	unsigned long long swap_total_kb;
 	unsigned long long swap_free_kb;
 	bool has_psi;

@@ -1,11 +1,15 @@
 /* watch.c - a scope's course from sample to kill: decide, keep a victim chosen ahead in the
  * warning band, kill it when a trigger fires, follow it until its memory is back */
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "scan.h"
 #include "watch.h"
@@ -354,6 +358,65 @@ void watch_follow(struct watch *w, long long now)
 	}
 }
 
+void watch_disarm_levels(struct watch *w)
+{
+	if (w->level_fd >= 0) {
+		epoll_ctl(dmn.epfd, EPOLL_CTL_DEL, w->level_fd, NULL);
+		close(w->level_fd);
+	}
+	w->level_fd = -1;
+	w->levels_total_kb = 0;
+	w->dec.wake_used_kb = 0;
+}
+
+/* Registers one usage threshold (bytes) of the v1 cgroup on efd. Returns 0 or -errno. */
+static int v1_threshold(struct watch *w, int efd, unsigned long long bytes)
+{
+	char reg[64];
+	int n = snprintf(reg, sizeof(reg), "%d %d %llu", efd, w->files.usage, bytes);
+	int rfd = openat(w->scope.dir_fd, "cgroup.event_control", O_WRONLY | O_CLOEXEC);
+	int r = rfd >= 0 && write(rfd, reg, (size_t)n) == n ? 0 : -errno;
+
+	if (rfd >= 0)
+		close(rfd);
+	return r;
+}
+
+/*
+ * A v1 cgroup: the kernel wakes the loop (an eventfd, cgroup.event_control) when the usage
+ * crosses into the warning band and past mem_min, so that a fill as fast as the machine can
+ * do is caught at the band's edge however seldom an idle scope is sampled. The levels follow
+ * the scope's total: armed again when it changes. Without them, sampling paces itself.
+ */
+static void arm_levels(struct watch *w, const struct sample *smp)
+{
+	struct epoll_event ev = { .events = EPOLLIN,
+				  .data.u64 = EV_SCOPE | (uint64_t)(w - dmn.w) << 8 };
+	unsigned long long total = smp->total_kb;
+	unsigned long long min_kb = level_kb(&w->conf->th.mem_min, total);
+
+	if (w->scope.kind != SCOPE_CGROUP_V1 || w->files.usage < 0 || !smp->used_kb ||
+	    (total == w->levels_total_kb && min_kb == w->levels_min_kb))
+		return;
+	watch_disarm_levels(w);
+	w->levels_total_kb = total;
+	w->levels_min_kb = min_kb;
+	if (2 * min_kb >= total)
+		return;
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	if (efd < 0)
+		return;
+	if (v1_threshold(w, efd, (total - 2 * min_kb) * 1024) ||
+	    v1_threshold(w, efd, (total - min_kb) * 1024) ||
+	    epoll_ctl(dmn.epfd, EPOLL_CTL_ADD, efd, &ev)) {
+		close(efd);
+		return;
+	}
+	w->level_fd = efd;
+	w->dec.wake_used_kb = total - 2 * min_kb;
+}
+
 void watch_tick(struct watch *w, long long now)
 {
 	struct sample smp;
@@ -364,6 +427,7 @@ void watch_tick(struct watch *w, long long now)
 		w->next_ns = now + (long long)SAMPLE_MAX_MS * 1000000;
 		return;
 	}
+	arm_levels(w, &smp);
 	decide(&w->dec, &w->conf->th, &smp, &d);
 	w->next_ns = smp.t_ns + (long long)d.next_ms * 1000000;
 	w->fired_at = smp.t_ns;

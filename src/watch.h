@@ -50,6 +50,8 @@ struct watch {
 	long long next_ns;
 	int event_fd;			/* PSI trigger, v1 OOM eventfd or v2 memory.events */
 	int control_fd;			/* what the v1 eventfd is registered against */
+	int level_fd;			/* v1: usage thresholds at the band's edge, mem_min */
+	unsigned long long levels_total_kb, levels_min_kb; /* what they were armed for */
 };
 
 struct daemon {
@@ -64,7 +66,7 @@ struct daemon {
 	int epfd, sfd, log_fd;
 	long watchdog_ms;
 	long long next_watchdog;
-	double fill_capacity;		/* kB/s one process can fill here, measured at start */
+	double fill_capacity;		/* kB/s the machine can fill, measured at start */
 	struct victim rehearsal;	/* settle()'s victim: a child of ours */
 	bool rehearsal_stuck;		/* the reaper never gave its word on it: not again */
 	char probed[400];		/* what probe() found, said once started */
@@ -91,6 +93,8 @@ static inline long long ms_between(long long a, long long b)
 void watch_tick(struct watch *w, long long now);
 /* The victim in flight between samples: its exit, its reap, its grace and deadline */
 void watch_follow(struct watch *w, long long now);
+/* Lets go of the v1 usage thresholds (a watch closed, or armed again) */
+void watch_disarm_levels(struct watch *w);
 /* Lets the victim chosen ahead go */
 void watch_drop_ready(struct watch *w);
 /* Lets a victim go: at once, or once the reaper is done with it */

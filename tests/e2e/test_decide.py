@@ -8,12 +8,16 @@ the daemon is started through test_run's Daemon, which only ever watches cgroups
 """
 
 import os
+import shutil
 import signal
+import subprocess
 import time
 
-from run import check, freeze, hog, make_freezer, note, start_in, wait_for, write_file
+from run import (Failure, Skip, check, freeze, helpers, hog, make_cgroup, make_freezer, note,
+                 start_in, wait_for, write_file)
 from test_kill import Watched, rss_kb, usage_bytes
-from test_run import MIB, Daemon, check_never_at_limit, daemon_test, grower, oom_cgroup
+from test_run import (MIB, Daemon, check_never_at_limit, daemon_test, grower, oom_cgroup,
+                      oom_control)
 
 
 @daemon_test
@@ -103,3 +107,80 @@ def test_stale_choice_is_rechecked():
     d.stop_cleanly()
     note("called off after %d ms of choosing: was '%s', now '%s'"
          % (ab["choose_ms"], ab["was"], ab["now"]))
+
+
+def stress_ng(cg, *args):
+    """stress-ng ARGS in cg (it joins before the exec, so all its memory is charged there);
+    returns its Popen. The cleanup of cg ends it and its workers whatever happens."""
+    exe = shutil.which("stress-ng")
+    if not exe:
+        raise Skip("NO stress-ng: the Makefile installs it (Debian package stress-ng)")
+    script = 'echo $$ > "$0/cgroup.procs" || exit 125\nexec "$@"'
+    p = subprocess.Popen(["/bin/sh", "-c", script, cg, exe] + [str(a) for a in args],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    helpers.append(p)
+    return p
+
+
+def idle_daemon(cg):
+    """A daemon on cg whose start-up probe under-measured, as on a loaded machine
+    (OOMREAPER_TEST_FILL_KBS: 150 MiB/s where stress-ng filled at 1-4.5 GB/s): an idle
+    sample then comes once a second, and sampling paced by the probe alone comes too late."""
+    d = Daemon("--cgroup", cg, env={"OOMREAPER_TEST_FILL_KBS": str(150 * 1024)})
+    d.wait_started()
+    time.sleep(2)                       # idle: sampled at its slowest
+    return d
+
+
+@daemon_test
+def test_first_fast_fill_is_caught():
+    """An idle 1 GiB cgroup with the kernel's OOM killer ON and a 50 MiB bystander; two processes
+    fill 560 MiB each as fast as they can here (over 1 GB/s each: the 900 MiB to the limit in
+    under half the idle second). The daemon, woken by the kernel at the band's edge (a v1 usage
+    threshold) and at mem_min, must kill one before the kernel's OOM killer fires (oom_kill
+    stays 0), and never the bystander."""
+    cg = make_cgroup(limit_mb=1024)
+    bystander = Watched(hog(cg, 50, comm="bystander"))
+    d = idle_daemon(cg)
+    gs = [grower(cg, 8000, 560, comm="fastfill") for _ in range(2)]
+    k = d.wait_event("kill", timeout=10)
+    ctl = oom_control(cg)
+    check(ctl["oom_kill"] == 0, "the kernel's OOM killer fired before the daemon's kill: %r; "
+          "kill %r" % (ctl, k))
+    check(k["pid"] in [g.pid for g in gs], "killed %r, not a fast fill" % k)
+    check(bystander.alive(), "the bystander was killed")
+    trig = [t for t in d.events("trigger") if t["ts"] <= k["ts"]][-1]
+    d.stop_cleanly()
+    note("killed at %d MiB, kernel OOM kills 0; trigger: %s" % (k["rss_kb"] // 1024,
+                                                                trig["reason"]))
+
+
+@daemon_test
+def test_stress_ng_vm_never_lets_the_kernel_kill():
+    """The same idle cgroup, and stress-ng's vm stressor filling 1.2 GiB, restarted by
+    stress-ng each time it dies, for 6 s: every fill is killed before the kernel's OOM killer
+    fires (oom_kill stays 0), the bystander lives, and only stress-ng's workers die."""
+    cg = make_cgroup(limit_mb=1024)
+    bystander = Watched(hog(cg, 50, comm="bystander"))
+    d = idle_daemon(cg)
+    s = stress_ng(cg, "--vm", 1, "--vm-bytes", "1200M", "--vm-keep", "--timeout", "6s")
+    try:
+        s.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        raise Failure("stress-ng did not end within 20 s")
+    kills = d.events("kill")
+    ctl = oom_control(cg)
+    check(kills, "no kill: stress-ng ran its 6 s; oom_control %r; stderr %r"
+          % (ctl, d.err()[-800:]))
+    check(ctl["oom_kill"] == 0, "the kernel's OOM killer fired %d time(s) beside %d kill(s) of "
+          "the daemon; triggers %s" % (ctl["oom_kill"], len(kills),
+                                       [t["reason"] for t in d.events("trigger")][:5]))
+    check(bystander.alive(), "the bystander was killed")
+    check(all(k["comm"].startswith("stress-ng") for k in kills), "killed %s"
+          % [k["comm"] for k in kills])
+    trig = d.events("trigger")
+    d.stop_cleanly()
+    note("%d fill(s) killed in 6 s, kernel OOM kills 0; first trigger: %s; sample to kill %s us"
+         % (len(kills), trig[0]["reason"] if trig else "?",
+            [k["sample_to_kill_us"] for k in kills][:6]))
