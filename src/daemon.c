@@ -294,13 +294,57 @@ static void probe(void)
 		psi_trig |= dmn.w[i].scope.kind == SCOPE_GLOBAL && dmn.w[i].event_fd >= 0;
 	if (pidfd >= 0)
 		close(pidfd);
-	snprintf(buf, sizeof(dmn.probed),
-		 "pidfd %s, process_mrelease %s, PSI %s%s, cgroup v1 memory %s, memory fills at up "
-		 "to %.0f MiB/s; %d scope(s)%s",
-		 pidfd >= 0 ? "yes" : "NO", mrelease ? "yes" : "no (memory freed only on exit)",
-		 psi ? "yes" : "no", psi_trig ? " (trigger armed)" : "", v1 ? "yes" : "no",
-		 dmn.fill_capacity / 1024, dmn.nw,
-		 dmn.conf->dry_run ? ", DRY RUN: nothing is signalled" : "");
+	int n = snprintf(buf, sizeof(dmn.probed),
+			 "pidfd %s, process_mrelease %s, PSI %s%s, cgroup v1 memory %s, memory "
+			 "fills at up to %.0f MiB/s%s; watching",
+			 pidfd >= 0 ? "yes" : "NO",
+			 mrelease ? "yes" : "no (memory freed only on exit)", psi ? "yes" : "no",
+			 psi_trig ? " (trigger armed)" : "", v1 ? "yes" : "no",
+			 dmn.fill_capacity / 1024,
+			 dmn.conf->dry_run ? ", DRY RUN: nothing is signalled" : "");
+
+	/* the scopes by name, so that a newcomer sees what is watched: "cgroup v2 /path" */
+	for (int i = 0; i < dmn.nw && n > 0 && (size_t)n < sizeof(dmn.probed); i++)
+		n += snprintf(buf + n, sizeof(dmn.probed) - (size_t)n, "%s %s", i ? "," : "",
+			      dmn.w[i].name);
+}
+
+/* Whether the scope holds oomreaper itself. Start-up only: it reads the scope's pids. */
+static bool holds_self(const struct watch *w)
+{
+	pid_t *pids = NULL;
+	int n = scope_pids(&w->scope, dmn.cli->proc_fd, &pids);
+	bool found = false;
+
+	for (int i = 0; i < n && !found; i++)
+		found = pids[i] == dmn.cli->self;
+	free(pids);
+	return found;
+}
+
+/*
+ * oomreaper could not make itself unkillable by the kernel (no CAP_SYS_RESOURCE). That
+ * matters where the kernel's OOM killer may look at it: in a scope that holds it (the whole
+ * machine, or its own cgroup). Elsewhere it is said nowhere: a newcomer's first lines are
+ * not a warning about nothing.
+ */
+static void warn_adj(int err)
+{
+	struct line l;
+
+	for (int i = 0; i < dmn.nw; i++) {
+		if (!holds_self(&dmn.w[i]))
+			continue;
+		line_init(&l);
+		line_str(&l, "oomreaper: warning: cannot set oom_score_adj -1000 (");
+		line_str(&l, strerror(err));
+		line_str(&l, "): scope ");
+		line_str(&l, dmn.w[i].name);
+		line_str(&l, " holds oomreaper itself, and the kernel's OOM killer may choose it "
+			     "there");
+		line_write(&l, 2);
+		return;
+	}
 }
 
 static int start(void)
@@ -315,8 +359,7 @@ static int start(void)
 	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 
 	if (fd < 0 || write(fd, "-1000", 5) < 0)
-		log_line("warning: cannot set oom_score_adj -1000 (", strerror(errno),
-			 "): the kernel's OOM killer may choose oomreaper itself");
+		warn_adj(errno);
 	if (fd >= 0)
 		close(fd);
 	sigemptyset(&mask);

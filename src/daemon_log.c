@@ -139,6 +139,20 @@ void say_killed(const struct watch *w, const struct slot *s)
 	jvictim("kill", w, &s->v, "sample_to_kill_us", us);
 }
 
+void say_process(const struct watch *w, const struct slot *s, const char *what)
+{
+	struct line l;
+
+	line_scope(&l, w);
+	line_str(&l, "process ");
+	line_long(&l, s->v.chosen.pid);
+	line_str(&l, " (");
+	line_comm(&l, s->v.chosen.comm);
+	line_str(&l, ") ");
+	line_str(&l, what);
+	line_write(&l, 2);
+}
+
 /*
  * A victim that was dying before we chose it: nobody new was killed, its memory is reaped
  * (oom_kill_process() with task_will_free_mem(): "mark it and let it go")
@@ -208,6 +222,16 @@ void say_trigger(const struct watch *w, const struct decision *d)
 		jstr(&l, "trigger", trigger_name(d->trigger));
 		jstr(&l, "reason", d->reason);
 		jnum(&l, "fill_kb_s", (long long)d->fill_kb_s);
+		/* when the sample that fired was read, on the clock of "ts": the line is written
+		 * after the signal, and a reader wants to know what the daemon knew when */
+		if (w->fired_at) {
+			struct timespec rt;
+			long long age_ns = now_ns() - w->fired_at;
+
+			clock_gettime(CLOCK_REALTIME, &rt);
+			jnum(&l, "sample_ts", (rt.tv_sec * 1000000000LL + rt.tv_nsec - age_ns) /
+						      1000000);
+		}
 		jend(&l);
 	}
 }

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -71,15 +72,31 @@ static struct slot *choose(struct watch *w, long *others_bound)
 {
 	struct choice ch;
 	struct slot *s;
-	pid_t pinned;
+	pid_t pinned = 0, last = 0;
+	int r;
 
 	for (int tries = 0; tries < 3; tries++) {
-		if (select_victim(&w->sel, &w->scope, &ch) || !ch.found)
+		if ((r = select_victim(&w->sel, &w->scope, &ch))) {
+			snprintf(w->why, sizeof(w->why), "the selection failed: %s", strerror(-r));
 			return NULL;
+		}
+		if (!ch.found) {
+			snprintf(w->why, sizeof(w->why), "none of the %d process(es) of the scope is "
+				 "eligible (oomreaper list --all shows why)", ch.scanned);
+			return NULL;
+		}
 		int n = select_all_pids(&w->sel);
 
-		if (n < 0 || !(s = slot_take()))
+		if (n < 0) {
+			snprintf(w->why, sizeof(w->why), "the process list cannot be read: %s",
+				 strerror(-n));
 			return NULL;
+		}
+		if (!(s = slot_take())) {
+			snprintf(w->why, sizeof(w->why), "every victim slot is in use");
+			return NULL;
+		}
+		last = ch.victim.pid;
 		int g = victim_gather(&s->v, &w->sel, &ch.victim, w->sel.pids, n, &pinned);
 
 		if (g > 0 && victim_open(&s->v, dmn.cli->proc_fd) == 0) {
@@ -89,6 +106,12 @@ static struct slot *choose(struct watch *w, long *others_bound)
 		/* gone, reused, or pinned since the selection read it: choose again */
 		s->state = SLOT_FREE;
 	}
+	if (pinned)
+		snprintf(w->why, sizeof(w->why), "the top candidate %d shares its memory with "
+			 "protected process %d, three times over", last, pinned);
+	else
+		snprintf(w->why, sizeof(w->why), "the top candidate %d was gone or its pid reused "
+			 "by the kill, three times over", last);
 	return NULL;
 }
 
@@ -256,7 +279,7 @@ static void act(struct watch *w, const struct sample *smp, const struct decision
 	if (!s) {
 		if (!w->said_nothing) {
 			say_trigger(w, d);
-			log_line(w->name, ": no process can be chosen", NULL);
+			log_line(w->name, ": no process can be chosen: ", w->why);
 		}
 		w->said_nothing = true;
 		/* a selection every 10 ms that finds nobody is a busy loop: look again later */
@@ -278,7 +301,7 @@ static void act(struct watch *w, const struct sample *smp, const struct decision
 	if (dmn.conf->grace_ms && d->verdict == VERDICT_TERM && !was_dying(&s->v)) {
 		victim_signal(&s->v, SIGTERM);
 		say_trigger(w, d);
-		log_line(w->name, ": sent SIGTERM, SIGKILL on a timer to process ", s->v.chosen.comm);
+		say_process(w, s, "sent SIGTERM: SIGKILL when its grace ends, unless it exits");
 		jvictim("term", w, &s->v, "grace_ms", dmn.conf->grace_ms);
 		w->escalate_at = now + (long long)dmn.conf->grace_ms * 1000000;
 		w->deadline = w->escalate_at + (long long)dmn.conf->deadline_ms * 1000000;
@@ -331,6 +354,7 @@ void watch_follow(struct watch *w, long long now)
 			w->escalate_at = 0;
 			slot_release(s);
 		} else if (now >= w->escalate_at) {
+			say_process(w, s, "did not exit within its grace: SIGKILL");
 			w->fired_at = 0;	/* a timer, not a sample, sent this one */
 			sigkill(w, s, now, NULL);
 		}
@@ -348,8 +372,7 @@ void watch_follow(struct watch *w, long long now)
 		return;
 	}
 	if (now >= w->deadline) {
-		log_line("process ", s->v.chosen.comm, ": stuck: neither gone nor reaped by the "
-						      "deadline; moving on");
+		say_process(w, s, "stuck: neither gone nor reaped by the deadline; moving on");
 		jvictim("stuck", w, &s->v, "ms", ms_between(s->v.t_kill, now));
 		w->inflight = NULL;
 		done_with(s);

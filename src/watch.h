@@ -47,6 +47,7 @@ struct watch {
 	long long quiet_until;		/* dry-run: a would-be victim blocks as a real one */
 	long long fired_at;		/* when the sample that fired the trigger was read */
 	bool said_nothing;		/* "no victim" said once per episode */
+	char why[160];			/* why choose() found nobody */
 	long long next_ns;
 	int event_fd;			/* PSI trigger, v1 OOM eventfd or v2 memory.events */
 	int control_fd;			/* what the v1 eventfd is registered against */
@@ -69,7 +70,7 @@ struct daemon {
 	double fill_capacity;		/* kB/s the machine can fill, measured at start */
 	struct victim rehearsal;	/* settle()'s victim: a child of ours */
 	bool rehearsal_stuck;		/* the reaper never gave its word on it: not again */
-	char probed[400];		/* what probe() found, said once started */
+	char probed[2048];		/* what probe() found, said once started */
 	struct victims_done done;	/* let go while alive: never chosen again */
 	long aborts;			/* kills called off: memory back before the signal */
 	long test_stall_ms;		/* test hook: choosing takes this long */
@@ -119,6 +120,8 @@ void jvictim(const char *event, const struct watch *w, const struct victim *v,
 	     const char *extra_key, long long extra);
 void say_trigger(const struct watch *w, const struct decision *d);
 void say_killed(const struct watch *w, const struct slot *s);
+/* "oomreaper: SCOPE: process PID (comm) WHAT" */
+void say_process(const struct watch *w, const struct slot *s, const char *what);
 void say_reaping_dying(const struct watch *w, const struct slot *s);
 void say_abort(const struct watch *w, const struct slot *s, const char *was, long long ms,
 	       const struct decision *now);

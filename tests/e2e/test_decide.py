@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
 from run import (Failure, Skip, check, freeze, helpers, hog, make_cgroup, make_freezer, note,
@@ -184,3 +185,48 @@ def test_stress_ng_vm_never_lets_the_kernel_kill():
     note("%d fill(s) killed in 6 s, kernel OOM kills 0; first trigger: %s; sample to kill %s us"
          % (len(kills), trig[0]["reason"] if trig else "?",
             [k["sample_to_kill_us"] for k in kills][:6]))
+
+
+@daemon_test
+def test_lines_a_newcomer_understands():
+    """What the daemon says, read as a newcomer would: the start line names its scope; no
+    warning about its own oom_score_adj when no scope holds it; a SIGKILL after the grace has
+    its own line, with the PID; the JSON trigger carries the time of the sample that fired
+    (sample_ts, on the clock of ts); "no process can be chosen" says why."""
+    cg = oom_cgroup(256)
+    p, _ = start_in(cg, "hog", 150, "--ignore-term", "--comm", "stubborn")
+    d = Daemon("--cgroup", cg, "--mem-min", "50%", "--grace", 300)
+    k = d.wait_event("kill", timeout=10)
+    check(k["pid"] == p.pid, "killed %r, want the stubborn hog %d" % (k, p.pid))
+    err = d.err()
+    start = [ln for ln in err.splitlines() if "started:" in ln]
+    check(start and ("watching cgroup v1 " + cg) in start[0], "start line %r" % start)
+    check("oom_score_adj -1000" not in err, "warned about its adj though the scope does not "
+          "hold it: %r" % err[:400])
+    marks = ["process %d (stubborn) sent SIGTERM" % p.pid,
+             "process %d (stubborn) did not exit within its grace: SIGKILL" % p.pid]
+    for m in marks:
+        check(m in err, "no line %r in %r" % (m, err[-1200:]))
+    trig = d.events("trigger")[0]
+    check("sample_ts" in trig and trig["sample_ts"] <= trig["ts"] and
+          trig["ts"] - trig["sample_ts"] < 5000, "trigger event %r" % trig)
+    d.stop_cleanly()
+    note("start: %r" % start[0][:160])
+    note("grace: %r" % [ln for ln in err.splitlines() if "grace" in ln])
+
+    # nobody to choose: the one hog is ignored by a rule
+    cg = oom_cgroup(256)
+    hog(cg, 150, comm="keeper")
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
+    try:
+        conf = os.path.join(tmp, "keep.conf")
+        write_file(conf, "[rule keep]\nmatch = comm\nregex = ^keeper$\naction = ignore\n")
+        d = Daemon("--config", conf, "--cgroup", cg, "--mem-min", "50%")
+        check(wait_for(lambda: "no process can be chosen" in d.err(), timeout=10),
+              "no 'no process can be chosen' line: %r" % d.err()[-800:])
+        line = [ln for ln in d.err().splitlines() if "no process can be chosen" in ln][0]
+        check("none of the" in line and "eligible" in line, "it does not say why: %r" % line)
+        d.stop_cleanly()
+        note("nobody: %r" % line.split(": ", 2)[-1])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
