@@ -394,11 +394,10 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 	dmn.conf = dmn.first_conf = conf;
 	dmn.log_fd = -1;
 	if (conf->log_json[0]) {
-		dmn.log_fd = strcmp(conf->log_json, "-") == 0
-				     ? 1 : open(conf->log_json, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-						0640);
+		dmn.log_fd = strcmp(conf->log_json, "-") == 0 ? 1
+			     : log_open(conf->log_json, err, sizeof(err));
 		if (dmn.log_fd < 0) {
-			cli_error(c, "run: --log-json %s: %s", conf->log_json, strerror(errno));
+			cli_error(c, "run: --log-json %s", err);
 			return EXIT_USAGE;
 		}
 	}
@@ -499,7 +498,7 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 		}
 	}
 	notify("STOPPING=1");
-	log_line("stopping", NULL, NULL);
+	say_stopping();
 	jevent("stop", NULL, NULL);
 	for (int i = 0; i < dmn.nw; i++)
 		close_watch(&dmn.w[i]);
