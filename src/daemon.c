@@ -542,8 +542,9 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 		}
 	}
 	notify("STOPPING=1");
-	say_stopping();
+	/* the stop event first: say_stopping() counts it when it could not be written */
 	jevent("stop", NULL, NULL);
+	say_stopping();
 	for (int i = 0; i < dmn.nw; i++)
 		close_watch(&dmn.w[i]);
 	/* the caller frees its own; a reload's is ours */

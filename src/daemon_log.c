@@ -64,8 +64,10 @@ int log_open(const char *path, char *err, size_t len)
 	if (fd < 0) {
 		int e = errno;
 
-		snprintf(err, len, "%s: %s", path, e == ELOOP ? "a symlink: refused (give the "
-			 "file itself)" : strerror(e));
+		/* ELOOP: O_NOFOLLOW met a symlink; ENXIO: a FIFO without a reader */
+		snprintf(err, len, "%s: %s", path,
+			 e == ELOOP ? "a symlink: refused (give the file itself)"
+			 : e == ENXIO ? "not a regular file: refused" : strerror(e));
 		return -e;
 	}
 	const char *why = fstat(fd, &st) ? strerror(errno)
@@ -142,6 +144,9 @@ void jbegin(struct line *l, const char *event)
  * escape's or a character's end, and its closing quote still fits.
  */
 #define JSON_CLOSE 1
+/* The most a string value may take, escaped: a long path leaves room for the members after
+ * it (a line holds two such values and the numbers) */
+#define JSON_STR_MAX 512
 
 /* ", \"key\": " when it fits with need more bytes after it and the close; false if not */
 static bool jkey(struct line *l, const char *key, size_t need)
@@ -160,7 +165,12 @@ void jstr(struct line *l, const char *key, const char *val)
 	if (!jkey(l, key, 2))
 		return;
 	line_str(l, "\"");
-	line_json_str(l, val, 1 + JSON_CLOSE);
+	/* the closing quote and the close kept free, and the value JSON_STR_MAX at most */
+	size_t room = line_room(l, 0), keep = 1 + JSON_CLOSE;
+
+	if (room > JSON_STR_MAX + keep)
+		keep = room - JSON_STR_MAX;
+	line_json_str(l, val, keep);
 	line_str(l, "\"");
 }
 

@@ -12,7 +12,8 @@
  * cut, never overflowed.
  */
 struct line {
-	char buf[512];
+	/* a kubepods cgroup path (~400 bytes) and the kill line after it, whole */
+	char buf[1024];
 	size_t n;
 };
 

@@ -175,9 +175,9 @@ static void fill(char *buf, size_t n, const char *unit)
 }
 
 /*
- * JSON events with scope paths of every length up to 600 bytes, of backslashes, quotes,
+ * JSON events with scope paths of every length up to 1200 bytes, of backslashes, quotes,
  * control bytes and multi-byte characters: every line is one valid object, whatever cut
- * was needed, and a line that had room keeps every member.
+ * was needed, and the members after the path are all there.
  */
 static void json_event_always_valid(void **state)
 {
@@ -188,7 +188,7 @@ static void json_event_always_valid(void **state)
 	(void)state;
 	dmn.log_fd = -1;
 	for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++)
-		for (size_t n = 0; n <= 600; n++) {
+		for (size_t n = 0; n <= 1200; n++) {
 			struct line l;
 
 			fill(path, n, units[u]);
@@ -199,9 +199,9 @@ static void json_event_always_valid(void **state)
 			jnum(&l, "badness", -9223372036854775807LL - 1);
 			jend(&l);
 			assert_true(valid_json_line(line_text(&l)));
-			/* 50 bytes escape to 300 at most: room for all */
-			if (n < 50)
-				assert_non_null(strstr(line_text(&l), "\"badness\": -92233"));
+			/* a value takes 512 bytes at most: the members after it always fit */
+			assert_non_null(strstr(line_text(&l), "\"badness\": -92233"));
+			assert_non_null(strstr(line_text(&l), "\"comm\": \"hog\\n\\u00ff\""));
 		}
 }
 
@@ -236,8 +236,14 @@ static void kill_line_keeps_its_figures(void **state)
 		assert_null(strchr(t, '\x1b'));
 		assert_non_null(strstr(t, "(\\x1b[2J\\x0a\\x9b\xc3\xa9\\\\abcdef)"));
 		/* cut at its start when long, never inside a character or an escape */
-		if (n > 300)
+		if (n > 1000)
 			assert_memory_equal(t, "oomreaper: ...", 14);
+		/* a kubepods path of ~400 bytes stays whole, cleaned */
+		if (n < 400) {
+			char whole[4 * 400];
+
+			assert_non_null(strstr(t, text_cleaned(path, whole, sizeof(whole))));
+		}
 		for (const unsigned char *q = (const unsigned char *)t; *q;) {
 			size_t m = utf8_len(q, q + strlen((const char *)q));
 
