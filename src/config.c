@@ -287,6 +287,11 @@ static int set_scope(struct scope_conf *s, const char *key, const char *value, i
 			return fail(err, len, "%s = '%s': want a share like 10%% or a size like 512M "
 					      "(decimal)", key, value);
 		s->line[k] = line;
+		/* a mem_kill not given follows mem_min at the defaults' ratio (10 %, 5 %): a
+		 * mem_min of 256M with the default 5 % of a 24 GiB machine would SIGKILL long
+		 * before mem_min, and be refused for it */
+		if (k == 0 && !s->line[1])
+			s->th.mem_kill = (struct level){ l->percent, l->value / 2 };
 		return 0;
 	}
 	if (!strcmp(key, "psi"))

@@ -1161,7 +1161,7 @@ def test_fixture_table_one_line_per_process():
     rows, order, r = read_table("--proc", d, "--all")
     json_pids = [p["pid"] for p in read_json("--proc", d, "--all")["processes"]]
     check(order == json_pids, "table rows %s, JSON %s" % (order, json_pids))
-    check(rows[103]["comm"] == "a) (b?c", "comm shown as %r" % rows[103]["comm"])
+    check(rows[103]["comm"] == "a) (b\\x0ac", "comm shown as %r" % rows[103]["comm"])
     for pid in bad:
         check(rows[pid]["reason"].startswith("unreadable"), "row %r" % rows[pid]["line"])
     r = explain(103, "--proc", d)

@@ -769,8 +769,9 @@ def test_psi_and_swap_flags():
         conf = os.path.join(tmp, "levels.conf")
         write_file(conf, "[global]\npsi = full:60:30\nswap_min = 10%\nmem_min = 256M\n")
         r = run_check(conf)
-        for line in ("psi = full:60:30", "swap_min = 10%", "mem_min = 262144K",
-                     "mem_kill = 5%", "policy = largest"):
+        # a mem_kill not given is half of mem_min
+        for line in ("psi = full:60:30", "swap_min = 10%", "mem_min = 256M",
+                     "mem_kill = 128M", "policy = largest"):
             if r.rc != 0 or line not in r.out.splitlines():
                 problems.append("check-config: no line %r in %r (%s)" % (line, r.out,
                                                                          r.describe()))

@@ -93,7 +93,9 @@ static void full_file(void **state)
 	assert_string_equal(c.scopes[1].cgroup, "/sys/fs/cgroup/memory/jobs");
 	assert_true(c.scopes[1].th.mem_min.value == 256 * 1024);
 	/* a scope takes the defaults for what it does not say */
-	assert_true(c.scopes[1].th.mem_kill.percent && c.scopes[1].th.mem_kill.value == 5);
+	assert_true(c.scopes[1].th.swap_min.percent && c.scopes[1].th.swap_min.value == 10);
+	/* but a mem_kill it does not say is half its mem_min, in mem_min's unit */
+	assert_true(!c.scopes[1].th.mem_kill.percent && c.scopes[1].th.mem_kill.value == 128 * 1024);
 	assert_int_equal(c.nrules, 2);
 	assert_int_equal(c.rules[0].weight, 300);
 	assert_int_equal(regexec(&c.rules[0].re, "firefox", 0, NULL, 0), 0);

@@ -183,7 +183,7 @@ static void json_event_always_valid(void **state)
 {
 	static const char *const units[] = { "\\", "\"", "\x01", "\xc3\xa9", "a\\\"\x1f\xe2\x82\xac",
 					     "/kubepods/burstable/pod" };
-	char path[700];
+	char path[1300];
 
 	(void)state;
 	dmn.log_fd = -1;
