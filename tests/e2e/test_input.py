@@ -13,8 +13,8 @@ import shutil
 import signal
 import tempfile
 
-from run import (Failure, check, explain, hog, made_cgroups, make_cgroup, note, run_tool,
-                 wait_for, write_file)
+from run import (OOMREAPER, Failure, check, explain, hog, made_cgroups, make_cgroup, note,
+                 run_tool, wait_for, write_file)
 from test_run import Daemon, bad_config_run, daemon_test, grower, oom_cgroup, run_check
 from test_kill import Watched
 
@@ -139,6 +139,34 @@ def test_log_json_write_failure_is_said_once_and_counted():
     check(r.err.count(said) == 1, "want %r once in stderr %r" % (said, r.err[-800:]))
     lost = re.search(r"stopping; (\d+) JSON log line\(s\) could not be written", r.err)
     check(lost and int(lost.group(1)) >= 3, "no count of the lost lines: %r" % r.err[-400:])
+
+
+@daemon_test
+def test_log_json_past_the_file_size_limit_is_counted_not_fatal():
+    """A daemon under RLIMIT_FSIZE (ulimit -f 4: 2 KiB) whose JSON log already holds 2 KiB:
+    each JSON write is EFBIG, said once and counted; not a SIGXFSZ that ends the daemon."""
+    cg = make_cgroup(limit_mb=256)
+    hog(cg, 1)
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-fsize-")
+    try:
+        log = os.path.join(tmp, "full.jsonl")
+        write_file(log, ('{"event": "earlier", "pad": "%s"}\n' % ("x" * 2000))[:2048])
+        wrapper = os.path.join(tmp, "limited")
+        write_file(wrapper, '#!/bin/sh\nulimit -f 4 || exit 125\nexec "$0.real" "$@"\n')
+        os.chmod(wrapper, 0o755)
+        os.symlink(OOMREAPER, wrapper + ".real")
+        d = Daemon("--cgroup", cg, "--dry-run", "--log-json", log, log_json=False,
+                   binary=wrapper)
+        check(wait_for(lambda: "started" in d.err() or d.p.poll() is not None, timeout=20),
+              "no start: exit %r, stderr %r" % (d.p.poll(), d.err()[-300:]))
+        said = "cannot write the JSON log: File too large"
+        wait_for(lambda: said in d.err() or d.p.poll() is not None, timeout=5)
+        check(d.p.poll() is None, "the daemon ended: status %r" % d.p.poll())
+        r = d.stop_cleanly()
+        check(r.err.count(said) == 1, "want %r once in stderr %r" % (said, r.err[-600:]))
+        check(os.path.getsize(log) == 2048, "the log grew past the limit")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------------------
