@@ -291,7 +291,8 @@ static void nul_byte_refused(void **state)
 }
 
 /* Lines up to CONFIG_MAX_LINE bytes are whole lines: a 300-byte cgroup path, a 250-byte
- * regex (a rule's own limit is 255), and the line numbers after them stay true; a longer line is refused by its number */
+ * regex (a rule's own limit is 255), and the line numbers after them stay true; a longer
+ * line is refused by its number */
 static void long_lines(void **state)
 {
 	char text[3 * CONFIG_MAX_LINE], cg[300], re[251];
