@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "report.h"
-#include "text.h"
 #include "watch.h"
 
 /* "oomreaper: ABC": the parts may hold a comm, a path or a value read from a file, so each
@@ -225,12 +224,22 @@ void jvictim(const char *event, const struct watch *w, const struct victim *v,
 
 /* Starts a human line about a scope: "oomreaper: SCOPE: ", the scope's path shortened at its
  * start when needed to leave keep bytes for what follows */
-static void line_scope(struct line *l, const struct watch *w, size_t keep)
+static void line_scope_keep(struct line *l, const struct watch *w, size_t keep)
 {
 	line_init(l);
 	line_str(l, "oomreaper: ");
 	line_path(l, w->name, keep + 2);
 	line_str(l, ": ");
+}
+
+/* What a scope's line keeps for the rest of it when the caller does not say: a comm, figures
+ * and a sentence such as "would kill process PID (COMM) badness N, with N sharer(s)" (a path
+ * of 600 bytes still goes whole) */
+#define SCOPE_LINE_KEEP 384
+
+static void line_scope(struct line *l, const struct watch *w)
+{
+	line_scope_keep(l, w, SCOPE_LINE_KEEP);
 }
 
 void say_killed(const struct watch *w, const struct slot *s)
@@ -245,7 +254,7 @@ void say_killed(const struct watch *w, const struct slot *s)
 	/* the kernel's line whole, figures last: a long cgroup path gives way, not them */
 	line_init(&k);
 	report_killed(&k, &s->v.chosen);
-	line_scope(&l, w, k.n);
+	line_scope_keep(&l, w, k.n);
 	line_str(&l, line_text(&k));
 	line_write(&l, 2);
 	for (int i = 1; i < s->v.n; i++) {
@@ -265,7 +274,7 @@ void say_trigger(const struct watch *w, const struct decision *d)
 {
 	struct line l;
 
-	line_scope(&l, w, strlen(trigger_name(d->trigger)) + 2 + strlen(d->reason));
+	line_scope_keep(&l, w, strlen(trigger_name(d->trigger)) + 2 + strlen(d->reason));
 	line_str(&l, trigger_name(d->trigger));
 	line_str(&l, ": ");
 	line_str(&l, d->reason);
@@ -280,14 +289,11 @@ void say_trigger(const struct watch *w, const struct decision *d)
 	}
 }
 
-/* The longest "would kill process PID (COMM) badness N, with N sharer(s)" */
-#define WOULD_KILL_MAX (19 + 20 + 2 + COMM_CLEAN_LEN + 10 + 20 + 7 + 20 + 10)
-
 void say_would_kill(const struct watch *w, const struct slot *s)
 {
 	struct line l;
 
-	line_scope(&l, w, WOULD_KILL_MAX);
+	line_scope(&l, w);
 	line_str(&l, "would kill process ");
 	line_long(&l, s->v.chosen.pid);
 	line_str(&l, " (");
