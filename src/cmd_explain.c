@@ -8,6 +8,7 @@
 #include "cmds.h"
 #include "scan.h"
 #include "survey.h"
+#include "text.h"
 
 static void usage(FILE *f)
 {
@@ -28,9 +29,10 @@ static void explain(const struct survey *sv, const struct proc_info *p, const ch
 	const struct rank_ctx *c = &sv->ctx;
 	unsigned long pk = c->page_kb;
 	unsigned long rss = p->rss_anon_kb + p->rss_file_kb + p->rss_shmem_kb;
-	char reason[256];
+	char reason[256], comm[COMM_CLEAN_LEN], path[4 * PATH_MAX];
 
-	printf("PID %d (%s), scope %s\n", (int)p->pid, p->comm, scope);
+	printf("PID %d (%s), scope %s\n", (int)p->pid, text_cleaned(p->comm, comm, sizeof(comm)),
+	       text_cleaned(scope, path, sizeof(path)));
 	printf("  oom_score_adj %d, uid %u, state %c, ppid %d\n", p->oom_score_adj,
 	       (unsigned)p->uid, p->state, (int)p->ppid);
 	if (p->excl == EXCL_VANISHED || p->excl == EXCL_UNREADABLE) {
@@ -69,7 +71,8 @@ static void explain(const struct survey *sv, const struct proc_info *p, const ch
 
 		if (q->pid == p->pid)
 			continue;
-		printf("%s%d (%s)%s", any++ ? ", " : "", (int)q->pid, q->comm,
+		printf("%s%d (%s)%s", any++ ? ", " : "", (int)q->pid,
+		       text_cleaned(q->comm, comm, sizeof(comm)),
 		       q->pid == p->ppid ? " its parent" : q->ppid == p->pid ? " its child" : "");
 	}
 	putchar('\n');
@@ -91,10 +94,10 @@ static void explain(const struct survey *sv, const struct proc_info *p, const ch
 		       p->group_size > 1 ? ", and every process sharing its memory with it" : "");
 	else if (top->group == p->group)
 		printf("  chosen       yes, with %d (%s), which ranks first and shares its memory\n",
-		       (int)top->pid, top->comm);
+		       (int)top->pid, text_cleaned(top->comm, comm, sizeof(comm)));
 	else
 		printf("  chosen       no: %d (%s) ranks first with badness %ld\n", (int)top->pid,
-		       top->comm, top->badness);
+		       text_cleaned(top->comm, comm, sizeof(comm)), top->badness);
 }
 
 int cmd_explain(const char *prog, int argc, char **argv)

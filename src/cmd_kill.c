@@ -20,6 +20,7 @@
 #include "report.h"
 #include "scan.h"
 #include "select.h"
+#include "text.h"
 
 /* How often a victim that changes under us (exits, pid reused) is chosen again */
 #define KILL_TRIES 3
@@ -391,15 +392,16 @@ static int kill_whole_cgroup(struct cli *c, const struct kill_opts *o, int fd)
 
 static void say_dry_run(const struct victim *v, long long took_ns, int scanned)
 {
-	char rss[16];
+	char rss[16], comm[COMM_CLEAN_LEN];
 	const struct proc_info *p = &v->chosen;
 
-	printf("would kill %d (%s) badness %ld oom_score_adj %d rss %s", (int)p->pid, p->comm,
+	printf("would kill %d (%s) badness %ld oom_score_adj %d rss %s", (int)p->pid,
+	       text_cleaned(p->comm, comm, sizeof(comm)),
 	       p->badness, p->oom_score_adj,
 	       cli_size(p->rss_anon_kb + p->rss_file_kb + p->rss_shmem_kb, rss, sizeof(rss)));
 	for (int i = 1; i < v->n; i++)
 		printf("%s%d (%s)", i == 1 ? ", with its sharers " : ", ", (int)v->m[i].pid,
-		       v->m[i].comm);
+		       text_cleaned(v->m[i].comm, comm, sizeof(comm)));
 	printf("\nchoosing took %.3f ms over %d processes\n", (double)took_ns / 1e6, scanned);
 }
 
@@ -443,8 +445,11 @@ int cmd_kill(const char *prog, int argc, char **argv)
 		int g = victim_gather(v, &sel, &chosen, sel.pids, n, &pinned);
 
 		if (g == -EPERM) {
+			char comm[COMM_CLEAN_LEN];
+
 			cli_error(&c, "kill: %d (%s) shares its memory with protected process %d: "
-				      "not killed", (int)chosen.pid, chosen.comm, (int)pinned);
+				      "not killed", (int)chosen.pid,
+				  text_cleaned(chosen.comm, comm, sizeof(comm)), (int)pinned);
 			r = EXIT_NOTHING;
 			goto out;
 		}

@@ -11,6 +11,7 @@
 #include "json.h"
 #include "scan.h"
 #include "survey.h"
+#include "text.h"
 
 static void usage(FILE *f)
 {
@@ -119,23 +120,28 @@ static void print_json(const struct survey *sv, const char *scope, bool all, int
 	fputs("\n]}\n", stdout);
 }
 
-/* comm with anything unprintable shown as '?', so a table row stays one line */
-static const char *printable(const char *comm, char *buf)
+/*
+ * comm, cleaned (text.h), in the COMM column: cut to its 16 bytes at a character's end and
+ * padded to 16 columns (a UTF-8 character takes one), so a row stays one aligned line
+ */
+static void print_comm(const char *comm)
 {
-	size_t i = 0;
+	char buf[17];
+	int cols = 0;
 
-	for (; comm[i] && i < COMM_LEN - 1; i++)
-		buf[i] = comm[i] >= 0x20 && comm[i] < 0x7f ? comm[i] : '?';
-	buf[i] = '\0';
-	return buf;
+	text_cleaned(comm, buf, sizeof(buf));
+	for (const char *c = buf; *c; c++)
+		cols += ((unsigned char)*c & 0xc0) != 0x80;
+	printf("%s%*s", buf, 16 - cols, "");
 }
 
 static void print_row(const struct survey *sv, const struct proc_info *p, bool follower,
 		      bool all)
 {
-	char comm[COMM_LEN], rss[16], swap[16], pte[16], shares[128], reason[256];
+	char rss[16], swap[16], pte[16], shares[128], reason[256];
 
-	printf("%8d %-16s", (int)p->pid, printable(p->comm, comm));
+	printf("%8d ", (int)p->pid);
+	print_comm(p->comm);
 	if (p->excl == EXCL_NONE)
 		printf(" %12ld %5ld %5d", p->badness, p->score, p->oom_score_adj);
 	else

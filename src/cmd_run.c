@@ -1,7 +1,9 @@
 /* cmd_run.c - `oomreaper run` and `oomreaper check-config`: the daemon's command line */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmds.h"
@@ -136,6 +138,17 @@ int cmd_check_config(const char *prog, int argc, char **argv)
 		cli_error(&c, "%s", err);
 		return EXIT_USAGE;
 	}
+	/* levels of different units only compare at a scope's memory: this machine's */
+	c.proc_root = "/proc";
+	c.proc_fd = open(c.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c.proc_fd >= 0 && daemon_check_levels(&c, &conf, err, sizeof(err))) {
+		cli_error(&c, "%s", err);
+		close(c.proc_fd);
+		config_free(&conf);
+		return EXIT_USAGE;
+	}
+	if (c.proc_fd >= 0)
+		close(c.proc_fd);
 	printf("# %s: ok\n", argv[1]);
 	config_print(&conf, stdout);
 	config_free(&conf);

@@ -1,10 +1,10 @@
-/* config.c - the configuration file, parsed by libinih, checked to the letter */
+/* config.c - the configuration file, parsed line by line, checked to the letter */
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <math.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stddef.h>
@@ -43,36 +43,57 @@ void config_defaults(struct config *c)
 	c->policy = POLICY_LARGEST;
 	c->nscopes = 1;
 	c->scopes[0].th = thresholds_default();
+	memset(c->scopes[0].line, 0, sizeof(c->scopes[0].line));
 }
 
+struct level *level_of(struct thresholds *t, int k)
+{
+	return k == 0 ? &t->mem_min : k == 1 ? &t->mem_kill : &t->swap_min;
+}
+
+/*
+ * A level is written in decimal only: digits, then an optional '.' and digits, then '%' or a
+ * unit. strtod() would also take hex floats ("0x1p1000"), exponents, "inf" and "nan", and its
+ * double, past 2^64 kB, turns into a wrapped unsigned level (level_kb()): protection off.
+ */
 int parse_level(const char *s, struct level *l)
 {
-	char *end;
-	double v;
+	/* sizes: K, M, G, T (powers of 1024), or bytes with no suffix */
+	static const char units[] = "KMGT";
+	const char *p = s, *u;
+	unsigned long long whole = 0;
+	double frac = 0, scale = 1, kb;
+	int digits = 0;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0 || isspace((unsigned char)*s))
+	for (; *p >= '0' && *p <= '9'; p++, digits++) {
+		if (whole > (LEVEL_MAX_KB * 1024 - 9) / 10)
+			return -ERANGE;
+		whole = whole * 10 + (unsigned)(*p - '0');
+	}
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			frac += (*p - '0') * (scale /= 10);
+	if (!digits)
 		return -EINVAL;
-	if (!strcmp(end, "%")) {
+	double v = (double)whole + frac;
+
+	if (!strcmp(p, "%")) {
 		if (v > 100)
-			return -EINVAL;
+			return -ERANGE;
 		*l = (struct level){ true, v };
 		return 0;
 	}
-	/* sizes: K, M, G, T (powers of 1024), or bytes with no suffix */
-	static const char units[] = "KMGT";
-	const char *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
-	double kb;
-
-	if (!*end)
+	u = *p ? strchr(units, toupper((unsigned char)*p)) : NULL;
+	if (!*p)
 		kb = v / 1024;
-	else if (u && (!end[1] || ((end[1] == 'B' || end[1] == 'b') && !end[2]) ||
-		       (end[1] == 'i' && end[2] == 'B' && !end[3])))
+	else if (u && *u && (!p[1] || ((p[1] == 'B' || p[1] == 'b') && !p[2]) ||
+			     (p[1] == 'i' && p[2] == 'B' && !p[3])))
 		for (kb = v; u > units; u--)
 			kb *= 1024;
 	else
 		return -EINVAL;
+	if (kb > (double)LEVEL_MAX_KB)
+		return -ERANGE;
 	*l = (struct level){ false, kb };
 	return 0;
 }
@@ -163,6 +184,7 @@ static struct scope_conf *scope_of(struct config *c, const char *section)
 
 	snprintf(s->cgroup, sizeof(s->cgroup), "%s", path);
 	s->th = thresholds_default();
+	memset(s->line, 0, sizeof(s->line));
 	return s;
 }
 
@@ -253,18 +275,31 @@ static int set_rule(struct rule *r, const char *key, const char *value, char *er
 		    key, value);
 }
 
-static int set_scope(struct scope_conf *s, const char *key, const char *value, char *err,
-		     size_t len)
+static int set_scope(struct scope_conf *s, const char *key, const char *value, int line,
+		     char *err, size_t len)
 {
-	struct level *l = !strcmp(key, "mem_min")    ? &s->th.mem_min
-			  : !strcmp(key, "mem_kill") ? &s->th.mem_kill
-			  : !strcmp(key, "swap_min") ? &s->th.swap_min : NULL;
+	int k = !strcmp(key, "mem_min") ? 0 : !strcmp(key, "mem_kill") ? 1
+		: !strcmp(key, "swap_min") ? 2 : -1;
+	struct level *l = k < 0 ? NULL : level_of(&s->th, k);
 	double v;
 
-	if (l)
-		return parse_level(value, l) ? fail(err, len, "%s = '%s': want a share like 10%% or "
-						       "a size like 512M", key, value)
-					     : 0;
+	if (l) {
+		int r = parse_level(value, l);
+
+		if (r == -ERANGE)
+			return fail(err, len, "%s = '%s': out of range: at most 100%% or %lluT", key,
+				    value, LEVEL_MAX_KB >> 30);
+		if (r)
+			return fail(err, len, "%s = '%s': want a share like 10%% or a size like 512M "
+					      "(decimal)", key, value);
+		s->line[k] = line;
+		/* a mem_kill not given follows mem_min at the defaults' ratio (10 %, 5 %): a
+		 * mem_min of 256M with the default 5 % of a 24 GiB machine would SIGKILL long
+		 * before mem_min, and be refused for it */
+		if (k == 0 && !s->line[1])
+			s->th.mem_kill = (struct level){ l->percent, l->value / 2 };
+		return 0;
+	}
 	if (!strcmp(key, "psi"))
 		return parse_psi(value, &s->th) ? fail(err, len, "psi = '%s': want off, or some or "
 							  "full:PERCENT:SECONDS like full:60:30",
@@ -343,7 +378,7 @@ int config_set(struct config *c, const char *section, const char *key, const cha
 
 		if (!s)
 			return fail(err, errlen, "more than %d scopes", CONFIG_MAX_SCOPES);
-		return set_scope(s, key, value, err, errlen);
+		return set_scope(s, key, value, c->setting_line, err, errlen);
 	}
 	case 3: {
 		struct rule *r = rule_of(c, section + 5);
@@ -354,132 +389,239 @@ int config_set(struct config *c, const char *section, const char *key, const cha
 	}
 	}
 	if (!strcmp(section, "scope"))	/* the command line's: the first scope */
-		return set_scope(&c->scopes[0], key, value, err, errlen);
+		return set_scope(&c->scopes[0], key, value, -1, err, errlen);
 	return fail(err, errlen, "unknown section [%s] (oomreaper, global, cgroup /PATH, rule NAME)",
 		    section);
 }
 
-/* The parse: inih calls back per key; the reader counts lines and checks section headers,
- * which inih would pass over when they hold no key */
+/*
+ * The INI file, read line by line into a buffer of CONFIG_MAX_LINE bytes. libinih (Debian's
+ * build: INI_MAX_LINE 200, on the stack) splits a longer line in two, so a long regex or a
+ * kubelet cgroup path (~250 bytes) came back as a wrong error on a line that drifted; a
+ * reader of our own cannot hand it more than 200 bytes either. What it took from inih is
+ * kept: ';' and '#' comment lines, an inline comment after whitespace and ';', a UTF-8 BOM,
+ * "key = value" with both sides trimmed; not its continuation lines.
+ */
 struct load {
 	struct config *c;
 	FILE *f;
 	int line;
-	int err_line;
+	char buf[CONFIG_MAX_LINE + 2];
+	char section[CONFIG_MAX_LINE + 1];
 	char *err;
 	size_t errlen;
 };
 
-static char *reader(char *buf, int size, void *stream)
+/* The next line into l->buf without its newline: 1, 0 at the end, or -errno; a line too
+ * long or holding a NUL byte is -EINVAL with the reason, the rest of it read past */
+static int next_line(struct load *l)
 {
-	struct load *l = stream;
-	char *s = fgets(buf, size, l->f);
+	size_t n = 0;
+	bool nul = false;
+	int ch;
 
-	if (!s)
-		return NULL;
+	while ((ch = getc(l->f)) != EOF && ch != '\n') {
+		if (n < CONFIG_MAX_LINE)
+			l->buf[n] = (char)ch;
+		n++;
+		nul |= ch == 0;
+	}
+	if (ch == EOF && ferror(l->f))
+		return errno ? -errno : -EIO;
+	if (ch == EOF && n == 0)
+		return 0;
 	l->line++;
-	const char *p = s;
-
-	while (isspace((unsigned char)*p))
-		p++;
-	if (*p == '[' && !l->err_line) {
-		char name[PATH_MAX + 16];
-		const char *e = strchr(p, ']');
-		size_t n = e ? (size_t)(e - p - 1) : 0;
-
-		if (!e || n >= sizeof(name)) {
-			l->err_line = l->line;
-			fail(l->err, l->errlen, "a section header without its ']'");
-		} else {
-			memcpy(name, p + 1, n);
-			name[n] = '\0';
-			if (section_kind(name) < 0) {
-				l->err_line = l->line;
-				fail(l->err, l->errlen, "unknown section [%s] (oomreaper, global, "
-							"cgroup /PATH, rule NAME)", name);
-			}
-		}
-	}
-	return s;
-}
-
-static int handler(void *user, const char *section, const char *name, const char *value)
-{
-	struct load *l = user;
-
-	if (l->err_line)
-		return 1;
-	if (!*section) {
-		l->err_line = l->line;
-		fail(l->err, l->errlen, "'%s' outside any section", name);
-		return 1;
-	}
-	if (config_set(l->c, section, name, value, l->err, l->errlen))
-		l->err_line = l->line;
+	if (n > CONFIG_MAX_LINE)
+		return fail(l->err, l->errlen, "a line of %zu bytes: at most %d", n,
+			    CONFIG_MAX_LINE);
+	/* "10\0%" would be read as "10": 10 bytes, where 10 % was meant */
+	if (nul)
+		return fail(l->err, l->errlen, "a NUL byte in the line");
+	l->buf[n] = '\0';
+	if (n && l->buf[n - 1] == '\r')
+		l->buf[n - 1] = '\0';
 	return 1;
 }
 
+static char *trim(char *s)
+{
+	char *e = s + strlen(s);
+
+	while (isspace((unsigned char)*s))
+		s++;
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Cuts s at an inline comment: ';' at its start or after whitespace */
+static void cut_comment(char *s)
+{
+	for (char *p = s; *p; p++)
+		if (*p == ';' && (p == s || isspace((unsigned char)p[-1]))) {
+			*p = '\0';
+			return;
+		}
+}
+
+/* One line: a section header, or a key = value given to config_set(). 0 or -EINVAL */
+static int parse_line(struct load *l, char *s)
+{
+	if (l->line == 1 && !strncmp(s, "\xef\xbb\xbf", 3))
+		s += 3;
+	s = trim(s);
+	if (!*s || *s == ';' || *s == '#')
+		return 0;
+	if (*s == '[') {
+		char *e = strchr(s, ']');
+
+		if (!e)
+			return fail(l->err, l->errlen, "a section header without its ']'");
+		*e = '\0';
+		cut_comment(e + 1);
+		if (*trim(e + 1))
+			return fail(l->err, l->errlen, "text after the section header's ']'");
+		if (section_kind(s + 1) < 0)
+			return fail(l->err, l->errlen, "unknown section [%s] (oomreaper, global, "
+				    "cgroup /PATH, rule NAME)", s + 1);
+		/* s + 1 is shorter than the line, and so than section */
+		strcpy(l->section, s + 1);
+		return 0;
+	}
+	char *eq = strchr(s, '=');
+
+	if (!eq)
+		return fail(l->err, l->errlen, "not a 'key = value' line or a [section]");
+	*eq = '\0';
+	cut_comment(eq + 1);
+	char *key = trim(s), *value = trim(eq + 1);
+
+	if (!*key)
+		return fail(l->err, l->errlen, "'= %s' has no key", value);
+	if (!l->section[0])
+		return fail(l->err, l->errlen, "'%s' outside any section", key);
+	l->c->setting_line = l->line;
+	return config_set(l->c, l->section, key, value, l->err, l->errlen);
+}
 /* What only the whole file can tell: a rule without its regex, thresholds out of order */
 static int check_whole(struct config *c, char *err, size_t len)
 {
 	for (int i = 0; i < c->nrules; i++) {
 		struct rule *r = &c->rules[i];
 
-		if (!r->compiled)
-			return fail(err, len, "[rule %s] has no regex", r->name);
-		if (r->field == RULE_USER && resolve_users(r, err, len))
-			return -EINVAL;
-	}
-	for (int i = 0; i < c->nscopes; i++) {
-		const struct thresholds *t = &c->scopes[i].th;
+		char msg[256];
 
-		if (t->mem_kill.percent == t->mem_min.percent && t->mem_kill.value > t->mem_min.value)
-			return fail(err, len, "[%s%s]: mem_kill is above mem_min",
-				    c->scopes[i].cgroup[0] ? "cgroup " : "global",
-				    c->scopes[i].cgroup);
+		if (!r->compiled)
+			return fail(err, len, "%s: [rule %s] has no regex", c->path, r->name);
+		if (r->field == RULE_USER && resolve_users(r, msg, sizeof(msg)))
+			return fail(err, len, "%s: %s", c->path, msg);
 	}
+	for (int i = 0; i < c->nscopes; i++)
+		if (thresholds_check(c, &c->scopes[i], 0, err, len))
+			return -EINVAL;
+	return 0;
+}
+
+/* "10%", or a size in the largest unit that writes it whole: "20G", "1536K", "0.488K" */
+static const char *format_level(const struct level *l, char *buf, size_t len)
+{
+	static const char units[] = "KMGT";
+	unsigned long long n = (unsigned long long)l->value;
+	int u = 0;
+
+	if (l->percent) {
+		snprintf(buf, len, "%g%%", l->value);
+		return buf;
+	}
+	/* not fmod(): no libm in the daemon, whose pages it would keep */
+	if ((double)n != l->value) {
+		snprintf(buf, len, "%.3fK", l->value);
+		return buf;
+	}
+	while (u < 3 && n >= 1024 && n % 1024 == 0)
+		n /= 1024, u++;
+	snprintf(buf, len, "%llu%c", n, units[u]);
+	return buf;
+}
+
+/* Where a scope's level k was set, as a message's start: "FILE:LINE: ", "--mem-kill: " */
+static const char *level_origin(const struct config *c, const struct scope_conf *s, int k,
+				char *buf, size_t len)
+{
+	static const char *const flags[] = { "--mem-min", "--mem-kill", "--swap-min" };
+
+	if (s->line[k] > 0)
+		snprintf(buf, len, "%s:%d: ", c->path, s->line[k]);
+	else if (s->line[k] < 0)
+		snprintf(buf, len, "%s: ", flags[k]);
+	else
+		snprintf(buf, len, "%s%s", c->path, c->path[0] ? ": " : "");
+	return buf;
+}
+
+int thresholds_check(const struct config *c, const struct scope_conf *s,
+		     unsigned long long total_kb, char *err, size_t len)
+{
+	static const char *const keys[] = { "mem_min", "mem_kill" };
+	struct thresholds t = s->th;
+	char at[PATH_MAX + 32], a[32], b[32], tot[32];
+	const char *sec = s->cgroup[0] ? "cgroup " : "global";
+	struct level whole = { false, (double)total_kb };
+
+	format_level(&whole, tot, sizeof(tot));
+	for (int k = 0; k < 2 && total_kb; k++) {
+		const struct level *l = level_of(&t, k);
+
+		if (!l->percent && l->value > (double)total_kb)
+			return fail(err, len, "%s[%s%s]: %s = %s is above the scope's memory, %s",
+				    level_origin(c, s, k, at, sizeof(at)), sec, s->cgroup, keys[k],
+				    format_level(l, a, sizeof(a)), tot);
+	}
+	/* SIGKILL at once must not fire before the kill it hardens: mem_kill <= mem_min, in
+	 * one unit, or in kB at this scope's total when the units differ */
+	bool same = t.mem_kill.percent == t.mem_min.percent;
+
+	if ((same && t.mem_kill.value > t.mem_min.value) ||
+	    (!same && total_kb && level_kb(&t.mem_kill, total_kb) > level_kb(&t.mem_min, total_kb)))
+		return fail(err, len, "%s[%s%s]: mem_kill = %s is above mem_min = %s%s%s",
+			    level_origin(c, s, s->line[1] ? 1 : 0, at, sizeof(at)), sec, s->cgroup,
+			    format_level(&t.mem_kill, a, sizeof(a)),
+			    format_level(&t.mem_min, b, sizeof(b)), same ? "" : " of the scope's ",
+			    same ? "" : tot);
 	return 0;
 }
 
 int config_load(struct config *c, const char *path, char *err, size_t errlen)
 {
+	/* static: two lines' buffers are too big for the stack of a daemon that locks it */
+	static struct load l;
 	char msg[384] = "";
-	struct load l = { .c = c, .err = msg, .errlen = sizeof(msg) };
 	int r;
 
 	config_defaults(c);
 	snprintf(c->path, sizeof(c->path), "%s", path);
+	l = (struct load){ .c = c, .err = msg, .errlen = sizeof(msg) };
 	l.f = fopen(path, "re");
 	if (!l.f) {
 		r = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(-r));
 		return r;
 	}
-	r = ini_parse_stream(reader, &l, handler, &l);
-	/* a directory opens, then fails to read: that is no empty configuration */
-	if (ferror(l.f)) {
-		int e = errno ? errno : EIO;
-
-		fclose(l.f);
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
-	}
+	while ((r = next_line(&l)) > 0 && !(r = parse_line(&l, l.buf)))
+		;
 	fclose(l.f);
-	/* inih's own errors (a line that is no key = value, no section) come back as its line */
-	if (r > 0 && (!l.err_line || r < l.err_line)) {
-		l.err_line = r;
-		snprintf(msg, sizeof(msg), "not a 'key = value' line or a [section]");
+	c->setting_line = -1;
+	/* a directory opens, then fails to read: that is no empty configuration */
+	if (r < 0 && r != -EINVAL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
 	}
 	if (r < 0) {
-		snprintf(err, errlen, "%s: cannot parse (%d)", path, r);
-		return -EINVAL;
-	}
-	if (l.err_line) {
-		snprintf(err, errlen, "%s:%d: %s", path, l.err_line, msg);
+		snprintf(err, errlen, "%s:%d: %s", path, l.line, msg);
 		return -EINVAL;
 	}
 	if (check_whole(c, msg, sizeof(msg))) {
-		snprintf(err, errlen, "%s: %s", path, msg);
+		snprintf(err, errlen, "%s", msg);
 		return -EINVAL;
 	}
 	return 0;
@@ -495,10 +637,9 @@ void config_free(struct config *c)
 
 static void print_level(FILE *f, const char *key, const struct level *l)
 {
-	if (l->percent)
-		fprintf(f, "%s = %g%%\n", key, l->value);
-	else
-		fprintf(f, "%s = %.0fK\n", key, l->value);
+	char buf[32];
+
+	fprintf(f, "%s = %s\n", key, format_level(l, buf, sizeof(buf)));
 }
 
 void config_print(const struct config *c, FILE *f)

@@ -1,4 +1,4 @@
-/* config.h - the daemon's configuration: an INI file (libinih), then the command line */
+/* config.h - the daemon's configuration: an INI file, then the command line */
 #ifndef OOMREAPER_CONFIG_H
 #define OOMREAPER_CONFIG_H
 
@@ -15,6 +15,10 @@
 #define CONFIG_MAX_SCOPES 16
 #define CONFIG_MAX_RULES 32
 #define CONFIG_MAX_UIDS 64
+/* The longest line of a configuration file: a kubelet cgroup path is ~250 bytes */
+#define CONFIG_MAX_LINE 4096
+/* The largest size a level may be: 1 EiB, more than any machine, far from overflowing */
+#define LEVEL_MAX_KB (1ULL << 50)
 
 enum rule_field { RULE_COMM, RULE_CMDLINE, RULE_CGROUP, RULE_USER };
 enum rule_action { RULE_PREFER, RULE_AVOID, RULE_IGNORE };
@@ -22,6 +26,8 @@ enum rule_action { RULE_PREFER, RULE_AVOID, RULE_IGNORE };
 struct scope_conf {
 	char cgroup[PATH_MAX];		/* empty for the whole machine */
 	struct thresholds th;
+	int line[3];			/* where mem_min, mem_kill, swap_min were set: a line of
+					 * the file, -1 a flag, 0 the default */
 };
 
 /* prefer / avoid / ignore processes whose comm, cmdline, cgroup or user matches a regex */
@@ -45,6 +51,7 @@ struct config {
 	int reap_delay_ms;
 	enum policy policy;
 	char log_json[PATH_MAX];	/* "" none, "-" stdout, else a file */
+	int setting_line;		/* the file's line config_set() is given, -1 a flag */
 	struct scope_conf scopes[CONFIG_MAX_SCOPES];
 	int nscopes;
 	struct rule rules[CONFIG_MAX_RULES];
@@ -70,8 +77,21 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen);
 int config_set(struct config *c, const char *section, const char *key, const char *value,
 	       char *err, size_t errlen);
 
-/* Parses "10%", "512M", "2G", "65536K", "1048576" (bytes) into a level. 0 or -EINVAL. */
+/* Parses "10%", "512M", "2G", "65536K", "1048576" (bytes), decimal only, into a level.
+ * 0, -EINVAL, or -ERANGE above 100 % or LEVEL_MAX_KB. */
 int parse_level(const char *s, struct level *l);
+
+/* mem_min (k 0), mem_kill (1) or swap_min (2) of t */
+struct level *level_of(struct thresholds *t, int k);
+
+/*
+ * A scope's levels against each other and against its memory, total_kb (0 when not known:
+ * then only levels of one unit are compared): mem_min and mem_kill at most the total,
+ * mem_kill at most mem_min. Returns 0, or -EINVAL with "FILE:LINE: [scope]: what" in err
+ * (the line where the level was set, or its flag).
+ */
+int thresholds_check(const struct config *c, const struct scope_conf *s,
+		     unsigned long long total_kb, char *err, size_t len);
 
 /* Parses "some:60:30" or "full:PCT:SECONDS" into t's PSI fields; "off" clears them. */
 int parse_psi(const char *s, struct thresholds *t);

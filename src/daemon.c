@@ -106,6 +106,44 @@ static void close_watch(struct watch *w)
 	scope_close(&w->scope);
 }
 
+/*
+ * A scope's levels against its memory as sampled now (thresholds_check()): a mem_min above
+ * the cgroup's limit would fire at once, a mem_kill above mem_min (in another unit) would
+ * skip the SIGTERM. Returns 0, or -EINVAL with the reason in err; a scope that cannot be
+ * sampled is not judged here (sampling says so once running).
+ */
+static int check_levels(const struct config *conf, const struct scope_conf *sc,
+			const struct scope *scope, const struct sample_files *f, char *err,
+			size_t len)
+{
+	struct sample smp;
+
+	if (sample_scope(scope, dmn.cli->proc_fd, f, &smp) || !smp.total_kb)
+		return 0;
+	return thresholds_check(conf, sc, smp.total_kb, err, len);
+}
+
+int daemon_check_levels(struct cli *c, const struct config *conf, char *err, size_t len)
+{
+	dmn.cli = c;
+	for (int i = 0; i < conf->nscopes; i++) {
+		const struct scope_conf *sc = &conf->scopes[i];
+		struct sample_files f;
+		struct scope scope;
+
+		if (scope_open(&scope, c->proc_fd, sc->cgroup[0] ? sc->cgroup : NULL))
+			continue;
+		sample_files_open(&f, &scope, c->proc_fd, false);
+		int r = check_levels(conf, sc, &scope, &f, err, len);
+
+		sample_files_close(&f);
+		scope_close(&scope);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 /* Opens every scope of the configuration. Returns 0, or -errno with the scope's name in err */
 static int open_watches(struct config *conf, char *err, size_t len)
 {
@@ -128,6 +166,12 @@ static int open_watches(struct config *conf, char *err, size_t len)
 		}
 		scope_name(&w->scope, w->name, sizeof(w->name));
 		sample_files_open(&w->files, &w->scope, dmn.cli->proc_fd, w->conf->th.psi);
+		r = check_levels(conf, w->conf, &w->scope, &w->files, err, len);
+		if (r) {
+			for (int j = 0; j <= i; j++)
+				close_watch(&dmn.w[j]);
+			return r;
+		}
 		decider_init(&w->dec);
 		w->dec.floor_fill_kb_s = dmn.fill_capacity;
 		w->sel = (struct selector){ .proc_fd = dmn.cli->proc_fd, .self = dmn.cli->self,
@@ -444,11 +488,10 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 	dmn.conf = dmn.first_conf = conf;
 	dmn.log_fd = -1;
 	if (conf->log_json[0]) {
-		dmn.log_fd = strcmp(conf->log_json, "-") == 0
-				     ? 1 : open(conf->log_json, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-						0640);
+		dmn.log_fd = strcmp(conf->log_json, "-") == 0 ? 1
+			     : log_open(conf->log_json, err, sizeof(err));
 		if (dmn.log_fd < 0) {
-			cli_error(c, "run: --log-json %s: %s", conf->log_json, strerror(errno));
+			cli_error(c, "run: --log-json %s", err);
 			return EXIT_USAGE;
 		}
 	}
@@ -556,8 +599,9 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 		}
 	}
 	notify("STOPPING=1");
-	log_line("stopping", NULL, NULL);
+	/* the stop event first: say_stopping() counts it when it could not be written */
 	jevent("stop", NULL, NULL);
+	say_stopping();
 	for (int i = 0; i < dmn.nw; i++)
 		close_watch(&dmn.w[i]);
 	/* the caller frees its own; a reload's is ours */

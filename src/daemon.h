@@ -30,6 +30,10 @@ struct daemon_args {
 int daemon_config(const struct daemon_args *a, struct config *conf, char *err, size_t len);
 
 /* Runs until SIGTERM or SIGINT. Returns the exit status. */
+/* check-config's: each scope of conf that can be opened here, its levels against its memory
+ * now. 0, or -EINVAL with the reason in err. */
+int daemon_check_levels(struct cli *c, const struct config *conf, char *err, size_t len);
+
 int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf);
 
 #endif

@@ -1,22 +1,31 @@
 /* daemon_log.c - what the daemon says: human lines on stderr, JSON lines on its log; built
  * on the stack with write(2), no stdio, so that they can be said when memory is short */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "report.h"
 #include "watch.h"
 
+/* "oomreaper: ABC": the parts may hold a comm, a path or a value read from a file, so each
+ * goes through the cleaner */
 void log_line(const char *a, const char *b, const char *c)
 {
 	struct line l;
 
 	line_init(&l);
 	line_str(&l, "oomreaper: ");
-	line_str(&l, a);
+	line_path(&l, a, 0);
 	if (b)
-		line_str(&l, b);
+		line_path(&l, b, 0);
 	if (c)
-		line_str(&l, c);
+		line_path(&l, c, 0);
 	line_write(&l, 2);
 }
 
@@ -36,6 +45,84 @@ void log_settled(const char *a, const char *b, struct line *settled)
 	line_write(&l, 2);
 }
 
+/*
+ * The JSON log's file. Root writes it, often in a directory others may write to (/tmp, /var/tmp):
+ * the file is never reached through a symlink (O_NOFOLLOW) and is either made new here
+ * (O_EXCL) or an existing regular file of our own user with one link — not a device, a FIFO
+ * whose reader could stall every log line, or a hard link someone else made to a file of
+ * root's (fs.protected_symlinks and protected_hardlinks are off on many machines).
+ */
+int log_open(const char *path, char *err, size_t len)
+{
+	int flags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
+	int fd = open(path, flags | O_CREAT | O_EXCL, 0640);
+	struct stat st;
+
+	if (fd < 0 && errno == EEXIST)
+		fd = open(path, flags);
+	if (fd < 0) {
+		int e = errno;
+
+		/* ELOOP: O_NOFOLLOW met a symlink; ENXIO: a FIFO without a reader */
+		snprintf(err, len, "%s: %s", path,
+			 e == ELOOP ? "a symlink: refused (give the file itself)"
+			 : e == ENXIO ? "not a regular file: refused" : strerror(e));
+		return -e;
+	}
+	const char *why = fstat(fd, &st) ? strerror(errno)
+			  : !S_ISREG(st.st_mode) ? "not a regular file: refused"
+			  : st.st_uid != geteuid() ? "owned by another user: refused"
+			  : st.st_nlink != 1 ? "has other hard links: refused" : NULL;
+
+	if (why) {
+		close(fd);
+		snprintf(err, len, "%s: %s", path, why);
+		return -EPERM;
+	}
+	/* past RLIMIT_FSIZE a write is EFBIG, counted as any other failure, not a SIGXFSZ that
+	 * would end the daemon */
+	signal(SIGXFSZ, SIG_IGN);
+	return fd;
+}
+
+/*
+ * A JSON line to the log. A failed write (ENOSPC, EIO, EFBIG, EAGAIN) is said once on stderr
+ * and then only counted, so that a full disk neither floods stderr nor passes unsaid; the
+ * line is dropped, never retried: the loop does not wait on the log.
+ */
+static void log_write_json(struct line *l)
+{
+	int r = line_write(l, dmn.log_fd);
+	const char *desc;
+
+	if (!r || dmn.log_failures++)
+		return;
+	/* strerrordesc_np(): no translation, no allocation, unlike strerror() */
+	desc = strerrordesc_np(-r);
+	line_init(l);
+	line_str(l, "oomreaper: cannot write the JSON log: ");
+	if (desc)
+		line_str(l, desc);
+	else
+		line_long(l, -r);
+	line_str(l, "; further failures are counted, not said");
+	line_write(l, 2);
+}
+
+void say_stopping(void)
+{
+	struct line l;
+
+	line_init(&l);
+	line_str(&l, "oomreaper: stopping");
+	if (dmn.log_failures) {
+		line_str(&l, "; ");
+		line_ulong(&l, dmn.log_failures);
+		line_str(&l, " JSON log line(s) could not be written");
+	}
+	line_write(&l, 2);
+}
+
 /* Starts a JSON event line: {"ts": ms, "event": "name" */
 void jbegin(struct line *l, const char *event)
 {
@@ -50,20 +137,47 @@ void jbegin(struct line *l, const char *event)
 	line_str(l, "\"");
 }
 
-void jstr(struct line *l, const char *key, const char *val)
+/*
+ * A JSON line stays valid whatever its values: every member is added whole or not at all,
+ * always leaving room for the "}" that jend() puts; only a string's value may be cut, at an
+ * escape's or a character's end, and its closing quote still fits.
+ */
+#define JSON_CLOSE 1
+/* The most a string value may take, escaped: a long path leaves room for the members after
+ * it (a line holds two such values and the numbers) */
+#define JSON_STR_MAX 512
+
+/* ", \"key\": " when it fits with need more bytes after it and the close; false if not */
+static bool jkey(struct line *l, const char *key, size_t need)
 {
+	if (line_room(l, JSON_CLOSE) < strlen(key) + 6 + need)
+		return false;
 	line_str(l, ", \"");
 	line_str(l, key);
-	line_str(l, "\": \"");
-	line_json_str(l, val);
+	line_str(l, "\": ");
+	return true;
+}
+
+void jstr(struct line *l, const char *key, const char *val)
+{
+	/* at least the empty string */
+	if (!jkey(l, key, 2))
+		return;
+	line_str(l, "\"");
+	/* the closing quote and the close kept free, and the value JSON_STR_MAX at most */
+	size_t room = line_room(l, 0), keep = 1 + JSON_CLOSE;
+
+	if (room > JSON_STR_MAX + keep)
+		keep = room - JSON_STR_MAX;
+	line_json_str(l, val, keep);
 	line_str(l, "\"");
 }
 
 void jnum(struct line *l, const char *key, long long val)
 {
-	line_str(l, ", \"");
-	line_str(l, key);
-	line_str(l, "\": ");
+	/* the longest a long long prints */
+	if (!jkey(l, key, 20))
+		return;
 	line_long(l, val);
 }
 
@@ -71,7 +185,7 @@ void jend(struct line *l)
 {
 	line_str(l, "}");
 	if (dmn.log_fd >= 0)
-		line_write(l, dmn.log_fd);
+		log_write_json(l);
 }
 
 void jevent(const char *event, const char *scope, const char *reason)
@@ -108,13 +222,24 @@ void jvictim(const char *event, const struct watch *w, const struct victim *v,
 	jend(&l);
 }
 
-/* Starts a human line about a scope: "oomreaper: SCOPE: " */
-static void line_scope(struct line *l, const struct watch *w)
+/* Starts a human line about a scope: "oomreaper: SCOPE: ", the scope's path shortened at its
+ * start when needed to leave keep bytes for what follows */
+static void line_scope_keep(struct line *l, const struct watch *w, size_t keep)
 {
 	line_init(l);
 	line_str(l, "oomreaper: ");
-	line_str(l, w->name);
+	line_path(l, w->name, keep + 2);
 	line_str(l, ": ");
+}
+
+/* What a scope's line keeps for the rest of it when the caller does not say: a comm, figures
+ * and a sentence such as "would kill process PID (COMM) badness N, with N sharer(s)" (a path
+ * of 600 bytes still goes whole) */
+#define SCOPE_LINE_KEEP 384
+
+static void line_scope(struct line *l, const struct watch *w)
+{
+	line_scope_keep(l, w, SCOPE_LINE_KEEP);
 }
 
 void say_killed(const struct watch *w, const struct slot *s)
@@ -124,8 +249,13 @@ void say_killed(const struct watch *w, const struct slot *s)
 	long long us = w->fired_at && s->v.t_kill > w->fired_at ? (s->v.t_kill - w->fired_at) / 1000
 								 : -1;
 
-	line_scope(&l, w);
-	report_killed(&l, &s->v.chosen);
+	struct line k;
+
+	/* the kernel's line whole, figures last: a long cgroup path gives way, not them */
+	line_init(&k);
+	report_killed(&k, &s->v.chosen);
+	line_scope_keep(&l, w, k.n);
+	line_str(&l, line_text(&k));
 	line_write(&l, 2);
 	for (int i = 1; i < s->v.n; i++) {
 		line_init(&l);
@@ -211,7 +341,7 @@ void say_trigger(const struct watch *w, const struct decision *d)
 {
 	struct line l;
 
-	line_scope(&l, w);
+	line_scope_keep(&l, w, strlen(trigger_name(d->trigger)) + 2 + strlen(d->reason));
 	line_str(&l, trigger_name(d->trigger));
 	line_str(&l, ": ");
 	line_str(&l, d->reason);

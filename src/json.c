@@ -4,43 +4,13 @@
 #include <string.h>
 
 #include "json.h"
-
-/* Length of the valid UTF-8 sequence at s (up to end), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s, const unsigned char *end)
-{
-	size_t n;
-	unsigned min;
-	unsigned cp;
-
-	if (*s < 0x80)
-		return 1;
-	if ((*s & 0xe0) == 0xc0) {
-		n = 2, min = 0x80, cp = *s & 0x1f;
-	} else if ((*s & 0xf0) == 0xe0) {
-		n = 3, min = 0x800, cp = *s & 0x0f;
-	} else if ((*s & 0xf8) == 0xf0) {
-		n = 4, min = 0x10000, cp = *s & 0x07;
-	} else {
-		return 0;
-	}
-	if ((size_t)(end - s) < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates and code points past Unicode are not valid UTF-8 */
-	if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
+#include "text.h"
 
 size_t json_escape(const char *s, size_t len, char *out, size_t cap)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-	size_t o = 0;
+	size_t o = 0, done = 0;
 	char tmp[8];
 
 	while (p < end) {
@@ -66,12 +36,16 @@ size_t json_escape(const char *s, size_t len, char *out, size_t cap)
 			n = 6;
 			p++;
 		}
-		for (size_t i = 0; i < n; i++, o++)
-			if (o + 1 < cap)
-				out[o] = piece[i];
+		/* whole escapes only, and none after the first that does not fit: a cut string
+		 * never ends in half an escape (a lone backslash would escape the closing quote) */
+		if (done == o && o + n < cap) {
+			memcpy(out + o, piece, n);
+			done += n;
+		}
+		o += n;
 	}
 	if (cap)
-		out[o < cap ? o : cap - 1] = '\0';
+		out[done] = '\0';
 	return o;
 }
 

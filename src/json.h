@@ -9,7 +9,9 @@
  * Escapes len bytes of s as the inside of a JSON string into out (cap bytes, NUL-terminated
  * when cap > 0): quote, backslash and control bytes as escapes, valid UTF-8 as it is, and
  * any byte that is not valid UTF-8 as \u00XX (its Latin-1 reading), so the output is always
- * valid UTF-8. Returns the length the whole escape needs, which may exceed cap - 1.
+ * valid UTF-8. Only whole escapes and whole characters are written: cut short, the output
+ * is still the valid inside of a string. Returns the length the whole escape needs, which
+ * may exceed cap - 1.
  */
 size_t json_escape(const char *s, size_t len, char *out, size_t cap);
 

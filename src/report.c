@@ -5,6 +5,7 @@
 
 #include "json.h"
 #include "report.h"
+#include "text.h"
 
 void line_init(struct line *l)
 {
@@ -35,13 +36,43 @@ void line_str(struct line *l, const char *s)
 	put(l, s, strlen(s));
 }
 
+size_t line_room(const struct line *l, size_t keep)
+{
+	/* put() keeps one byte for the newline line_write adds */
+	size_t room = sizeof(l->buf) - 1 - l->n;
+
+	return room > keep ? room - keep : 0;
+}
+
+/* The clean form of len bytes of s, cut (at a character) to leave keep bytes free */
+static void line_clean(struct line *l, const char *s, size_t len, size_t keep)
+{
+	/* room + 1: the terminating NUL may take the newline's byte, which is free */
+	text_clean(s, len, l->buf + l->n, line_room(l, keep) + 1);
+	l->n += strlen(l->buf + l->n);
+}
+
 void line_comm(struct line *l, const char *comm)
 {
-	for (size_t i = 0; comm[i] && i < 16; i++) {
-		char c = (unsigned char)comm[i] < 0x20 || comm[i] == 0x7f ? '?' : comm[i];
+	/* a comm is at most TASK_COMM_LEN - 1 bytes; a copy may lack its NUL */
+	line_clean(l, comm, strnlen(comm, 16), 0);
+}
 
-		put(l, &c, 1);
+void line_path(struct line *l, const char *path, size_t keep)
+{
+	size_t len = strlen(path), room = line_room(l, keep);
+
+	if (text_clean(path, len, NULL, 0) <= room) {
+		line_clean(l, path, len, keep);
+		return;
 	}
+	/* the end of a path tells which cgroup it is; its beginning, only where it hangs */
+	if (room < 4)
+		return;
+	size_t from = text_clean_tail(path, len, room - 3);
+
+	line_str(l, "...");
+	line_clean(l, path + from, len - from, keep);
 }
 
 void line_ulong(struct line *l, unsigned long long v)
@@ -66,28 +97,16 @@ void line_long(struct line *l, long long v)
 	}
 }
 
-void line_json_str(struct line *l, const char *s)
+void line_json_str(struct line *l, const char *s, size_t keep)
 {
-	char buf[256];
-	size_t n = json_escape(s, strlen(s), buf, sizeof(buf));
+	size_t room = line_room(l, keep);
 
-	/* a cut escape could end inside a \u00XX or a UTF-8 sequence: cut back to whole ones */
-	if (n >= sizeof(buf)) {
-		n = sizeof(buf) - 1;
-		for (size_t i = n > 6 ? n - 6 : 0; i < n; i++)
-			if (buf[i] == '\\') {
-				n = i;
-				break;
-			}
-		while (n && ((unsigned char)buf[n - 1] & 0xc0) == 0x80)
-			n--;
-		if (n && (unsigned char)buf[n - 1] >= 0xc0)
-			n--;
-	}
-	put(l, buf, n);
+	/* json_escape() writes whole escapes only: cut short, the string is still valid */
+	json_escape(s, strlen(s), l->buf + l->n, room + 1);
+	l->n += strlen(l->buf + l->n);
 }
 
-void line_write(struct line *l, int fd)
+int line_write(struct line *l, int fd)
 {
 	size_t off = 0;
 
@@ -97,10 +116,13 @@ void line_write(struct line *l, int fd)
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			return;
+		if (w < 0)
+			return -errno;
+		if (w == 0)
+			return -EIO;
 		off += (size_t)w;
 	}
+	return 0;
 }
 
 void report_killed(struct line *l, const struct proc_info *p)

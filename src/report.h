@@ -8,26 +8,34 @@
 
 /*
  * A line assembled in a fixed buffer: the kill path may not call malloc or take stdio's
- * locks, since it must work when the machine has no memory left (DESIGN invariant 3).
- * Text past the buffer is cut, never overflowed.
+ * locks, since it must work when the machine has no memory left. Text past the buffer is
+ * cut, never overflowed.
  */
 struct line {
-	char buf[512];
+	/* a kubepods cgroup path (~400 bytes) and the kill line after it, whole */
+	char buf[1024];
 	size_t n;
 };
 
 void line_init(struct line *l);
 void line_str(struct line *l, const char *s);
-/* comm with bytes that would break a log line (control bytes) shown as '?' */
+/* Bytes that may still be appended while keeping keep of them free */
+size_t line_room(const struct line *l, size_t keep);
+/* comm, cleaned (text.h): no byte of it can break the line or act on a terminal */
 void line_comm(struct line *l, const char *comm);
+/* A path (or any text a process or a file chose), cleaned; when it does not fit with keep
+ * bytes left free, "..." and as much of its end as fits */
+void line_path(struct line *l, const char *path, size_t keep);
 void line_long(struct line *l, long long v);
 void line_ulong(struct line *l, unsigned long long v);
-/* s as the inside of a JSON string (escaped; cut to 255 bytes of escape) */
-void line_json_str(struct line *l, const char *s);
+/* s as the inside of a JSON string, escaped, cut at an escape's or a character's end to
+ * leave keep bytes free */
+void line_json_str(struct line *l, const char *s, size_t keep);
 /* The line so far as a C string (without the newline line_write adds) */
 const char *line_text(struct line *l);
-/* Appends '\n' and writes the line to fd with write(2), whole or not at all retried. */
-void line_write(struct line *l, int fd);
+/* Appends '\n' and writes the line to fd with write(2), short writes and EINTR retried.
+ * Returns 0, or -errno of the write that failed (-EIO when it wrote nothing). */
+int line_write(struct line *l, int fd);
 
 /*
  * "Killed process PID (comm) total-vm:…kB, anon-rss:…kB, file-rss:…kB, shmem-rss:…kB,

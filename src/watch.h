@@ -65,6 +65,7 @@ struct daemon {
 	struct slot pool[POOL];
 	struct reaper reaper;
 	int epfd, sfd, log_fd;
+	unsigned long log_failures;	/* JSON lines that could not be written */
 	long watchdog_ms;
 	long long next_watchdog;
 	double fill_capacity;		/* kB/s the machine can fill, measured at start */
@@ -108,6 +109,10 @@ bool slots_in_flight(void);
 /* --- daemon_log.c: human lines on stderr, JSON lines on dmn.log_fd; write(2), no stdio --- */
 
 void log_line(const char *a, const char *b, const char *c);
+/* Opens --log-json's file (see daemon_log.c); the fd, or -errno with the reason in err */
+int log_open(const char *path, char *err, size_t len);
+/* "stopping", and how many JSON lines could not be written, if any */
+void say_stopping(void);
 /* "oomreaper: A B; what settle() said", or without the last part when it said nothing */
 void log_settled(const char *a, const char *b, struct line *settled);
 /* A JSON event: jbegin(), then jstr() and jnum() fields, then jend() writes it */

@@ -92,9 +92,11 @@ def daemon_is_safe(args):
 class Daemon:
     """`oomreaper run ARGS` in the background, its stderr in a file (a pipe left unread would
     block its write(2)s), its JSON events in another (--log-json, unless args set one).
-    in_cgroup: a test cgroup the daemon joins before its exec."""
+    in_cgroup: a test cgroup the daemon joins before its exec; stdout: a file for its stdout
+    instead of the test's own (/dev/full, say)."""
 
-    def __init__(self, *args, env=None, in_cgroup=None, log_json=True, binary=OOMREAPER):
+    def __init__(self, *args, env=None, in_cgroup=None, log_json=True, binary=OOMREAPER,
+                 stdout=None):
         args = [str(a) for a in args]
         check(daemon_is_safe(args), "refused to start run %s: neither a test --cgroup nor a "
               "--dry-run" % " ".join(args))
@@ -109,7 +111,9 @@ class Daemon:
         if in_cgroup:
             check(in_cgroup in made_cgroups, "refused to start a daemon in %s" % in_cgroup)
             cmd = ["/bin/sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', in_cgroup] + cmd
-        with open(self.err_path, "wb") as err, open(self.out_path, "wb") as out:
+        if stdout:
+            open(self.out_path, "wb").close()   # what stop() reads: empty
+        with open(self.err_path, "wb") as err, open(stdout or self.out_path, "wb") as out:
             self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                       env=dict(os.environ, **(env or {})))
         self.pid = self.p.pid
@@ -765,8 +769,9 @@ def test_psi_and_swap_flags():
         conf = os.path.join(tmp, "levels.conf")
         write_file(conf, "[global]\npsi = full:60:30\nswap_min = 10%\nmem_min = 256M\n")
         r = run_check(conf)
-        for line in ("psi = full:60:30", "swap_min = 10%", "mem_min = 262144K",
-                     "mem_kill = 5%", "policy = largest"):
+        # a mem_kill not given is half of mem_min
+        for line in ("psi = full:60:30", "swap_min = 10%", "mem_min = 256M",
+                     "mem_kill = 128M", "policy = largest"):
             if r.rc != 0 or line not in r.out.splitlines():
                 problems.append("check-config: no line %r in %r (%s)" % (line, r.out,
                                                                          r.describe()))

@@ -93,7 +93,9 @@ static void full_file(void **state)
 	assert_string_equal(c.scopes[1].cgroup, "/sys/fs/cgroup/memory/jobs");
 	assert_true(c.scopes[1].th.mem_min.value == 256 * 1024);
 	/* a scope takes the defaults for what it does not say */
-	assert_true(c.scopes[1].th.mem_kill.percent && c.scopes[1].th.mem_kill.value == 5);
+	assert_true(c.scopes[1].th.swap_min.percent && c.scopes[1].th.swap_min.value == 10);
+	/* but a mem_kill it does not say is half its mem_min, in mem_min's unit */
+	assert_true(!c.scopes[1].th.mem_kill.percent && c.scopes[1].th.mem_kill.value == 128 * 1024);
 	assert_int_equal(c.nrules, 2);
 	assert_int_equal(c.rules[0].weight, 300);
 	assert_int_equal(regexec(&c.rules[0].re, "firefox", 0, NULL, 0), 0);
@@ -133,7 +135,19 @@ static void errors_name_file_and_line(void **state)
 		{ "[cgroup relative/path]\nmem_min = 5%\n", "1: unknown section [cgroup relative" },
 		{ "mem_min = 5%\n", "1: 'mem_min' outside any section" },
 		{ "[global]\nthis line has no equals sign\n", "2: not a 'key = value' line" },
-		{ "[global]\nmem_min = 5%\nmem_kill = 10%\n", " [global]: mem_kill is above mem_min" },
+		{ "[global]\nmem_min = 5%\nmem_kill = 10%\n",
+		  "3: [global]: mem_kill = 10% is above mem_min = 5%" },
+		{ "[global]\nmem_kill = 1G\nmem_min = 512M\n",
+		  "2: [global]: mem_kill = 1G is above mem_min = 512M" },
+		{ "[global]\nmem_min = 99999999999999999999G\n",
+		  "2: mem_min = '99999999999999999999G': out of range" },
+		{ "[global]\nmem_min = 2000000T\n", "2: mem_min = '2000000T': out of range" },
+		{ "[global]\nmem_min = 0x1p1000G\n", "2: mem_min = '0x1p1000G': want a share" },
+		{ "[global]\nmem_min = 1e3M\n", "2: mem_min = '1e3M': want a share" },
+		{ "[global]\nmem_min = inf\n", "2: mem_min = 'inf': want a share" },
+		{ "[global]\nmem_min = +5%\n", "2: mem_min = '+5%': want a share" },
+		{ "[global]\nmem_min = 5%\n[global] x\n", "3: text after the section header's ']'" },
+		{ "[global]\n= 5%\n", "2: '= 5%' has no key" },
 		{ "[rule x]\nmatch = comm\n", " [rule x] has no regex" },
 	};
 	struct config c;
@@ -217,6 +231,21 @@ static void levels_and_psi(void **state)
 	assert_int_equal(parse_level(" 5%", &l), -EINVAL);
 	assert_int_equal(parse_level("nan%", &l), -EINVAL);
 	assert_int_equal(parse_level("1GG", &l), -EINVAL);
+	/* strtod() took these, and the double overflowed the level into a wrapped number */
+	assert_int_equal(parse_level("99999999999999999999G", &l), -ERANGE);
+	assert_int_equal(parse_level("18446744073709551616", &l), -ERANGE);
+	assert_int_equal(parse_level("0x1p1000G", &l), -EINVAL);
+	assert_int_equal(parse_level("0x10M", &l), -EINVAL);
+	assert_int_equal(parse_level("1e30", &l), -EINVAL);
+	assert_int_equal(parse_level("infinity", &l), -EINVAL);
+	assert_int_equal(parse_level("100.5%", &l), -ERANGE);
+	assert_int_equal(parse_level("1048577T", &l), -ERANGE);
+	assert_int_equal(parse_level("1048576T", &l), 0);
+	assert_true(l.value == (double)LEVEL_MAX_KB);
+	assert_int_equal(parse_level(".5%", &l), 0);
+	assert_true(l.percent && l.value == 0.5);
+	assert_int_equal(parse_level("0.5G", &l), 0);
+	assert_true(l.value == 512 * 1024);
 	assert_int_equal(parse_psi("some:10:2", &t), 0);
 	assert_true(t.psi && !t.psi_full && t.psi_pct == 10 && t.psi_secs == 2);
 	assert_int_equal(parse_psi("off", &t), 0);
@@ -238,7 +267,100 @@ static void command_line_settings(void **state)
 	assert_int_equal(config_set(&c, "oomreaper", "grace", "100", err, sizeof(err)), 0);
 	assert_int_equal(c.grace_ms, 100);
 	assert_int_equal(config_set(&c, "scope", "mem_min", "x", err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "mem_min = 'x': want a share like 10% or a size like 512M");
+	assert_string_equal(err, "mem_min = 'x': want a share like 10% or a size like 512M "
+				 "(decimal)");
+}
+
+/* "10\0%" was read as "10": 10 bytes where 10 % was meant */
+static void nul_byte_refused(void **state)
+{
+	static const char text[] = "[global]\nmem_min = 10\0%\n";
+	struct config c;
+	char err[512];
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/oomreaper-test-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	assert_int_equal(config_load(&c, path, err, sizeof(err)), -EINVAL);
+	unlink(path);
+	assert_non_null(strstr(err, ":2: a NUL byte in the line"));
+}
+
+/* Lines up to CONFIG_MAX_LINE bytes are whole lines: a 300-byte cgroup path, a 250-byte
+ * regex (a rule's own limit is 255), and the line numbers after them stay true; a longer
+ * line is refused by its number */
+static void long_lines(void **state)
+{
+	char text[3 * CONFIG_MAX_LINE], cg[300], re[251];
+	struct config c;
+	int r;
+
+	(void)state;
+	memset(cg, 'k', sizeof(cg) - 1);
+	cg[0] = '/';
+	cg[sizeof(cg) - 1] = '\0';
+	memset(re, 'a', sizeof(re) - 2);
+	re[0] = '^';
+	re[sizeof(re) - 2] = '$';
+	re[sizeof(re) - 1] = '\0';
+	snprintf(text, sizeof(text), "[cgroup %s]\nmem_min = 5%%\n[rule long]\nregex = %s\n"
+		 "[global]\nmem_min = 5%%\nbogus = 1\n", cg, re);
+	const char *err = load(&c, text, &r);
+
+	assert_non_null(strstr(err, ":7: unknown key 'bogus'"));
+	config_free(&c);
+	snprintf(text, sizeof(text), "[cgroup %s]\nmem_min = 5%%\n[rule long]\nregex = %s\n", cg,
+		 re);
+	err = load(&c, text, &r);
+	assert_string_equal(err, "");
+	assert_int_equal(c.nscopes, 2);
+	assert_string_equal(c.scopes[1].cgroup, cg);
+	assert_string_equal(c.rules[0].pattern, re);
+	config_free(&c);
+
+	/* exactly CONFIG_MAX_LINE bytes: taken; one more: refused, with the right line */
+	int head = snprintf(text, sizeof(text), "[oomreaper]\n; x\nlog_json = ");
+	int pad = CONFIG_MAX_LINE - (int)strlen("log_json = ");
+
+	memset(text + head, 'p', (size_t)pad);
+	strcpy(text + head + pad, "\n");
+	err = load(&c, text, &r);
+	assert_string_equal(err, "");
+	memset(text + head, 'p', (size_t)pad + 1);
+	strcpy(text + head + pad + 1, "\n");
+	err = load(&c, text, &r);
+	assert_non_null(strstr(err, ":3: a line of 4097 bytes: at most 4096"));
+}
+
+/* Levels of different units compare at the scope's total; sizes above it are refused */
+static void levels_against_the_total(void **state)
+{
+	struct config c;
+	char err[512];
+	struct scope_conf *s = &c.scopes[0];
+
+	(void)state;
+	config_defaults(&c);
+	/* 1 % of 8 GiB is 82 MiB: a mem_kill of 20G is above it */
+	assert_int_equal(config_set(&c, "scope", "mem_min", "1%", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "scope", "mem_kill", "20G", err, sizeof(err)), 0);
+	assert_int_equal(thresholds_check(&c, s, 0, err, sizeof(err)), 0);
+	assert_int_equal(thresholds_check(&c, s, 8ULL << 20, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "--mem-kill: [global]: mem_kill = 20G is above the scope's "
+				 "memory, 8G");
+	assert_int_equal(config_set(&c, "scope", "mem_kill", "100M", err, sizeof(err)), 0);
+	assert_int_equal(thresholds_check(&c, s, 8ULL << 20, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "--mem-kill: [global]: mem_kill = 100M is above mem_min = 1% "
+				 "of the scope's 8G");
+	assert_int_equal(thresholds_check(&c, s, 16ULL << 20, err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "scope", "mem_min", "9G", err, sizeof(err)), 0);
+	assert_int_equal(thresholds_check(&c, s, 8ULL << 20, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "--mem-min: [global]: mem_min = 9G is above the scope's "
+				 "memory, 8G");
 }
 
 int main(void)
@@ -251,6 +373,9 @@ int main(void)
 		cmocka_unit_test(unreadable_file),
 		cmocka_unit_test(levels_and_psi),
 		cmocka_unit_test(command_line_settings),
+		cmocka_unit_test(long_lines),
+		cmocka_unit_test(nul_byte_refused),
+		cmocka_unit_test(levels_against_the_total),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -99,6 +99,8 @@ static void invalid_utf8(void **state)
 static void small_cap(void **state)
 {
 	static const char in[] = "ab\"cd\x01";	/* escapes to ab\"cd\u0001: 12 bytes */
+	/* what each cap may hold: whole escapes only, never half of \" or \u0001 */
+	static const size_t whole[] = { 0, 1, 2, 2, 4, 5, 6, 6, 6, 6, 6, 6, 12 };
 	char out[32];
 
 	(void)state;
@@ -107,15 +109,42 @@ static void small_cap(void **state)
 	for (size_t cap = 1; cap <= 13; cap++) {
 		memset(out, 'Z', sizeof(out));
 		assert_int_equal(json_escape(in, sizeof(in) - 1, out, cap), 12);
-		assert_int_equal(out[cap - 1], '\0');
-		assert_int_equal(strlen(out), cap - 1);
-		assert_memory_equal(out, "ab\\\"cd\\u0001", cap - 1);
+		assert_int_equal(strlen(out), whole[cap - 1]);
+		assert_memory_equal(out, "ab\\\"cd\\u0001", whole[cap - 1]);
 		/* nothing past cap is touched */
 		assert_int_equal(out[cap], 'Z');
 	}
 	memset(out, 'Z', sizeof(out));
 	assert_int_equal(json_escape(in, sizeof(in) - 1, out, sizeof(out)), 12);
 	assert_string_equal(out, "ab\\\"cd\\u0001");
+}
+
+/* A cut never leaves a lone backslash, whatever escape straddles the cut: every cap on a
+ * string of backslashes, quotes and a multi-byte character */
+static void cut_never_splits_an_escape(void **state)
+{
+	static const char in[] = "\\\\\"\xc3\xa9\\\x01\\";
+	char out[64];
+
+	(void)state;
+	for (size_t cap = 1; cap < sizeof(out); cap++) {
+		size_t n;
+
+		json_escape(in, sizeof(in) - 1, out, cap);
+		n = strlen(out);
+		/* a run of backslashes at the end is whole escapes: even */
+		size_t run = 0;
+
+		while (run < n && out[n - 1 - run] == '\\')
+			run++;
+		assert_int_equal(run % 2, 0);
+		/* and the end is no partial \u00XX or UTF-8 sequence */
+		for (size_t i = 0; i < n; i++)
+			if (out[i] == '\\' && out[i + 1] == 'u')
+				assert_true(i + 6 <= n);
+		if (n)
+			assert_true((unsigned char)out[n - 1] != 0xc3);
+	}
 }
 
 /* Every byte value alone: the output holds only printable ASCII or the byte's valid form */
@@ -190,6 +219,7 @@ int main(void)
 		cmocka_unit_test(valid_utf8),
 		cmocka_unit_test(invalid_utf8),
 		cmocka_unit_test(small_cap),
+		cmocka_unit_test(cut_never_splits_an_escape),
 		cmocka_unit_test(every_byte),
 		cmocka_unit_test(string_to_file),
 	};
