@@ -24,7 +24,12 @@ static struct slot *slot_take(void)
 {
 	for (int i = 0; i < POOL; i++)
 		if (dmn.pool[i].state == SLOT_FREE) {
+			struct victim v = dmn.pool[i].v;
+
+			/* the victim's room, made at start-up, stays with the slot */
 			memset(&dmn.pool[i], 0, sizeof(dmn.pool[i]));
+			dmn.pool[i].v.m = v.m;
+			dmn.pool[i].v.cap = v.cap;
 			dmn.pool[i].state = SLOT_READY;
 			return &dmn.pool[i];
 		}
@@ -45,6 +50,12 @@ void slot_release(struct slot *s)
 	}
 	victim_close(&s->v);
 	s->state = SLOT_FREE;
+}
+
+void slots_reserve(void)
+{
+	for (int i = 0; i < POOL; i++)
+		victim_reserve(&dmn.pool[i].v, VICTIM_MEMBERS_START);
 }
 
 void slots_sweep(void)
