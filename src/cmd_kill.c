@@ -554,6 +554,14 @@ int cmd_kill(const char *prog, int argc, char **argv)
 
 		if (!e)
 			break;
+		if (e != -ESTALE && e != -ESRCH) {
+			/* a group killed in part keeps its memory: kill none of it */
+			cli_error(&c, "kill: cannot hold every process sharing the memory of %d (%s): "
+				      "%s; nothing signalled", (int)v->chosen.pid, v->chosen.comm,
+				  strerror(-e));
+			r = EXIT_NOTHING;
+			goto out;
+		}
 		/* it changed between the choice and the kill: nothing was signalled */
 		say(fd, "oomreaper: process ", &v->m[0],
 		    e == -ESTALE ? ": its pid now names another process; nothing signalled"

@@ -145,7 +145,7 @@ int victim_open(struct victim *v, int proc_fd)
 			if (i == 0) {
 				v->n = kept;
 				victim_close(v);
-				return r == -ESTALE ? -ESTALE : -ESRCH;
+				return r;
 			}
 			/* gone or reused: not ours to kill; there but not held: kill none */
 			if (r == -ESRCH || r == -ESTALE)
