@@ -1,10 +1,10 @@
 /*
- * sharers.c - processes of one address space: `sharers MB [N]`
+ * sharers.c - processes of one address space: `sharers MB [N [COMM]]`
  *
  * Allocates and touches MB MiB, then clone(CLONE_VM | SIGCHLD) without CLONE_THREAD N - 1
  * times (default once): more processes (each its own pid, its own thread group) that share
- * the first's mm, as in seed 001 (1). Prints "ready PARENT CHILD..." and all wait to be
- * killed.
+ * the first's mm, as in seed 001 (1). The first then takes the name COMM, if given (the
+ * others keep "sharers"). Prints "ready PARENT CHILD..." and all wait to be killed.
  */
 #include <errno.h>
 #include <sched.h>
@@ -39,11 +39,11 @@ int main(int argc, char **argv)
 
 	long count = 2;
 
-	if (argc != 2 && argc != 3) {
-		fprintf(stderr, "usage: sharers MB [N]\n");
+	if (argc < 2 || argc > 4) {
+		fprintf(stderr, "usage: sharers MB [N [COMM]]\n");
 		return 2;
 	}
-	if (argc == 3) {
+	if (argc >= 3) {
 		errno = 0;
 		count = strtol(argv[2], &end, 10);
 		if (errno || end == argv[2] || *end || count < 2 || count > 10000) {
@@ -93,6 +93,9 @@ int main(int argc, char **argv)
 		}
 		n += sprintf(line + n, " %d", (int)pid);
 	}
+	/* comm is each task's own: the clones keep theirs */
+	if (argc == 4)
+		prctl(PR_SET_NAME, argv[3], 0, 0, 0);
 	printf("%s\n", line);
 	fflush(stdout);
 	for (;;)
