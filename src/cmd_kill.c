@@ -68,8 +68,8 @@ static void usage(FILE *f)
 	      "      --proc DIR      read processes from DIR instead of /proc\n"
 	      "  -h, --help          this text\n"
 	      "\n"
-	      "Exit status: 0 killed (and reaped or gone), 1 nothing could be killed or the\n"
-	      "victim is stuck, 2 bad usage.\n",
+	      "Exit status: 0 killed (and reaped or gone), 1 nothing could be killed, a process\n"
+	      "was left alive, or the victim is stuck, 2 bad usage.\n",
 	      f);
 }
 
