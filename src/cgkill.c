@@ -134,8 +134,9 @@ static int hold(int proc_fd, pid_t pid, struct group_kill *g, int *used)
 
 	if (held(g, *used, pid) || spared_already(g, pid))
 		return 0;
-	while (*used == 0 || g->victims[*used - 1].n == g->victims[*used - 1].cap) {
-		if (*used == g->nv)
+	if (*used == 0 || g->victims[*used - 1].n == g->victims[*used - 1].cap) {
+		/* only victims given room before the kill are used: none is grown here */
+		if (*used == g->nv || g->victims[*used].cap == 0)
 			return -1;
 		victim_reset(&g->victims[*used], NULL);
 		g->victims[*used].independent = true;
