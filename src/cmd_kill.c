@@ -215,7 +215,10 @@ static int choose(struct cli *c, struct selector *sel, const struct kill_opts *o
 	} else {
 		struct choice ch;
 
+		/* its check of the winner gathers the group into v */
+		sel->group = v;
 		r = select_victim(sel, &c->scope, &ch);
+		sel->group = NULL;
 		if (!r && !ch.found) {
 			cli_error(c, "kill: no process can be chosen");
 			return EXIT_NOTHING;

@@ -101,10 +101,19 @@ int victim_gather(struct victim *v, const struct selector *sel, const struct pro
 {
 	int r;
 
+	*pinned = 0;
+	/* gathered by the selection's check a moment ago: one pass of kcmp, not two */
+	if (v->gathered && v->n > 0 && v->m[0].pid == chosen->pid &&
+	    v->m[0].start_time == chosen->start_time) {
+		v->chosen = *chosen;
+		v->chosen.cgroup = NULL;
+		return v->n;
+	}
 	victim_reset(v, chosen);
 	r = victim_add(v, chosen);
 	if (!r)
 		r = select_group(sel, chosen, pids, n, v, pinned);
+	v->gathered = r >= 0;
 	return r < 0 ? r : v->n;
 }
 

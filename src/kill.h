@@ -41,6 +41,7 @@ struct victim {
 	long long t_kill;		/* of SIGKILL */
 	long long t_exited;		/* when every member had exited, 0 if not yet */
 	bool independent;		/* members do not share an mm (a cgroup kill): reap each */
+	bool gathered;			/* the group of m[0], whole (select_group) */
 	long long reap_by;		/* the reaper gives its word by then (ns); 0: no limit */
 	bool quiet;			/* a rehearsal (resident.h): reports made, not written */
 
@@ -70,6 +71,7 @@ void victim_free(struct victim *v);
 /*
  * The victim chosen and every process of pids[0..n-1] that shares its address space, each
  * with its identity: select_group(), the selection's own check of the group, filling v.
+ * When the selection gathered chosen's group into v already (selector.group), it is kept.
  * Returns the number of members (at least 1); -EPERM when a sharer is protected (*pinned
  * names it); -ENOMEM when the room for the group cannot be made (nothing is to be killed).
  */

@@ -235,13 +235,27 @@ int select_group(const struct selector *sel, const struct proc_info *p, const pi
 	return sharers;
 }
 
-/* Whether p's mm is pinned by a protected process among pids[0..n-1]: its pid, or 0 */
+/*
+ * Whether p's mm is pinned by a protected process among pids[0..n-1]: its pid, or 0. With
+ * sel->group, p's group is gathered there as it is checked (victim_gather takes it as it is).
+ */
 static pid_t pinned_by(const struct selector *sel, const struct proc_info *p, const pid_t *pids,
 		       int n)
 {
+	struct victim *v = sel->group;
 	pid_t pin;
+	int r;
 
-	return select_group(sel, p, pids, n, NULL, &pin) == -EPERM ? pin : 0;
+	if (v) {
+		victim_reset(v, p);
+		if (victim_add(v, p))
+			v = NULL;
+	}
+	r = select_group(sel, p, pids, n, v, &pin);
+	/* a group not gathered whole is gathered again by the kill, which says why it fails */
+	if (v)
+		v->gathered = r >= 0;
+	return r == -EPERM ? pin : 0;
 }
 
 /* Reads pid in detail and applies the rules that need only it and its parent. */

@@ -23,6 +23,12 @@ struct selector {
 	const struct rule *rules;	/* prefer / avoid / ignore (config.h), or none */
 	int nrules;
 	enum policy policy;	/* largest (the kernel's), or fastest-growing */
+	/*
+	 * When set, the selection's check of its winner's group (select_group) gathers the
+	 * group into it, and victim_gather() need not make that pass of kcmp over every
+	 * process again
+	 */
+	struct victim *group;
 	/* buffers, grown on demand */
 	pid_t *pids;
 	long *scores;

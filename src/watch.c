@@ -76,12 +76,19 @@ static struct slot *choose(struct watch *w, long *others_bound)
 	pid_t pinned;
 
 	for (int tries = 0; tries < 3; tries++) {
-		if (select_victim(&w->sel, &w->scope, &ch) || !ch.found)
+		if (!(s = slot_take()))
 			return NULL;
-		int n = select_all_pids(&w->sel);
+		/* the selection's check of its winner gathers the group into the slot */
+		w->sel.group = &s->v;
+		int r = select_victim(&w->sel, &w->scope, &ch);
 
-		if (n < 0 || !(s = slot_take()))
+		w->sel.group = NULL;
+		int n = r || !ch.found ? -1 : select_all_pids(&w->sel);
+
+		if (n < 0) {
+			s->state = SLOT_FREE;
 			return NULL;
+		}
 		int g = victim_gather(&s->v, &w->sel, &ch.victim, w->sel.pids, n, &pinned);
 
 		if (g > 0 && victim_open(&s->v, dmn.cli->proc_fd) == 0) {

@@ -414,6 +414,17 @@ static void selection_and_gather_agree(void **state)
 			/* what the selection chose, the kill takes */
 			assert_true(victim_gather(&v, &sel, &ch.victim, sel.pids, n, &pinned) > 0);
 			assert_int_equal(v.m[0].pid, ch.victim.pid);
+			/* and when the selection's own check gathers the group, it is that one */
+			int members = v.n;
+
+			victim_reset(&v, NULL);
+			sel.group = &v;
+			assert_int_equal(select_victim(&sel, &s, &ch), 0);
+			sel.group = NULL;
+			assert_true(v.gathered && v.n == members);
+			assert_int_equal(v.m[0].pid, ch.victim.pid);
+			assert_int_equal(victim_gather(&v, &sel, &ch.victim, sel.pids, n, &pinned),
+					 members);
 			/* what it passed over, the judgement and the kill refuse, for one reason */
 			assert_int_equal(select_judge(&sel, &s, 20, sel.pids, n, &p, NULL),
 					 EXCL_SHARES_PROTECTED);
