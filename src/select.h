@@ -23,12 +23,6 @@ struct selector {
 	const struct rule *rules;	/* prefer / avoid / ignore (config.h), or none */
 	int nrules;
 	enum policy policy;	/* largest (the kernel's), or fastest-growing */
-	/*
-	 * When set, the selection's check of its winner's group (select_group) gathers the
-	 * group into it, and victim_gather() need not make that pass of kcmp over every
-	 * process again
-	 */
-	struct victim *group;
 	/* buffers, grown on demand */
 	pid_t *pids;
 	long *scores;
@@ -38,6 +32,12 @@ struct selector {
 	int *adjs;		/* a cgroup scope's oom_score_adj, by index */
 	long *bounds;		/* the most badness each could have in the scope */
 	int cap;
+	/*
+	 * When set, the selection's check of its winner's group (select_group) gathers the
+	 * group into it, and victim_gather() need not make that pass of kcmp over every
+	 * process again
+	 */
+	struct victim *group;
 	/* oom_score files held open between calls (selector_hold_files) */
 	int hold;
 	pid_t *held_pids;	/* ascending */
