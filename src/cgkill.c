@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cgkill.h"
+#include "rank.h"
 #include "readfile.h"
 #include "scan.h"
 
@@ -73,37 +74,107 @@ static void freeze(int freezer_fd, bool on)
 	}
 }
 
-/* Adds pid to the victims with a pidfd, unless it is already held. Returns 1 if added. */
-static int hold(int proc_fd, pid_t pid, struct victim *victims, int nv, int *used)
+/*
+ * Whether oomreaper itself is in the v1 freezer cgroup that mirrors memory_path, or below it:
+ * freezing that would freeze the killer, and nothing would thaw it.
+ */
+static bool self_in_freezer(const char *memory_path)
 {
-	for (int v = 0; v < *used; v++)
-		for (int i = 0; i < victims[v].n; i++)
-			if (victims[v].m[i].pid == pid && !victims[v].m[i].gone)
-				return 0;
-	if (*used == 0 || victims[*used - 1].n == VICTIM_MAX_MEMBERS) {
-		if (*used == nv)
-			return 0;
-		memset(&victims[*used], 0, sizeof(victims[*used]));
-		victims[*used].independent = true;
+	char buf[4096];
+	const char *rel = memory_path + strlen(V1_MEMORY);
+	size_t rl = strlen(rel);
+	ssize_t n = read_file_at(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf));
+
+	if (n < 0)
+		return true;	/* cannot tell: do not risk it */
+	for (char *line = buf; *line;) {
+		char *eol = strchrnul(line, '\n');
+		char *c = memmem(line, (size_t)(eol - line), ":freezer:", 9);
+
+		if (c) {
+			size_t cl = (size_t)(eol - (c + 9));
+
+			c += 9;
+			/* the root holds everyone */
+			return rl == 0 || (cl >= rl && strncmp(c, rel, rl) == 0 &&
+					   (cl == rl || c[rl] == '/'));
+		}
+		line = *eol ? eol + 1 : eol;
+	}
+	return false;
+}
+
+/* Whether pid is held already, by a victim of this kill */
+static bool held(const struct group_kill *g, int used, pid_t pid)
+{
+	for (int v = 0; v < used; v++)
+		for (int i = 0; i < g->victims[v].n; i++)
+			if (g->victims[v].m[i].pid == pid && !g->victims[v].m[i].gone)
+				return true;
+	return false;
+}
+
+static bool spared_already(const struct group_kill *g, pid_t pid)
+{
+	int n = g->nspared < g->spared_cap ? g->nspared : g->spared_cap;
+
+	for (int i = 0; i < n; i++)
+		if (g->spared[i].pid == pid)
+			return true;
+	return false;
+}
+
+/*
+ * Adds pid to the victims with a pidfd, unless it is held already or to be spared.
+ * Returns 1 if added, 0 if not, -1 when it is there but could not be held.
+ */
+static int hold(int proc_fd, pid_t pid, struct group_kill *g, int *used)
+{
+	struct proc_info p;
+
+	if (held(g, *used, pid) || spared_already(g, pid))
+		return 0;
+	if (*used == 0 || g->victims[*used - 1].n == g->victims[*used - 1].cap) {
+		/* only victims given room before the kill are used: none is grown here */
+		if (*used == g->nv || g->victims[*used].cap == 0)
+			return -1;
+		victim_reset(&g->victims[*used], NULL);
+		g->victims[*used].independent = true;
 		(*used)++;
 	}
-	struct victim *v = &victims[*used - 1];
-	struct proc_info p;
+	struct victim *v = &g->victims[*used - 1];
 
 	memset(&p, 0, sizeof(p));
 	int fd = sys_pidfd_open(pid);
 
 	if (fd < 0)
-		return 0;
+		return errno == ESRCH ? 0 : -1;
 	/* read after the open: the pidfd holds whoever the figures describe */
-	if (scan_proc(proc_fd, pid, SCAN_STAT | SCAN_STATUS, &p)) {
+	int r = scan_proc(proc_fd, pid, SCAN_DETAIL, &p);
+
+	if (r) {
 		close(fd);
+		return r == -ENOENT || r == -ESRCH ? 0 : -1;
+	}
+	enum exclusion e = rank_exclusion(&p, g->self);
+
+	if (group_kill_spares(e)) {
+		close(fd);
+		if (g->nspared < g->spared_cap) {
+			struct spared *sp = &g->spared[g->nspared];
+
+			sp->pid = pid;
+			sp->why = e;
+			memcpy(sp->comm, p.comm, sizeof(sp->comm));
+		}
+		g->nspared++;
 		return 0;
 	}
 	if (v->n == 0)
 		v->chosen = p;
 	struct member *m = &v->m[v->n++];
 
+	memset(m, 0, sizeof(*m));
 	m->pid = pid;
 	m->pidfd = fd;
 	m->start_time = p.start_time;
@@ -111,16 +182,22 @@ static int hold(int proc_fd, pid_t pid, struct victim *victims, int nv, int *use
 	return 1;
 }
 
-int cgroup_kill(const struct scope *s, int proc_fd, struct victim *victims, int nv,
-		int deadline_ms, int *killed)
+static void unfreeze(int freezer)
+{
+	freeze(freezer, false);
+	if (freezer >= 0)
+		close(freezer);
+}
+
+int cgroup_kill(const struct scope *s, int proc_fd, struct group_kill *g)
 {
 	int used = 0, freezer = -1;
-	long long end = now_ns() + (long long)deadline_ms * 1000000;
+	long long end = now_ns() + (long long)g->deadline_ms * 1000000;
 
-	*killed = 0;
+	g->killed = g->nspared = g->left = 0;
 	if (s->kind == SCOPE_GLOBAL)
 		return -EINVAL;
-	if (s->kind == SCOPE_CGROUP_V1)
+	if (s->kind == SCOPE_CGROUP_V1 && !self_in_freezer(s->path))
 		freezer = v1_freezer_of(s->path);
 	for (int round = 0; now_ns() < end; round++) {
 		pid_t *pids = NULL;
@@ -129,39 +206,43 @@ int cgroup_kill(const struct scope *s, int proc_fd, struct victim *victims, int 
 		int n = scope_pids(s, proc_fd, &pids);
 		int added = 0;
 
-		for (int i = 0; i < n; i++)
-			added += hold(proc_fd, pids[i], victims, nv, &used);
+		g->left = 0;
+		for (int i = 0; i < n; i++) {
+			int h = hold(proc_fd, pids[i], g, &used);
+
+			if (h < 0)
+				g->left++;
+			else
+				added += h;
+		}
 		free(pids);
 		if (n < 0 && round == 0) {
-			freeze(freezer, false);
-			if (freezer >= 0)
-				close(freezer);
+			unfreeze(freezer);
 			return n;
 		}
-		if (s->kind == SCOPE_CGROUP_V2 && round == 0 && n > 0) {
+		/* cgroup.kill spares nobody: with a process to spare, a pidfd each */
+		if (s->kind == SCOPE_CGROUP_V2 && round == 0 && n > 0 && !g->nspared) {
 			/* the kernel kills the whole subtree, forks included */
 			int r = write_str(s->dir_fd, "cgroup.kill", "1");
 
 			if (r) {
-				freeze(freezer, false);
-				if (freezer >= 0)
-					close(freezer);
+				unfreeze(freezer);
 				return r;
 			}
 		}
 		long long t = now_ns();
 
 		for (int v = 0; v < used; v++) {
-			for (int i = 0; i < victims[v].n; i++) {
-				struct member *m = &victims[v].m[i];
+			for (int i = 0; i < g->victims[v].n; i++) {
+				struct member *m = &g->victims[v].m[i];
 
 				if (!m->killed && sys_pidfd_send_signal(m->pidfd, SIGKILL) == 0) {
 					m->killed = true;
-					(*killed)++;
+					g->killed++;
 				}
 			}
-			if (!victims[v].t_kill)
-				victims[v].t_kill = t;
+			if (!g->victims[v].t_kill)
+				g->victims[v].t_kill = t;
 		}
 		/* the SIGKILLs land when the tasks thaw */
 		freeze(freezer, false);

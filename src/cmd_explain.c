@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "scan.h"
+#include "select.h"
 #include "survey.h"
 #include "text.h"
 
@@ -23,7 +24,12 @@ static void usage(FILE *f)
 	      f);
 }
 
-static void explain(const struct survey *sv, const struct proc_info *p, const char *scope)
+/*
+ * p's arithmetic from the survey; whether it may be chosen from the one judgement (judged:
+ * select_judge), and whether it would be from the selection (ch), as `kill` would do it.
+ */
+static void explain(const struct survey *sv, struct proc_info *p, const struct proc_info *judged,
+		    const struct choice *ch, const char *scope)
 {
 	const struct proc_table *t = &sv->table;
 	const struct rank_ctx *c = &sv->ctx;
@@ -77,6 +83,12 @@ static void explain(const struct survey *sv, const struct proc_info *p, const ch
 	}
 	putchar('\n');
 
+	/* the judgement sees what the survey of the scope cannot: a sharer outside it, say */
+	if (p->excl == EXCL_NONE && judged->excl != EXCL_NONE) {
+		p->excl = judged->excl;
+		p->excl_pid = judged->excl_pid;
+		p->rule = judged->rule;
+	}
 	if (p->excl != EXCL_NONE) {
 		printf("  chosen       no: %s\n", exclusion_describe(p, reason, sizeof(reason)));
 		return;
@@ -87,17 +99,21 @@ static void explain(const struct survey *sv, const struct proc_info *p, const ch
 		if (&t->procs[sv->order[k]] == p)
 			rank = k + 1;
 	printf("  rank         %d of %d candidates\n", rank, sv->eligible);
-	const struct proc_info *top = &t->procs[sv->order[0]];
+	int ti = ch->found ? table_find(t, ch->victim.pid) : -1;
+	const struct proc_info *top = ti >= 0 ? &t->procs[ti] : NULL;
 
 	if (top == p)
 		printf("  chosen       yes: it would be the victim%s\n",
 		       p->group_size > 1 ? ", and every process sharing its memory with it" : "");
-	else if (top->group == p->group)
+	else if (top && top->group == p->group)
 		printf("  chosen       yes, with %d (%s), which ranks first and shares its memory\n",
 		       (int)top->pid, text_cleaned(top->comm, comm, sizeof(comm)));
+	else if (ch->found)
+		printf("  chosen       no: %d (%s) ranks first with badness %ld\n",
+		       (int)ch->victim.pid, text_cleaned(ch->victim.comm, comm, sizeof(comm)),
+		       ch->victim.badness);
 	else
-		printf("  chosen       no: %d (%s) ranks first with badness %ld\n", (int)top->pid,
-		       text_cleaned(top->comm, comm, sizeof(comm)), top->badness);
+		printf("  chosen       no: the selection chose nobody\n");
 }
 
 int cmd_explain(const char *prog, int argc, char **argv)
@@ -145,13 +161,32 @@ int cmd_explain(const char *prog, int argc, char **argv)
 		return EXIT_NOTHING;
 	}
 	int i = table_find(&sv.table, pid);
+	struct selector sel = { .proc_fd = c.proc_fd, .self = c.self,
+				.threads = scan_default_threads(),
+				.same_mm = c.same_mm ? c.same_mm : kcmp_vm };
+	struct proc_info judged;
+	struct choice ch;
 
 	if (i < 0) {
 		cli_error(&c, "explain: no process %d in scope %s", (int)pid, scope);
 		r = EXIT_NOTHING;
 	} else {
-		explain(&sv, &sv.table.procs[i], scope);
+		int n = select_all_pids(&sel);
+
+		/* what `kill --pid` and `kill` would make of it: the same calls */
+		r = n < 0 ? n : select_judge(&sel, &c.scope, pid, sel.pids, n, &judged, NULL);
+		if (r >= 0)
+			r = select_victim(&sel, &c.scope, &ch);
+		if (r < 0) {
+			cli_error(&c, "explain: cannot read the processes of %s: %s", scope,
+				  strerror(-r));
+			r = EXIT_NOTHING;
+		} else {
+			explain(&sv, &sv.table.procs[i], &judged, &ch, scope);
+			r = 0;
+		}
 	}
+	selector_free(&sel);
 	survey_free(&sv);
 	cli_close(&c);
 	return r;

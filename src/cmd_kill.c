@@ -29,6 +29,10 @@
 /* After the exit, how long to wait for the reaper's word before returning without it; and
  * how long before the deadline the reaper must give it */
 #define REAP_WORD_WAIT_MS 200
+/* Exits waited for in one poll; the others are looked at every 50 ms round */
+#define AWAIT_POLL_MAX 256
+/* Spared processes of a whole-cgroup kill named one by one; past this, counted */
+#define SPARED_MAX 32
 
 struct kill_opts {
 	pid_t pid;		/* --pid, or 0 */
@@ -65,8 +69,8 @@ static void usage(FILE *f)
 	      "      --proc DIR      read processes from DIR instead of /proc\n"
 	      "  -h, --help          this text\n"
 	      "\n"
-	      "Exit status: 0 killed (and reaped or gone), 1 nothing could be killed or the\n"
-	      "victim is stuck, 2 bad usage.\n",
+	      "Exit status: 0 killed (and reaped or gone), 1 nothing could be killed, a process\n"
+	      "was left alive, or the victim is stuck, 2 bad usage.\n",
 	      f);
 }
 
@@ -95,6 +99,16 @@ static long long ms_since(long long t0, long long t)
 	return t0 && t ? (t - t0) / 1000000 : -1;
 }
 
+/* Members neither signalled nor gone: a kill that leaves them is no success */
+static int left_alive(const struct victim *v)
+{
+	int n = 0;
+
+	for (int i = 0; i < v->n; i++)
+		n += !v->m[i].killed && !v->m[i].gone;
+	return n;
+}
+
 
 /*
  * Waits until the victims' memory is back: every member exited, or the address space
@@ -104,7 +118,7 @@ static long long ms_since(long long t0, long long t)
  */
 static bool await_victims(struct victim *v, int nv, int deadline_ms, int fd)
 {
-	struct pollfd pfd[REAP_QUEUE_LEN * VICTIM_MAX_MEMBERS + 1];
+	struct pollfd pfd[AWAIT_POLL_MAX + 1];
 	long long t0 = v[0].t_kill ? v[0].t_kill : now_ns();
 	long long deadline = t0 + (long long)deadline_ms * 1000000;
 	long long back_at = 0;
@@ -145,7 +159,7 @@ static bool await_victims(struct victim *v, int nv, int deadline_ms, int fd)
 		}
 		for (int k = 0; k < nv; k++)
 			for (int i = 0; i < v[k].n; i++)
-				if (!v[k].m[i].gone && v[k].m[i].pidfd >= 0)
+				if (!v[k].m[i].gone && v[k].m[i].pidfd >= 0 && n < AWAIT_POLL_MAX)
 					pfd[n++] = (struct pollfd){ .fd = v[k].m[i].pidfd,
 								    .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = reaper.done_fd, .events = POLLIN };
@@ -161,56 +175,85 @@ static bool await_victims(struct victim *v, int nv, int deadline_ms, int fd)
 	}
 }
 
-/* Chooses the victim: --pid's, or the scope's top. Returns 0, or an exit status. */
+/* Says why pid cannot be chosen, as `explain` would */
+static int refuse(struct cli *c, struct proc_info *p)
+{
+	char why[256], scope[PATH_MAX + 32], comm[COMM_CLEAN_LEN];
+
+	if (p->excl == EXCL_VANISHED) {
+		cli_error(c, "kill: no process %d", (int)p->pid);
+		return EXIT_NOTHING;
+	}
+	if (p->excl == EXCL_OUT_OF_SCOPE)
+		cli_error(c, "kill: process %d cannot be chosen: not in the scope %s", (int)p->pid,
+			  scope_name(&c->scope, scope, sizeof(scope)));
+	else
+		cli_error(c, "kill: process %d (%s) cannot be chosen: %s", (int)p->pid,
+			  text_cleaned(p->comm, comm, sizeof(comm)),
+			  exclusion_describe(p, why, sizeof(why)));
+	return EXIT_NOTHING;
+}
+
+/*
+ * Chooses the victim, --pid's or the scope's top, and gathers its group into v: the one
+ * judgement (select_judge), which the selection also applies to its winner. Returns 0, or
+ * an exit status.
+ */
 static int choose(struct cli *c, struct selector *sel, const struct kill_opts *o,
-		  struct proc_info *chosen, long long *took_ns, int *scanned)
+		  struct victim *v, long long *took_ns, int *scanned)
 {
 	long long t = now_ns();
+	struct proc_info p;
+	pid_t pinned = 0;
+	int r;
 
 	if (o->pid) {
-		struct proc_info p;
+		int n = select_all_pids(sel);
 
-		memset(&p, 0, sizeof(p));
-		int r = scan_proc(c->proc_fd, o->pid, SCAN_DETAIL, &p);
-		enum exclusion e = rank_exclusion(&p, c->self);
-
-		if (r == -ENOENT || r == -ESRCH) {
-			cli_error(c, "kill: no process %d", (int)o->pid);
-			return EXIT_NOTHING;
-		}
-		if (e != EXCL_NONE) {
-			char why[256];
-
-			p.excl = e;
-			cli_error(c, "kill: process %d cannot be chosen: %s", (int)o->pid,
-				  exclusion_describe(&p, why, sizeof(why)));
-			return EXIT_NOTHING;
-		}
-		p.points = oom_points(&p, c->scope.page_kb);
-		p.badness = oom_badness_of(p.points, p.oom_score_adj, c->scope.totalpages);
-		*chosen = p;
+		r = n < 0 ? n : select_judge(sel, &c->scope, o->pid, sel->pids, n, &p, v);
+		if (r > 0)
+			return refuse(c, &p);
 		*scanned = 1;
 	} else {
 		struct choice ch;
-		int r = select_victim(sel, &c->scope, &ch);
 
-		if (r) {
-			cli_error(c, "kill: cannot read the processes: %s", strerror(-r));
-			return EXIT_NOTHING;
-		}
-		if (!ch.found) {
+		/* its check of the winner gathers the group into v */
+		sel->group = v;
+		r = select_victim(sel, &c->scope, &ch);
+		sel->group = NULL;
+		if (!r && !ch.found) {
 			cli_error(c, "kill: no process can be chosen");
 			return EXIT_NOTHING;
 		}
-		*chosen = ch.victim;
+		/* a cgroup's selection leaves its members in sel->pids: list everyone again */
+		int n = r ? r : select_all_pids(sel);
+
+		r = n < 0 ? n : victim_gather(v, sel, &ch.victim, sel->pids, n, &pinned);
+		if (r == -EPERM) {
+			/* the selection checked it: it changed since */
+			p = ch.victim;
+			p.excl = EXCL_SHARES_PROTECTED;
+			p.excl_pid = pinned;
+			return refuse(c, &p);
+		}
 		*scanned = ch.scanned;
+	}
+	if (r == -ENOMEM) {
+		cli_error(c, "kill: no room for the processes sharing the victim's memory; nothing "
+			     "killed");
+		return EXIT_NOTHING;
+	}
+	if (r < 0) {
+		cli_error(c, "kill: cannot read the processes: %s", strerror(-r));
+		return EXIT_NOTHING;
 	}
 	*took_ns = now_ns() - t;
 	return 0;
 }
 
+/* The kill as JSON; g: a whole-cgroup kill's, or NULL */
 static void print_json(const struct kill_opts *o, const struct victim *v, int nv,
-		       long long took_ns, bool done)
+		       long long took_ns, bool done, const struct group_kill *g)
 {
 	printf("{\"dry_run\": %s, \"choose_ms\": %.3f, \"victims\": [",
 	       o->dry_run ? "true" : "false", (double)took_ns / 1e6);
@@ -224,7 +267,8 @@ static void print_json(const struct kill_opts *o, const struct victim *v, int nv
 		printf(", \"badness\": %ld, \"members\": [", x->chosen.badness);
 		for (int i = 0; i < x->n; i++)
 			printf("%s%d", i ? ", " : "", (int)x->m[i].pid);
-		printf("], \"reap\": \"%s\", \"reap_attempts\": %d, \"robust_wait\": %s, "
+		printf("], \"left_alive\": %d", o->dry_run ? 0 : left_alive(x));
+		printf(", \"reap\": \"%s\", \"reap_attempts\": %d, \"robust_wait\": %s, "
 		       "\"kill_to_reaped_ms\": %lld, \"kill_to_exited_ms\": %lld, "
 		       "\"now_anon_kb\": %lu, \"now_file_kb\": %lu, \"now_shmem_kb\": %lu}",
 		       o->dry_run ? "none" : said ? reap_outcome_name(x->reap_outcome) : "pending",
@@ -233,7 +277,19 @@ static void print_json(const struct kill_opts *o, const struct victim *v, int nv
 		       said ? x->now_anon_kb : 0, said ? x->now_file_kb : 0,
 		       said ? x->now_shmem_kb : 0);
 	}
-	printf("], \"done\": %s}\n", done ? "true" : "false");
+	printf("]");
+	if (g) {
+		int shown = g->nspared < g->spared_cap ? g->nspared : g->spared_cap;
+
+		printf(", \"spared\": [");
+		for (int i = 0; i < shown; i++) {
+			printf("%s{\"pid\": %d, \"comm\": ", i ? ", " : "", (int)g->spared[i].pid);
+			json_string(stdout, g->spared[i].comm, strlen(g->spared[i].comm));
+			printf(", \"reason\": \"%s\"}", exclusion_reason(g->spared[i].why));
+		}
+		printf("], \"n_spared\": %d, \"left_alive\": %d", g->nspared, g->left);
+	}
+	printf(", \"done\": %s}\n", done ? "true" : "false");
 	fflush(stdout);
 }
 
@@ -321,6 +377,11 @@ static int start_up(struct cli *c, const struct kill_opts *o, struct selector *s
 	/* the selection's buffers, sized to this machine now, before anything is chosen */
 	if (select_all_pids(sel) < 0)
 		cli_error(c, "kill: warning: cannot list processes");
+	/* and room for a victim's group, or a cgroup, of every process there is */
+	if (victim_reserve(&victims[0], sel->cap)) {
+		cli_error(c, "kill: cannot allocate room for the victims");
+		return EXIT_NOTHING;
+	}
 	if (o->dry_run)
 		return 0;
 	reap_opts_default(&ro, c->proc_fd);
@@ -338,32 +399,72 @@ static int start_up(struct cli *c, const struct kill_opts *o, struct selector *s
 	return r ? EXIT_NOTHING : 0;
 }
 
+/* Says whom a whole-cgroup kill spared, and why */
+static void say_spared(int fd, const struct group_kill *g)
+{
+	char reason[64], why[72];
+	int shown = g->nspared < g->spared_cap ? g->nspared : g->spared_cap;
+
+	for (int i = 0; i < shown; i++) {
+		struct proc_info p = { .excl = g->spared[i].why };
+		struct member m = { .pid = g->spared[i].pid };
+
+		memcpy(m.comm, g->spared[i].comm, sizeof(m.comm));
+		snprintf(why, sizeof(why), ": %s", exclusion_describe(&p, reason, sizeof(reason)));
+		say(fd, "oomreaper: spared process ", &m, why, -1);
+	}
+	if (g->nspared > shown) {
+		struct line l;
+
+		line_init(&l);
+		line_str(&l, "oomreaper: spared ");
+		line_long(&l, g->nspared - shown);
+		line_str(&l, " more processes");
+		line_write(&l, fd);
+	}
+}
+
 static int kill_whole_cgroup(struct cli *c, const struct kill_opts *o, int fd)
 {
+	static struct spared spared[SPARED_MAX];
 	char name[PATH_MAX + 32];
-	int killed = 0;
+	struct group_kill g = { .self = c->self, .deadline_ms = o->deadline_ms,
+				.victims = victims, .nv = REAP_QUEUE_LEN, .spared = spared,
+				.spared_cap = SPARED_MAX };
 
 	scope_name(&c->scope, name, sizeof(name));
 	if (o->dry_run) {
 		pid_t *pids = NULL;
-		int n = scope_pids(&c->scope, c->proc_fd, &pids);
+		int n = scope_pids(&c->scope, c->proc_fd, &pids), nspared = 0;
 
+		for (int i = 0; i < n; i++) {
+			struct proc_info p;
+
+			memset(&p, 0, sizeof(p));
+			/* the rule cgroup_kill() applies, without the pidfds */
+			if (scan_proc(c->proc_fd, pids[i], SCAN_DETAIL, &p) == 0 &&
+			    group_kill_spares(rank_exclusion(&p, c->self)))
+				nspared++;
+		}
 		free(pids);
 		if (n < 0) {
 			cli_error(c, "kill: %s: %s", name, strerror(-n));
 			return EXIT_NOTHING;
 		}
-		printf("would kill the %d processes of %s\n", n, name);
-		return n ? 0 : EXIT_NOTHING;
+		printf("would kill the %d processes of %s", n - nspared, name);
+		if (nspared)
+			printf(", sparing %d (init, oom_score_adj -1000 or oomreaper)", nspared);
+		putchar('\n');
+		return n > nspared ? 0 : EXIT_NOTHING;
 	}
-	int used = cgroup_kill(&c->scope, c->proc_fd, victims, REAP_QUEUE_LEN, o->deadline_ms,
-			       &killed);
+	int used = cgroup_kill(&c->scope, c->proc_fd, &g);
 
 	if (used < 0) {
 		cli_error(c, "kill: %s: %s", name, strerror(-used));
 		return EXIT_NOTHING;
 	}
-	if (!killed) {
+	say_spared(fd, &g);
+	if (!g.killed) {
 		cli_error(c, "kill: no process to kill in %s", name);
 		return EXIT_NOTHING;
 	}
@@ -371,10 +472,19 @@ static int kill_whole_cgroup(struct cli *c, const struct kill_opts *o, int fd)
 
 	line_init(&l);
 	line_str(&l, "oomreaper: killed ");
-	line_long(&l, killed);
+	line_long(&l, g.killed);
 	line_str(&l, " processes of ");
 	line_str(&l, name);
 	line_write(&l, fd);
+	if (g.left) {
+		line_init(&l);
+		line_str(&l, "oomreaper: ");
+		line_long(&l, g.left);
+		line_str(&l, " processes of ");
+		line_str(&l, name);
+		line_str(&l, " could not be held: left alive");
+		line_write(&l, fd);
+	}
 	for (int k = 0; k < used; k++) {
 		victims[k].reap_by = victims[k].t_kill +
 				     ((long long)o->deadline_ms - REAP_WORD_WAIT_MS) * 1000000;
@@ -386,8 +496,8 @@ static int kill_whole_cgroup(struct cli *c, const struct kill_opts *o, int fd)
 		say(fd, "oomreaper: the first victims exited", NULL, ", ",
 		    ms_since(victims[0].t_kill, victims[0].t_exited));
 	if (o->json)
-		print_json(o, victims, used, 0, ok);
-	return ok ? 0 : EXIT_NOTHING;
+		print_json(o, victims, used, 0, ok && !g.left, &g);
+	return ok && !g.left ? 0 : EXIT_NOTHING;
 }
 
 static void say_dry_run(const struct victim *v, long long took_ns, int scanned)
@@ -429,33 +539,12 @@ int cmd_kill(const char *prog, int argc, char **argv)
 		goto out;
 	}
 	for (int tries = 1;; tries++) {
-		struct proc_info chosen;
-		pid_t pinned;
-
-		r = choose(&c, &sel, &o, &chosen, &took, &scanned);
+		r = choose(&c, &sel, &o, v, &took, &scanned);
 		if (r)
 			goto out;
-		int n = select_all_pids(&sel);
-
-		if (n < 0) {
-			cli_error(&c, "kill: cannot list processes: %s", strerror(-n));
-			r = EXIT_NOTHING;
-			goto out;
-		}
-		int g = victim_gather(v, &sel, &chosen, sel.pids, n, &pinned);
-
-		if (g == -EPERM) {
-			char comm[COMM_CLEAN_LEN];
-
-			cli_error(&c, "kill: %d (%s) shares its memory with protected process %d: "
-				      "not killed", (int)chosen.pid,
-				  text_cleaned(chosen.comm, comm, sizeof(comm)), (int)pinned);
-			r = EXIT_NOTHING;
-			goto out;
-		}
 		if (o.dry_run) {
 			if (o.json)
-				print_json(&o, v, 1, took, false);
+				print_json(&o, v, 1, took, false, NULL);
 			else
 				say_dry_run(v, took, scanned);
 			r = 0;
@@ -471,6 +560,16 @@ int cmd_kill(const char *prog, int argc, char **argv)
 
 		if (!e)
 			break;
+		if (e != -ESTALE && e != -ESRCH) {
+			char comm[COMM_CLEAN_LEN];
+
+			/* a group killed in part keeps its memory: kill none of it */
+			cli_error(&c, "kill: cannot hold every process sharing the memory of %d (%s): "
+				      "%s; nothing signalled", (int)v->chosen.pid,
+				  text_cleaned(v->chosen.comm, comm, sizeof(comm)), strerror(-e));
+			r = EXIT_NOTHING;
+			goto out;
+		}
 		/* it changed between the choice and the kill: nothing was signalled */
 		say(fd, "oomreaper: process ", &v->m[0],
 		    e == -ESTALE ? ": its pid now names another process; nothing signalled"
@@ -506,7 +605,9 @@ int cmd_kill(const char *prog, int argc, char **argv)
 	report_killed(&l, &v->chosen);
 	line_write(&l, fd);
 	for (int i = 1; i < v->n; i++)
-		say(fd, "oomreaper: killed process ", &v->m[i], ", which shares its memory", -1);
+		say(fd, "oomreaper: killed process ", &v->m[i], v->m[i].killed || v->m[i].gone
+		    ? ", which shares its memory" : ", which shares its memory: not signalled, "
+						      "left alive", -1);
 	/* the reaper's word must come before the deadline ends the wait for it */
 	v->reap_by = v->t_kill + ((long long)o.deadline_ms - REAP_WORD_WAIT_MS) * 1000000;
 	if (reaper_submit(&reaper, v))
@@ -516,10 +617,11 @@ int cmd_kill(const char *prog, int argc, char **argv)
 	if (v->t_exited)
 		say(fd, "oomreaper: process ", &v->m[0], " exited ",
 		    ms_since(v->t_kill, v->t_exited));
-	r = ok ? 0 : EXIT_NOTHING;
+	/* its memory stays while a sharer lives: a kill in part is no success */
+	r = ok && !left_alive(v) ? 0 : EXIT_NOTHING;
 out_json:
 	if (o.json)
-		print_json(&o, v, 1, took, r == 0);
+		print_json(&o, v, 1, took, r == 0, NULL);
 out:
 	victim_close(v);
 	selector_free(&sel);

@@ -210,6 +210,7 @@ static void settle(struct line *out)
 	pid_t child = dmn.rehearsal_stuck || dmn.nw == 0 ? 0 : resident_understudy();
 	int e = resident_trim(&t);
 
+	slots_reserve();
 	warm_watches();
 	line_str(out, "resident: ");
 	if (e < 0) {

@@ -217,6 +217,8 @@ void jvictim(const char *event, const struct watch *w, const struct victim *v,
 	jnum(&l, "rss_kb", (long long)(v->chosen.rss_anon_kb + v->chosen.rss_file_kb +
 				       v->chosen.rss_shmem_kb));
 	jnum(&l, "members", v->n);
+	/* sharers the SIGKILL did not reach: their memory stays */
+	jnum(&l, "left_alive", v->unsignalled);
 	if (extra_key)
 		jnum(&l, extra_key, extra);
 	jend(&l);

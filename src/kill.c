@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -44,61 +45,76 @@ long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void add_member(struct victim *v, const struct proc_info *p)
+int victim_reserve(struct victim *v, int cap)
 {
-	if (v->n == VICTIM_MAX_MEMBERS) {
-		v->truncated = true;
-		return;
+	struct member *m;
+
+	if (cap <= v->cap)
+		return 0;
+	m = realloc(v->m, sizeof(*m) * (size_t)cap);
+	if (!m)
+		return -ENOMEM;
+	v->m = m;
+	v->cap = cap;
+	return 0;
+}
+
+void victim_reset(struct victim *v, const struct proc_info *chosen)
+{
+	struct member *m = v->m;
+	int cap = v->cap;
+
+	memset(v, 0, sizeof(*v));
+	v->m = m;
+	v->cap = cap;
+	if (chosen) {
+		v->chosen = *chosen;
+		v->chosen.cgroup = NULL;
 	}
+}
+
+int victim_add(struct victim *v, const struct proc_info *p)
+{
+	/* doubling: a group of thousands costs a few reallocations, all before any signal */
+	if (v->n == v->cap && victim_reserve(v, v->cap < VICTIM_MEMBERS_START
+						? VICTIM_MEMBERS_START : 2 * v->cap))
+		return -ENOMEM;
 	struct member *m = &v->m[v->n++];
 
+	memset(m, 0, sizeof(*m));
 	m->pid = p->pid;
 	m->pidfd = -1;
 	m->start_time = p->start_time;
 	memcpy(m->comm, p->comm, sizeof(m->comm));
-	m->gone = false;
+	return 0;
+}
+
+void victim_free(struct victim *v)
+{
+	free(v->m);
+	v->m = NULL;
+	v->cap = v->n = 0;
 }
 
 int victim_gather(struct victim *v, const struct selector *sel, const struct proc_info *chosen,
 		  const pid_t *pids, int n, pid_t *pinned)
 {
-	memset(v, 0, sizeof(*v));
-	v->chosen = *chosen;
-	v->chosen.cgroup = NULL;
-	add_member(v, chosen);
+	int r;
+
 	*pinned = 0;
-	/*
-	 * seed 001 (1): a process that shares the mm (CLONE_VM without CLONE_SIGHAND) keeps
-	 * it alive and makes the reap fail; it must die too. Every process is compared: a
-	 * sharer may have been forked after the selection read its figures.
-	 */
-	for (int i = 0; i < n; i++) {
-		struct proc_info q;
-		enum mm_order o;
-
-		if (pids[i] == chosen->pid)
-			continue;
-		o = sel->same_mm(chosen->pid, pids[i], sel->same_mm_ctx);
-		if (o != MM_SAME)
-			continue;
-		memset(&q, 0, sizeof(q));
-		/* gone, unreadable, or without an mm (a zombie's NULL mm compares equal to any
-		 * other NULL mm, a kthread's too): nothing of the victim's memory there */
-		if (scan_proc(sel->proc_fd, pids[i], SCAN_DETAIL, &q) || !q.has_mm)
-			continue;
-		enum exclusion e = select_exclusion(sel, &q);
-
-		/* seed 004: an mm pinned by a protected process cannot be freed; kill nothing */
-		if (exclusion_protects(e)) {
-			*pinned = q.pid;
-			return -EPERM;
-		}
-		/* kthread_use_mm() borrowers need no signal: the kernel skips them too */
-		if (e == EXCL_KTHREAD)
-			continue;
-		add_member(v, &q);
+	/* gathered by the selection's check a moment ago: one pass of kcmp, not two */
+	if (v->gathered && v->n > 0 && v->m[0].pid == chosen->pid &&
+	    v->m[0].start_time == chosen->start_time) {
+		v->chosen = *chosen;
+		v->chosen.cgroup = NULL;
+		return v->n;
 	}
-	return v->n;
+	victim_reset(v, chosen);
+	r = victim_add(v, chosen);
+	if (!r)
+		r = select_group(sel, chosen, pids, n, v, pinned);
+	v->gathered = r >= 0;
+	return r < 0 ? r : v->n;
 }
 
 /* Reads pid's start time; -ESRCH when there is no such process. */
@@ -136,10 +152,16 @@ int victim_open(struct victim *v, int proc_fd)
 				close(m->pidfd);
 			m->pidfd = -1;
 			if (i == 0) {
+				v->n = kept;
 				victim_close(v);
-				return r == -ESTALE ? -ESTALE : -ESRCH;
+				return r;
 			}
-			continue;
+			/* gone or reused: not ours to kill; there but not held: kill none */
+			if (r == -ESRCH || r == -ESTALE)
+				continue;
+			v->n = kept;
+			victim_close(v);
+			return r;
 		}
 		v->m[kept++] = *m;
 	}
@@ -152,11 +174,18 @@ int victim_signal(struct victim *v, int sig)
 	int sent = 0;
 	long long t = now_ns();
 
-	for (int i = 0; i < v->n; i++)
-		if (v->m[i].pidfd >= 0 && sys_pidfd_send_signal(v->m[i].pidfd, sig) == 0) {
+	v->unsignalled = 0;
+	for (int i = 0; i < v->n; i++) {
+		if (v->m[i].pidfd < 0)
+			continue;
+		if (sys_pidfd_send_signal(v->m[i].pidfd, sig) == 0) {
 			v->m[i].killed |= sig == SIGKILL;
 			sent++;
+		} else if (errno != ESRCH) {
+			/* ESRCH: it has exited already, which is what the signal was for */
+			v->unsignalled++;
 		}
+	}
 	if (sig == SIGKILL)
 		v->t_kill = t;
 	else if (sig == SIGTERM)

@@ -9,8 +9,12 @@
 #include "select.h"
 #include "share.h"
 
-/* An address space shared by more processes than this is killed in part, and says so */
-#define VICTIM_MAX_MEMBERS 64
+/*
+ * Members a victim holds room for from start-up (victim_reserve). A larger group grows the
+ * room while it is gathered, before anything is signalled: the group is killed whole or,
+ * when the room cannot be made, not at all.
+ */
+#define VICTIM_MEMBERS_START 64
 
 /* One process of a victim's address-space group, held by its pidfd */
 struct member {
@@ -23,18 +27,21 @@ struct member {
 };
 
 /*
- * A victim: the chosen process and its sharers, and what happened to them. It lives in
- * storage made at start-up; nothing here allocates.
+ * A victim: the chosen process and its sharers, and what happened to them. Its members live
+ * in storage made at start-up (victim_reserve) and grown, when a group is larger, only while
+ * the group is gathered; opening, signalling and following it allocate nothing.
  */
 struct victim {
 	struct proc_info chosen;	/* as read at selection: the report's fields */
-	struct member m[VICTIM_MAX_MEMBERS]; /* m[0] is the chosen process */
-	int n;
-	bool truncated;			/* more sharers than VICTIM_MAX_MEMBERS */
+	struct member *m;		/* m[0] is the chosen process; room for cap */
+	int n, cap;
+	int unsignalled;		/* members the last victim_signal() did not reach and that
+					 * had not exited: left alive */
 	long long t_term;		/* CLOCK_MONOTONIC ns of SIGTERM, 0 if none */
 	long long t_kill;		/* of SIGKILL */
 	long long t_exited;		/* when every member had exited, 0 if not yet */
 	bool independent;		/* members do not share an mm (a cgroup kill): reap each */
+	bool gathered;			/* the group of m[0], whole (select_group) */
 	long long reap_by;		/* the reaper gives its word by then (ns); 0: no limit */
 	bool quiet;			/* a rehearsal (resident.h): reports made, not written */
 
@@ -49,26 +56,43 @@ struct victim {
 	atomic_bool reap_done;
 };
 
+/* Makes room for cap members (kept by victim_reset). Returns 0, or -ENOMEM. */
+int victim_reserve(struct victim *v, int cap);
+
+/* Empties v for a new victim, chosen, as its only member; keeps its room. */
+void victim_reset(struct victim *v, const struct proc_info *chosen);
+
+/* Adds p as a member, growing the room when it is full. Returns 0, or -ENOMEM. */
+int victim_add(struct victim *v, const struct proc_info *p);
+
+/* Frees the room of a victim that is closed and no longer in anyone's hands. */
+void victim_free(struct victim *v);
+
 /*
- * Finds the processes that share chosen's address space among pids[0..n-1] (kcmp against
- * each: exact, and paid only once a victim is chosen) and records each with its identity.
- * Who is protected is the selector's word (select_exclusion: init, -1000, ourselves, an
- * ignore rule). Returns the number of members (at least 1), or -EPERM when a sharer is
- * protected (*pinned names it).
+ * The victim chosen and every process of pids[0..n-1] that shares its address space, each
+ * with its identity: select_group(), the selection's own check of the group, filling v.
+ * When the selection gathered chosen's group into v already (selector.group), it is kept.
+ * Returns the number of members (at least 1); -EPERM when a sharer is protected (*pinned
+ * names it); -ENOMEM when the room for the group cannot be made (nothing is to be killed).
  */
 int victim_gather(struct victim *v, const struct selector *sel, const struct proc_info *chosen,
 		  const pid_t *pids, int n, pid_t *pinned);
 
 /*
  * Opens a pidfd on every member, then re-reads its start time: equal, the pidfd holds the
- * process that was chosen, not a newcomer that reused its pid (DESIGN invariant 2).
+ * process that was chosen, not a newcomer that reused its pid.
  * Returns 0; -ESRCH when the chosen process is gone (nothing is signalled); -ESTALE when
  * the chosen process's pid now names another process (nothing is signalled). A sharer that
- * is gone or reused is dropped from the group.
+ * is gone or reused is dropped from the group. A sharer that is there but cannot be held
+ * (-EMFILE, say) fails the whole open with that -errno: a group killed in part keeps its
+ * memory, so none of it is signalled.
  */
 int victim_open(struct victim *v, int proc_fd);
 
-/* Sends sig to every member through its pidfd. Returns how many got it. */
+/*
+ * Sends sig to every member through its pidfd. Returns how many got it; v->unsignalled
+ * counts those that did not and had not exited either.
+ */
 int victim_signal(struct victim *v, int sig);
 
 /* Notes which members have exited (their pidfd is readable); true when all have. */

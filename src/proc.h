@@ -30,6 +30,7 @@ enum exclusion {
 	EXCL_IGNORED,		/* an ignore rule of the configuration */
 	EXCL_VANISHED,		/* exited while it was being read */
 	EXCL_UNREADABLE,	/* a /proc file could not be read or parsed */
+	EXCL_OUT_OF_SCOPE,	/* not a process of the scope (kill --pid in --cgroup) */
 };
 
 /*

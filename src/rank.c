@@ -87,6 +87,11 @@ bool exclusion_protects(enum exclusion e)
 	return e == EXCL_INIT || e == EXCL_SELF || e == EXCL_ADJ_MIN || e == EXCL_IGNORED;
 }
 
+bool group_kill_spares(enum exclusion e)
+{
+	return e == EXCL_INIT || e == EXCL_KTHREAD || e == EXCL_SELF || e == EXCL_ADJ_MIN;
+}
+
 const char *exclusion_reason(enum exclusion e)
 {
 	switch (e) {
@@ -102,6 +107,7 @@ const char *exclusion_reason(enum exclusion e)
 	case EXCL_IGNORED: return "ignored by a rule";
 	case EXCL_VANISHED: return "vanished during the scan";
 	case EXCL_UNREADABLE: return "unreadable";
+	case EXCL_OUT_OF_SCOPE: return "not in the scope";
 	}
 	return "unknown";
 }

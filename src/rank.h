@@ -40,6 +40,13 @@ enum exclusion rank_exclusion(const struct proc_info *p, pid_t self);
 /* Whether the exclusion protects the process's address space from any kill. */
 bool exclusion_protects(enum exclusion e);
 
+/*
+ * Whether a whole-cgroup kill leaves a process of the cgroup alone: oom_score_adj -1000 and
+ * global init, as mm/oom_kill.c oom_kill_memcg_member() skips them; kernel threads, as
+ * __oom_kill_process() does; and oomreaper itself.
+ */
+bool group_kill_spares(enum exclusion e);
+
 /* A short phrase for an exclusion, for tables and JSON. */
 const char *exclusion_reason(enum exclusion e);
 

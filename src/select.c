@@ -219,26 +219,69 @@ enum exclusion select_exclusion(const struct selector *sel, struct proc_info *p)
 	return EXCL_NONE;
 }
 
+int select_group(const struct selector *sel, const struct proc_info *p, const pid_t *pids,
+		 int n, struct victim *v, pid_t *pinned)
+{
+	int sharers = 0;
+
+	*pinned = 0;
+	/* ourselves first: a fixture's list need not hold us */
+	if (p->pid != sel->self && sel->same_mm(p->pid, sel->self, sel->same_mm_ctx) == MM_SAME) {
+		*pinned = sel->self;
+		return -EPERM;
+	}
+	for (int i = 0; i < n; i++) {
+		struct proc_info q;
+
+		if (pids[i] == p->pid || pids[i] == sel->self ||
+		    sel->same_mm(p->pid, pids[i], sel->same_mm_ctx) != MM_SAME)
+			continue;
+		memset(&q, 0, sizeof(q));
+		/* gone, unreadable, or without an mm (a zombie's NULL mm compares equal to any
+		 * other NULL mm, a kthread's too): nothing of the victim's memory there */
+		if (scan_proc(sel->proc_fd, pids[i], SCAN_DETAIL, &q) || !q.has_mm)
+			continue;
+		enum exclusion e = select_exclusion(sel, &q);
+
+		if (exclusion_protects(e)) {
+			*pinned = q.pid;
+			return -EPERM;
+		}
+		/* kthread_use_mm() borrowers need no signal: the kernel skips them too */
+		if (e == EXCL_KTHREAD)
+			continue;
+		if (v) {
+			int r = victim_add(v, &q);
+
+			if (r)
+				return r;
+		}
+		sharers++;
+	}
+	return sharers;
+}
+
 /*
- * seed 004: whether p's mm is pinned by a protected process among pids[0..n-1] or ourselves.
- * Returns that process's pid, or 0.
+ * Whether p's mm is pinned by a protected process among pids[0..n-1]: its pid, or 0. With
+ * sel->group, p's group is gathered there as it is checked (victim_gather takes it as it is).
  */
 static pid_t pinned_by(const struct selector *sel, const struct proc_info *p, const pid_t *pids,
 		       int n)
 {
-	if (p->pid != sel->self && sel->same_mm(p->pid, sel->self, sel->same_mm_ctx) == MM_SAME)
-		return sel->self;
-	for (int i = 0; i < n; i++) {
-		struct proc_info q;
+	struct victim *v = sel->group;
+	pid_t pin;
+	int r;
 
-		if (pids[i] == p->pid || sel->same_mm(p->pid, pids[i], sel->same_mm_ctx) != MM_SAME)
-			continue;
-		memset(&q, 0, sizeof(q));
-		if (scan_proc(sel->proc_fd, pids[i], SCAN_DETAIL, &q) == 0 &&
-		    exclusion_protects(select_exclusion(sel, &q)))
-			return pids[i];
+	if (v) {
+		victim_reset(v, p);
+		if (victim_add(v, p))
+			v = NULL;
 	}
-	return 0;
+	r = select_group(sel, p, pids, n, v, &pin);
+	/* a group not gathered whole is gathered again by the kill, which says why it fails */
+	if (v)
+		v->gathered = r >= 0;
+	return r == -EPERM ? pin : 0;
 }
 
 /* Reads pid in detail and applies the rules that need only it and its parent. */
@@ -251,6 +294,7 @@ static enum exclusion judge(const struct selector *sel, pid_t pid, struct proc_i
 		struct proc_info parent;
 
 		memset(&parent, 0, sizeof(parent));
+		/* in_vfork(): the child borrows the mm while its parent waits in state D */
 		if (scan_proc(sel->proc_fd, p->ppid, SCAN_STAT, &parent) == 0)
 			p->vfork_child = vfork_rule(true, parent.state);
 	}
@@ -266,6 +310,59 @@ static void set_badness(struct proc_info *p, const struct scope *s)
 	p->score = oom_score_of(oom_badness_of(p->points, p->oom_score_adj,
 					       s->global_totalpages),
 				s->global_totalpages);
+}
+
+/* Whether pid is a process of the scope: the whole machine, or the cgroup's subtree */
+static int in_scope(const struct selector *sel, const struct scope *s, pid_t pid)
+{
+	pid_t *pids = NULL;
+	int n;
+
+	if (s->kind == SCOPE_GLOBAL)
+		return 1;
+	n = scope_pids(s, sel->proc_fd, &pids);
+	if (n < 0)
+		return n;
+	bool in = bsearch(&pid, pids, (size_t)n, sizeof(*pids), by_pid) != NULL;
+
+	free(pids);
+	return in;
+}
+
+int select_judge(const struct selector *sel, const struct scope *s, pid_t pid, const pid_t *pids,
+		 int n, struct proc_info *p, struct victim *v)
+{
+	pid_t pin;
+	int r;
+
+	p->excl = judge(sel, pid, p);
+	p->excl_pid = 0;
+	if (p->excl == EXCL_NONE) {
+		r = in_scope(sel, s, pid);
+		if (r < 0)
+			return r;
+		if (!r)
+			p->excl = EXCL_OUT_OF_SCOPE;
+	}
+	if (p->excl != EXCL_NONE) {
+		p->badness = LONG_MIN;
+		return p->excl;
+	}
+	set_badness(p, s);
+	if (v) {
+		victim_reset(v, p);
+		r = victim_add(v, p);
+		if (r)
+			return r;
+	}
+	r = select_group(sel, p, pids, n, v, &pin);
+	if (r == -EPERM) {
+		p->excl = EXCL_SHARES_PROTECTED;
+		p->excl_pid = pin;
+		p->badness = LONG_MIN;
+		return p->excl;
+	}
+	return r < 0 ? r : EXCL_NONE;
 }
 
 /* Reads the oom_score of sel->pids[0..n-1], through held files when the selector holds them */
@@ -377,14 +474,6 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 	if (r)
 		return r;
 	int k = order_by_score(sel->scores, n, sel->order);
-	/* the kernel scores its own exclusions 0: they sort last, and they are the only
-	 * processes that can pin a candidate's mm. Gather their pids once. */
-	int zero = k;
-
-	while (zero > 0 && sel->scores[sel->order[zero - 1]] == 0)
-		zero--;
-	for (int j = zero; j < k; j++)
-		sel->pinners[j - zero] = sel->pids[sel->order[j]];
 	/* nobody scored this low can beat the best: oom_score is monotonic in badness; prefer
 	 * rules may add to a process the scores rank low */
 	long boost = rules_max_boost(sel->rules, sel->nrules) * (long)(s->totalpages / 1000);
@@ -392,7 +481,9 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 	for (int i = 0; i < n; i++)
 		sel->bounds[i] = sel->scores[i] < 0 ? LONG_MIN
 				 : oom_score_max_badness(sel->scores[i], s->global_totalpages) + boost;
-	walk(sel, s, sel->order, k, sel->bounds, sel->pinners, k - zero, c);
+	/* the winner's mm is checked against every process, as the kill gathers it: an ignore
+	 * rule protects processes the kernel scores above 0 */
+	walk(sel, s, sel->order, k, sel->bounds, sel->pids, n, c);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "share.h"
 
 struct rule;
+struct victim;
 
 /*
  * The victims a daemon is done with while they still live: reaped, or past their deadline.
@@ -55,6 +56,12 @@ struct selector {
 	int *adjs;		/* a cgroup scope's oom_score_adj, by index */
 	long *bounds;		/* the most badness each could have in the scope */
 	int cap;
+	/*
+	 * When set, the selection's check of its winner's group (select_group) gathers the
+	 * group into it, and victim_gather() need not make that pass of kcmp over every
+	 * process again
+	 */
+	struct victim *group;
 	/* oom_score files held open between calls (selector_hold_files) */
 	int hold;
 	pid_t *held_pids;	/* ascending */
@@ -91,14 +98,16 @@ struct choice {
  * Global scope: the kernel already publishes its badness, quantised, as oom_score. Reading
  * that one file per process ranks everyone; only processes whose score leaves room to beat
  * the best found so far are read in detail, so the choice is the one a full scan makes at
- * about the cost of one small read per process. Sharing with a protected process is checked
- * against the processes the kernel scores 0 (init, -1000, ...) and against ourselves.
+ * about the cost of one small read per process.
  *
  * Cgroup scope: oom_score uses the global totalpages, so a process's oom_score_adj counts in
  * it for another amount than in the cgroup's OOM. With the adj read as well, each score still
  * bounds the badness in the scope, and the same walk applies: detail only while a bound leaves
- * room to beat the best. The choice is checked against protected sharers anywhere on the
- * machine.
+ * room to beat the best.
+ *
+ * Either way the winner's address-space group is checked as the kill gathers it
+ * (select_group, against every process of the machine): a winner the kill would refuse is
+ * passed over and the next one chosen, in the same call.
  *
  * Rules (sel->rules): prefer and avoid add their weight in oom_score_adj units to the badness;
  * ignore excludes the process and everything that shares its memory.
@@ -122,6 +131,30 @@ int selector_hold_files(struct selector *sel, int max);
 
 /* rank_exclusion(), then the rules: sets p->rule_delta and p->rule. */
 enum exclusion select_exclusion(const struct selector *sel, struct proc_info *p);
+
+/*
+ * The address-space group of p, as __oom_kill_process() kills it: every process of
+ * pids[0..n-1] whose mm is p's (sel->same_mm), and oomreaper itself, compared. A sharer that
+ * is protected (select_exclusion: init, oom_score_adj -1000, oomreaper, an ignore rule) pins
+ * the mm: killing the others would free nothing. The others are added to v, when v is not
+ * NULL (growing its room). Returns the number of sharers; -EPERM when one is protected
+ * (*pinned names it); -ENOMEM when v cannot grow.
+ */
+int select_group(const struct selector *sel, const struct proc_info *p, const pid_t *pids,
+		 int n, struct victim *v, pid_t *pinned);
+
+/*
+ * The one judgement of a process, which selection (per candidate and per winner), `kill
+ * --pid`, `explain`, the daemon and its rehearsal all come to: whether pid may be chosen in
+ * the scope s, and what must die with it. Reads pid in detail into p and applies
+ * rank_exclusion() (init, kernel threads, oomreaper, -1000, no mm, dying), the vfork rule,
+ * the rules, the scope's membership (a cgroup's subtree), then select_group() against
+ * pids[0..n-1], every process of the machine. Sets p->excl (and p->excl_pid for a protected
+ * sharer) and, when eligible, p->badness; fills v with the group when v is not NULL.
+ * Returns EXCL_NONE (0) when pid may be chosen, the exclusion when not, or -errno.
+ */
+int select_judge(const struct selector *sel, const struct scope *s, pid_t pid, const pid_t *pids,
+		 int n, struct proc_info *p, struct victim *v);
 
 /*
  * Lists every pid of the machine into sel->pids, growing the buffers (with room to spare)

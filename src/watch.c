@@ -34,7 +34,12 @@ static struct slot *slot_take(void)
 {
 	for (int i = 0; i < POOL; i++)
 		if (dmn.pool[i].state == SLOT_FREE) {
+			struct victim v = dmn.pool[i].v;
+
+			/* the victim's room, made at start-up, stays with the slot */
 			memset(&dmn.pool[i], 0, sizeof(dmn.pool[i]));
+			dmn.pool[i].v.m = v.m;
+			dmn.pool[i].v.cap = v.cap;
 			dmn.pool[i].state = SLOT_READY;
 			return &dmn.pool[i];
 		}
@@ -57,6 +62,12 @@ void slot_release(struct slot *s)
 	s->state = SLOT_FREE;
 }
 
+void slots_reserve(void)
+{
+	for (int i = 0; i < POOL; i++)
+		victim_reserve(&dmn.pool[i].v, VICTIM_MEMBERS_START);
+}
+
 void slots_sweep(void)
 {
 	for (int i = 0; i < POOL; i++)
@@ -76,24 +87,27 @@ static struct slot *choose(struct watch *w, long *others_bound)
 	int r;
 
 	for (int tries = 0; tries < 3; tries++) {
-		if ((r = select_victim(&w->sel, &w->scope, &ch))) {
-			snprintf(w->why, sizeof(w->why), "the selection failed: %s", strerror(-r));
-			return NULL;
-		}
-		if (!ch.found) {
-			snprintf(w->why, sizeof(w->why), "none of the %d process(es) of the scope is "
-				 "eligible (oomreaper list --all shows why)", ch.scanned);
-			return NULL;
-		}
-		int n = select_all_pids(&w->sel);
-
-		if (n < 0) {
-			snprintf(w->why, sizeof(w->why), "the process list cannot be read: %s",
-				 strerror(-n));
-			return NULL;
-		}
 		if (!(s = slot_take())) {
 			snprintf(w->why, sizeof(w->why), "every victim slot is in use");
+			return NULL;
+		}
+		/* the selection's check of its winner gathers the group into the slot */
+		w->sel.group = &s->v;
+		r = select_victim(&w->sel, &w->scope, &ch);
+		w->sel.group = NULL;
+		int n = r || !ch.found ? -1 : select_all_pids(&w->sel);
+
+		if (n < 0) {
+			s->state = SLOT_FREE;
+			if (r)
+				snprintf(w->why, sizeof(w->why), "the selection failed: %s",
+					 strerror(-r));
+			else if (!ch.found)
+				snprintf(w->why, sizeof(w->why), "none of the %d process(es) of the "
+					 "scope is eligible (oomreaper list --all shows why)",
+					 ch.scanned);
+			else
+				snprintf(w->why, sizeof(w->why), "the process list cannot be read");
 			return NULL;
 		}
 		last = ch.victim.pid;

@@ -102,6 +102,8 @@ void watch_drop_ready(struct watch *w);
 /* Lets a victim go: at once, or once the reaper is done with it */
 void slot_release(struct slot *s);
 /* Frees the victims the reaper has finished with since */
+/* Makes each victim slot's room for a group's members, before any is chosen (kill.h) */
+void slots_reserve(void);
 void slots_sweep(void);
 /* Whether a victim is on its way: a rehearsal would queue behind it at the reaper */
 bool slots_in_flight(void);

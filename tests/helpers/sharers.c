@@ -1,9 +1,10 @@
 /*
- * sharers.c - two processes, one address space: `sharers MB`
+ * sharers.c - processes of one address space: `sharers MB [N [COMM]]`
  *
- * Allocates and touches MB MiB, then clone(CLONE_VM | SIGCHLD) without CLONE_THREAD: a second
- * process (its own pid, its own thread group) that shares the first's mm, as in seed 001 (1).
- * Prints "ready PARENT CHILD" and both wait to be killed.
+ * Allocates and touches MB MiB, then clone(CLONE_VM | SIGCHLD) without CLONE_THREAD N - 1
+ * times (default once): more processes (each its own pid, its own thread group) that share
+ * the first's mm, as in seed 001 (1). The first then takes the name COMM, if given (the
+ * others keep "sharers"). Prints "ready PARENT CHILD..." and all wait to be killed.
  */
 #include <errno.h>
 #include <sched.h>
@@ -36,9 +37,19 @@ int main(int argc, char **argv)
 	char *end;
 	long mb;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: sharers MB\n");
+	long count = 2;
+
+	if (argc < 2 || argc > 4) {
+		fprintf(stderr, "usage: sharers MB [N [COMM]]\n");
 		return 2;
+	}
+	if (argc >= 3) {
+		errno = 0;
+		count = strtol(argv[2], &end, 10);
+		if (errno || end == argv[2] || *end || count < 2 || count > 10000) {
+			fprintf(stderr, "sharers: N wants 2 to 10000, not '%s'\n", argv[2]);
+			return 2;
+		}
 	}
 	errno = 0;
 	mb = strtol(argv[1], &end, 10);
@@ -57,21 +68,35 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < len; i += (size_t)page)
 		mem[i] = 1;
 
-	char *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	/* the line is made before the clones: they share our stdio, and use none of it */
+	char *line = malloc((size_t)count * 12 + 16);
 
-	if (stack == MAP_FAILED) {
-		perror("sharers: mmap");
+	if (!line) {
+		fprintf(stderr, "sharers: cannot allocate\n");
 		return 1;
 	}
-	fflush(stdout);
-	pid_t pid = clone(child, stack + STACK_SIZE, CLONE_VM | SIGCHLD, NULL);
+	int n = sprintf(line, "ready %d", (int)getpid());
 
-	if (pid < 0) {
-		perror("sharers: clone");
-		return 1;
+	for (long i = 1; i < count; i++) {
+		char *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+
+		if (stack == MAP_FAILED) {
+			perror("sharers: mmap");
+			return 1;
+		}
+		pid_t pid = clone(child, stack + STACK_SIZE, CLONE_VM | SIGCHLD, NULL);
+
+		if (pid < 0) {
+			perror("sharers: clone");
+			return 1;
+		}
+		n += sprintf(line + n, " %d", (int)pid);
 	}
-	printf("ready %d %d\n", (int)getpid(), (int)pid);
+	/* comm is each task's own: the clones keep theirs */
+	if (argc == 4)
+		prctl(PR_SET_NAME, argv[3], 0, 0, 0);
+	printf("%s\n", line);
 	fflush(stdout);
 	for (;;)
 		pause();

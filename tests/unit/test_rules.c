@@ -1,4 +1,5 @@
-/* test_rules.c - prefer / avoid / ignore rules and the fastest-growing policy, on fixtures */
+/* test_rules.c - prefer / avoid / ignore rules, the fastest-growing policy, and who is protected
+ * (selection, kill and group kill agreeing), on fixtures */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +17,10 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "kill.h"
+#include "rank.h"
 #include "rules.h"
+#include "scan.h"
 #include "scope.h"
 #include "select.h"
 
@@ -323,8 +327,8 @@ static int make_ties_tree(void **state)
 
 /*
  * Among equals the youngest wins, so a walk in age order finds a new would-be winner at each
- * step. Only the winner pays the pass against the processes that could pin its mm (here the
- * 50 at -1000): not one pass per would-be winner, which in a cgroup of 10,000 equal
+ * step. Only the winner pays the pass against the processes that could pin its mm (every
+ * process, of which the 50 at -1000 do): not one pass per would-be winner, which in a cgroup of 10,000 equal
  * processes was 10,000 passes of 10,000 kcmp calls, 40 s.
  */
 static void ties_pay_one_pinning_pass(void **state)
@@ -345,13 +349,130 @@ static void ties_pay_one_pinning_pass(void **state)
 	/* the youngest shares a protected process's mm: passed over for the next youngest */
 	assert_true(ch.found);
 	assert_int_equal(ch.victim.pid, next_youngest);
-	/* each one's vfork check (two walks of 300) and two passes of at most 51, where a pass
-	 * per would-be winner would be 300 x 51 */
+	/* each one's vfork check (two walks of 300) and two passes against every process (and
+	 * oomreaper), as the kill's gather makes them, where a pass per would-be winner would
+	 * be 300 such passes */
 	assert_true(calls >= 2 * EQUALS);
-	assert_true(calls <= 2 * EQUALS + 2 * 51);
+	assert_true(calls <= 2 * EQUALS + 2 * (EQUALS + 50 + 1));
 	scope_close(&s);
 	selector_free(&sel);
 	close(sel.proc_fd);
+}
+
+/* Who protects 20's mm in the agreement test: 20 shares its address space with this pid */
+static pid_t protector;
+
+static enum mm_order protector_mm(pid_t a, pid_t b, void *ctx)
+{
+	(void)ctx;
+	int ma = a == 20 ? protector : a, mb = b == 20 ? protector : b;
+
+	return ma < mb ? MM_LESS : ma > mb ? MM_GREATER : MM_SAME;
+}
+
+/*
+ * Selection and the kill agree: in proc_select, 20 ("sharer", the top score) shares its mm
+ * with a protected process: 10 (-1000), init, oomreaper itself, or 50 ("lowly", scored 1 by
+ * the kernel) which an ignore rule protects. Each time the selection passes 20 over for a
+ * victim whose gather succeeds, and the one judgement and the gather both refuse 20, naming
+ * the same protector. Both policies: the walk by score and the full table.
+ */
+static void selection_and_gather_agree(void **state)
+{
+	static const pid_t protectors[] = { 10, 1, SELF, 50 };
+	static struct victim v;
+
+	(void)state;
+	for (int k = 0; k < 4; k++) {
+		for (int policy = POLICY_LARGEST; policy <= POLICY_FASTEST_GROWING; policy++) {
+			struct selector sel = { 0 };
+			struct config c;
+			struct choice ch;
+			struct proc_info p;
+			struct scope s;
+			pid_t pinned;
+
+			protector = protectors[k];
+			if (protector == 50)
+				one_rule(&c, "comm", "^lowly$", "ignore", NULL);
+			sel.proc_fd = open(FIX("proc_select"), O_RDONLY | O_DIRECTORY);
+			assert_true(sel.proc_fd >= 0);
+			sel.self = SELF;
+			sel.threads = 1;
+			sel.same_mm = protector_mm;
+			sel.rules = protector == 50 ? c.rules : NULL;
+			sel.nrules = protector == 50 ? c.nrules : 0;
+			sel.policy = (enum policy)policy;
+			assert_int_equal(scope_open(&s, sel.proc_fd, NULL), 0);
+
+			assert_int_equal(select_victim(&sel, &s, &ch), 0);
+			assert_true(ch.found);
+			assert_int_not_equal(ch.victim.pid, 20);
+			int n = select_all_pids(&sel);
+
+			assert_true(n > 0);
+			/* what the selection chose, the kill takes */
+			assert_true(victim_gather(&v, &sel, &ch.victim, sel.pids, n, &pinned) > 0);
+			assert_int_equal(v.m[0].pid, ch.victim.pid);
+			/* and when the selection's own check gathers the group, it is that one */
+			int members = v.n;
+
+			victim_reset(&v, NULL);
+			sel.group = &v;
+			assert_int_equal(select_victim(&sel, &s, &ch), 0);
+			sel.group = NULL;
+			assert_true(v.gathered && v.n == members);
+			assert_int_equal(v.m[0].pid, ch.victim.pid);
+			assert_int_equal(victim_gather(&v, &sel, &ch.victim, sel.pids, n, &pinned),
+					 members);
+			/* what it passed over, the judgement and the kill refuse, for one reason */
+			assert_int_equal(select_judge(&sel, &s, 20, sel.pids, n, &p, NULL),
+					 EXCL_SHARES_PROTECTED);
+			assert_int_equal(p.excl_pid, protector);
+			assert_int_equal(victim_gather(&v, &sel, &p, sel.pids, n, &pinned), -EPERM);
+			assert_int_equal(pinned, protector);
+
+			scope_close(&s);
+			selector_free(&sel);
+			close(sel.proc_fd);
+			if (protector == 50)
+				config_free(&c);
+		}
+	}
+	victim_free(&v);
+}
+
+/*
+ * The whole-cgroup kill spares whom the kernel's oom_kill_memcg_member() spares (-1000,
+ * init), kernel threads, and oomreaper itself; -999, a zombie or a vfork child it kills.
+ * This machine cannot make a -1000 process (no CAP_SYS_RESOURCE): a fixture tree holds one.
+ */
+static void group_kill_spares_protected(void **state)
+{
+	static const struct {
+		pid_t pid;
+		bool spared;
+	} want[] = {
+		{ 1, true }, { 2, true }, { 10, true }, { 20, false }, { 30, false },
+		{ 32, false }, { 40, false }, { 50, false }, { 31, true },
+	};
+	int fd = open(FIX("proc_select"), O_RDONLY | O_DIRECTORY);
+
+	(void)state;
+	assert_true(fd >= 0);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct proc_info p;
+
+		memset(&p, 0, sizeof(p));
+		assert_int_equal(scan_proc(fd, want[i].pid, SCAN_DETAIL, &p), 0);
+		/* 31 stands for oomreaper itself */
+		bool spared = group_kill_spares(rank_exclusion(&p, 31));
+
+		if (spared != want[i].spared)
+			fail_msg("pid %d: spared %d, want %d", (int)want[i].pid, spared,
+				 want[i].spared);
+	}
+	close(fd);
 }
 
 int main(void)
@@ -363,6 +484,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(fastest_growing, make_tree, remove_tree),
 		cmocka_unit_test_setup_teardown(ties_pay_one_pinning_pass, make_ties_tree,
 						remove_tree),
+		cmocka_unit_test(selection_and_gather_agree),
+		cmocka_unit_test(group_kill_spares_protected),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,195 @@
+"""End-to-end tests of the one judgement and the one kill sequence: `kill --pid` refuses what
+the selection would never choose (a process outside the --cgroup scope, a vfork child), a
+group of any size is killed whole or not at all, the selection passes over a victim the kill
+would refuse (a sharer of an `ignore`d process) for the next one, and the whole-cgroup kill
+spares oomreaper itself.
+
+run.py imports this module and runs its tests with its harness. Safety as in test_kill.py
+(every kill through oom_kill, or checked by kill_is_safe) and test_run.py (every daemon through
+Daemon, a dry run or on a test cgroup); the one kill started by hand runs inside the test cgroup
+it kills, and it is that cgroup it names.
+"""
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import tempfile
+import time
+
+from run import (OOMREAPER, Failure, check, explain, hog, make_cgroup, make_freezer, note,
+                 start_in, state_of, test, tool_result, wait_for, write_file)
+from test_kill import (Watched, into, kill_is_safe, kill_json, oom_kill, sigkill_pending,
+                       usage_bytes)
+from test_run import Daemon, daemon_test
+
+MIB = 1 << 20
+
+
+@test
+def test_kill_pid_outside_cgroup_refused():
+    """kill --cgroup X --pid P, P a process of another cgroup: exit 1, "not in the scope", P
+    neither killed nor signalled (as explain P --cgroup X refuses it); the same in a dry run.
+    P inside X is killed."""
+    x, y = make_cgroup(), make_cgroup()
+    inside, outside = Watched(hog(x, 10)), Watched(hog(y, 10))
+    r = explain(outside.pid, "--cgroup", x)
+    check(r.rc == 1 and "no process %d" % outside.pid in r.err, "explain: " + r.describe())
+    r = oom_kill("--cgroup", x, "--pid", outside.pid, "--dry-run")
+    check(r.rc == 1 and "not in the scope" in r.err and "would kill" not in r.out,
+          "dry run: %s %r" % (r.describe(), r.out))
+    r = oom_kill("--cgroup", x, "--pid", outside.pid)
+    check(r.rc == 1 and "process %d cannot be chosen: not in the scope cgroup v1 %s"
+          % (outside.pid, x) in r.err, "%s %r" % (r.describe(), r.out))
+    time.sleep(0.1)
+    check(outside.alive() and not sigkill_pending(outside.pid), "the process outside the "
+          "scope was signalled")
+    check(inside.alive(), "the process inside the scope was killed instead")
+    r = oom_kill("--cgroup", x, "--pid", inside.pid)
+    check(r.rc == 0 and wait_for(inside.gone), "the process inside: %s" % r.describe())
+
+
+@test
+def test_kill_pid_vfork_child_refused():
+    """kill --pid of a child held in vfork: exit 1, "vfork child", as the selection never
+    chooses it (its memory is its parent's, judged on the parent's own oom_score_adj);
+    neither it nor its parent signalled."""
+    cg = make_cgroup()
+    _, (parent, child) = start_in(cg, "vforker", 20)
+    check(wait_for(lambda: state_of(parent) == "D"), "vfork parent not in state D")
+    wp, wc = Watched(parent), Watched(child)
+    r = oom_kill("--cgroup", cg, "--pid", child)
+    check(r.rc == 1 and "process %d (vforker) cannot be chosen: vfork child" % child in r.err,
+          "%s %r" % (r.describe(), r.out))
+    time.sleep(0.1)
+    check(wc.alive() and wp.alive() and not sigkill_pending(child)
+          and not sigkill_pending(parent), "the vfork pair was signalled")
+    # the parent is the one to choose: it and its child die together
+    r = oom_kill("--cgroup", cg, "--pid", parent, "--json")
+    v = kill_json(r)["victims"][0]
+    check(r.rc == 0 and sorted(v["members"]) == sorted([parent, child]),
+          "the parent: %r; %s" % (v, r.describe()))
+    check(wait_for(lambda: wp.gone() and wc.gone()), "the vfork pair survived")
+
+
+SHARERS = 100
+
+
+@test
+def test_hundred_sharers_killed_whole():
+    """One address space of 100 processes (CLONE_VM): kill --pid one of them takes all 100 as
+    members, kills them all (none left alive), exit 0, and the 50 MiB comes back; more than
+    the 64 a victim once held."""
+    cg = make_cgroup(limit_mb=512)
+    _, pids = start_in(cg, "sharers", 50, SHARERS)
+    check(len(pids) == SHARERS, "sharers made %d processes" % len(pids))
+    procs = [Watched(p) for p in pids]
+    before = usage_bytes(cg)
+    r = oom_kill("--cgroup", cg, "--pid", pids[0], "--json")
+    v = kill_json(r)["victims"][0]
+    alive = lambda: [w.pid for w in procs if w.alive()]
+    check(wait_for(lambda: not alive()), "%d of %d sharers left alive: %s..."
+          % (len(alive()), SHARERS, alive()[:5]))
+    check(r.rc == 0 and len(v["members"]) == SHARERS and sorted(v["members"]) == sorted(pids)
+          and v.get("left_alive") == 0, "exit %d, %d members, left_alive %r; %s"
+          % (r.rc, len(v["members"]), v.get("left_alive"), r.describe()))
+    check(wait_for(lambda: usage_bytes(cg) < before - 40 * MIB), "memory still charged: %d "
+          "MiB of %d" % (usage_bytes(cg) // MIB, before // MIB))
+    note("%d members, reap %s, %d -> %d MiB charged" % (len(v["members"]), v["reap"],
+                                                      before // MIB, usage_bytes(cg) // MIB))
+
+
+def limited_nofile(n):
+    def set_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
+    return set_limit
+
+
+@test
+def test_group_too_large_to_hold_is_not_killed_in_part():
+    """100 sharers, and kill run with RLIMIT_NOFILE 48, so that it cannot hold a pidfd on each:
+    it kills none of them (a group killed in part keeps its memory), says so, exit 1."""
+    cg = make_cgroup(limit_mb=512)
+    _, pids = start_in(cg, "sharers", 10, SHARERS)
+    procs = [Watched(p) for p in pids]
+    args = ["--cgroup", cg, "--pid", str(pids[0])]
+    check(kill_is_safe(args), "refused to run kill %s" % args)
+    p = subprocess.run([OOMREAPER, "kill"] + args, stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=30, preexec_fn=limited_nofile(48))
+    r = tool_result(["kill"] + args, p.returncode, p.stdout, p.stderr)
+    check(r.rc == 1 and "cannot hold every process sharing the memory of %d" % pids[0] in r.err
+          and "nothing signalled" in r.err, "%s %r" % (r.describe(), r.out))
+    time.sleep(0.1)
+    hit = [w.pid for w in procs if w.gone() or sigkill_pending(w.pid)]
+    check(not hit, "%d sharers signalled: %s" % (len(hit), hit[:5]))
+
+
+# keeper is ignored; its sharer and the hog "other" are preferred by the most a rule can give,
+# which with oom_score_adj 1000 puts them above any process of the machine, whatever runs on it
+KEEP_CONF = ("[oomreaper]\ndeadline = 1\n\n[rule keep]\nmatch = comm\nregex = ^keeper$\n"
+             "action = ignore\n\n[rule first]\nmatch = comm\nregex = ^(sharers|other)$\n"
+             "action = prefer\nweight = 1000\n")
+
+
+@daemon_test
+def test_sharer_of_ignored_process_passed_over():
+    """The whole machine, a dry run with `ignore ^keeper$`: keeper's CLONE_VM sharer ranks
+    first (oom_score_adj 1000 and a prefer rule), and killing it would not free keeper's
+    memory, so the kill would refuse it. The daemon chooses the next candidate (a hog, also
+    preferred, smaller) in the same pass, instead of "no process can be chosen"."""
+    cg = make_cgroup()
+    _, (keeper, sharer) = start_in(cg, "sharers", 200, 2, "keeper")
+    other = hog(cg, 50, adj=1000, comm="other")
+    for pid in (keeper, sharer):
+        write_file("/proc/%d/oom_score_adj" % pid, "1000")
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
+    try:
+        conf = os.path.join(tmp, "keep.conf")
+        write_file(conf, KEEP_CONF)
+        # mem_min 99 %: the trigger fires at once, on this machine as it is
+        d = Daemon("--config", conf, "--dry-run", "--mem-min", "99%", "--horizon", 0)
+        d.wait_started()
+        would = d.wait_event("would_kill", timeout=10)
+        check(would["pid"] == other, "would kill %s %d, want the hog %d (keeper %d, its "
+              "sharer %d)" % (would["comm"], would["pid"], other, keeper, sharer))
+        check("no process can be chosen" not in d.err(), "stderr: %r" % d.err()[-600:])
+        d.stop_cleanly()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@test
+def test_kill_cgroup_spares_oomreaper_itself():
+    """`kill --kill-cgroup` run from inside the cgroup it kills (memory and freezer): it spares
+    itself, says so ("spared process PID (oomreaper): oomreaper itself", and in the JSON),
+    kills the two hogs there, does not freeze itself, and exits 0. (A -1000 process, which it
+    spares as well, cannot be made on this machine: a unit test covers it on a fixture.)"""
+    cg = make_cgroup()
+    fz = make_freezer(cg)
+    procs = [Watched(start_in(cg, "hog", 10, before=into(fz))[0].pid) for _ in range(2)]
+    args = ["kill", "--cgroup", cg, "--kill-cgroup", "--json", "--deadline", "3"]
+    check(kill_is_safe(args[1:]), "refused to run %s" % args)
+    script = 'echo $$ > "$0/cgroup.procs" && echo $$ > "$1/cgroup.procs" && shift && exec "$@"'
+    p = subprocess.Popen(["/bin/sh", "-c", script, cg, fz, OOMREAPER] + args,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        out, err = p.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        write_file(os.path.join(fz, "freezer.state"), "THAWED")
+        p.kill()    # our own child, in the test cgroup
+        out, err = p.communicate()
+        check(False, "kill --kill-cgroup from inside its cgroup did not end: %r" % err[-400:])
+    check(p.returncode >= 0, "kill --kill-cgroup from inside its cgroup died of signal %d"
+          % -p.returncode)
+    r = tool_result(args, p.returncode, out, err)
+    try:
+        data = json.loads(r.out)
+    except ValueError:
+        raise Failure("no JSON: %s %r %r" % (r.describe(), r.out, r.err))
+    check(r.rc == 0 and "spared process %d (oomreaper): oomreaper itself" % p.pid in r.err
+          and "killed 2 processes" in r.err, "%s %r" % (r.describe(), r.err))
+    check([(s["pid"], s["reason"]) for s in data.get("spared", [])]
+          == [(p.pid, "oomreaper itself")], "spared %r" % data.get("spared"))
+    check(wait_for(lambda: all(w.gone() for w in procs)), "hogs survived")
