@@ -278,7 +278,10 @@ int scope_pids(const struct scope *s, int proc_fd, pid_t **pids)
 			return r;
 		}
 	}
-	/* an empty cgroup leaves pv.v NULL, which qsort must not be given even for 0 items */
+	/* an empty cgroup leaves pv.v NULL, which callers would hand to memcpy or qsort (UB
+	 * even for 0 items): an empty array is still an array */
+	if (!pv.v && !(pv.v = malloc(sizeof(*pv.v))))
+		return -ENOMEM;
 	if (pv.n > 1)
 		qsort(pv.v, (size_t)pv.n, sizeof(*pv.v), by_pid);
 	/* a pid can be listed twice if it moved between cgroups while we walked */

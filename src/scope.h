@@ -30,7 +30,7 @@ void scope_close(struct scope *s);
 
 /*
  * The pids of the scope into a malloc'd, sorted array: for global every pid of proc_fd,
- * for a cgroup those in cgroup.procs of it and of its descendants.
+ * for a cgroup those in cgroup.procs of it and of its descendants; never NULL, even empty.
  * Returns the count, or -errno.
  */
 int scope_pids(const struct scope *s, int proc_fd, pid_t **pids);

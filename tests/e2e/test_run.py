@@ -773,3 +773,16 @@ def test_psi_and_swap_flags():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     check(not problems, "; ".join(problems))
+
+
+@daemon_test
+def test_daemon_on_empty_cgroup():
+    """A daemon watching an empty cgroup (its start-up selection finds nobody) runs and stops
+    cleanly, without a sanitizer report: an empty member list is still a list."""
+    cg = oom_cgroup(256)
+    d = Daemon("--cgroup", cg)
+    d.wait_started()
+    time.sleep(1)
+    r = d.stop_cleanly()
+    check(not d.events("kill"), "killed in an empty cgroup: %s" % d.events("kill"))
+    note("stderr %r" % r.err.strip().splitlines()[-1])
