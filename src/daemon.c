@@ -116,11 +116,16 @@ static int open_watches(struct config *conf, char *err, size_t len)
 		w->event_fd = w->control_fd = -1;
 		w->conf = &conf->scopes[i];
 		int r = scope_open(&w->scope, dmn.cli->proc_fd, cg);
+		const char *why = r ? NULL : scope_unwatchable(&w->scope);
 
-		if (r) {
+		if (r || why) {
 			snprintf(err, len, "%s: %s", cg ? cg : "global",
-				 r == -EMEDIUMTYPE ? "not a cgroup v1 memory or v2 directory"
-						   : strerror(-r));
+				 why ? why : r == -EMEDIUMTYPE ? "not a cgroup v1 memory or v2 directory"
+							  : strerror(-r));
+			if (why) {
+				scope_close(&w->scope);
+				r = -EMEDIUMTYPE;
+			}
 			for (int j = 0; j < i; j++)
 				close_watch(&dmn.w[j]);
 			return r;

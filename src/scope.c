@@ -122,6 +122,22 @@ static int read_limits(struct scope *s, unsigned long swap_total_pages)
 	return 0;
 }
 
+const char *scope_unwatchable(const struct scope *s)
+{
+	if (s->kind == SCOPE_GLOBAL)
+		return NULL;
+	/* cgroup.sane_behavior is only at a v1 hierarchy's root (CFTYPE_ONLY_ON_ROOT) */
+	if (faccessat(s->dir_fd, "cgroup.sane_behavior", F_OK, 0) == 0)
+		return "the root memory cgroup: its figures are the whole machine's (watch the "
+		       "machine instead: [global], or no --cgroup)";
+	/* memory.current is on every v2 cgroup below the root where the parent's
+	 * cgroup.subtree_control enables the memory controller (mem_cgroup_files[]) */
+	if (s->kind == SCOPE_CGROUP_V2 && faccessat(s->dir_fd, "memory.current", F_OK, 0) != 0)
+		return "a cgroup v2 directory without memory.current (the memory controller is not "
+		       "enabled there, or it is the root): its figures would be the whole machine's";
+	return NULL;
+}
+
 int scope_open(struct scope *s, int proc_fd, const char *cgroup)
 {
 	char buf[8192];

@@ -19,6 +19,12 @@ struct scope {
 };
 
 /*
+ * Why a scope cannot be watched, or NULL when it can: a cgroup whose memory figures would be
+ * the whole machine's (a v2 directory without the memory controller, a root cgroup).
+ */
+const char *scope_unwatchable(const struct scope *s);
+
+/*
  * Opens a scope: global when cgroup is NULL, else that directory, a cgroup v1 memory
  * cgroup (memory.limit_in_bytes) or a cgroup v2 one (cgroup.controllers). Reads
  * proc_fd/meminfo and the cgroup's limit for totalpages.

@@ -21,9 +21,9 @@ import subprocess
 import tempfile
 import time
 
-from run import (OOMREAPER, Failure, check, hog, make_cgroup, make_freezer, made_cgroups,
-                 note, read_file, start_in, test, thaw, thaw_all, tool_result, wait_for,
-                 write_file)
+from run import (MEMORY_ROOT, OOMREAPER, UNIFIED_ROOT, Failure, check, hog, make_cgroup,
+                 make_freezer, made_cgroups, note, own_unified_cgroup, read_file, start_in, test,
+                 thaw, thaw_all, tool_result, wait_for, write_file)
 from test_kill import Watched, frozen_hog, rss_kb, usage_bytes
 
 MIB = 1 << 20
@@ -786,3 +786,25 @@ def test_daemon_on_empty_cgroup():
     r = d.stop_cleanly()
     check(not d.events("kill"), "killed in an empty cgroup: %s" % d.events("kill"))
     note("stderr %r" % r.err.strip().splitlines()[-1])
+
+
+@daemon_test
+def test_unwatchable_cgroup_refused():
+    """--cgroup on a cgroup v2 directory without the memory controller (as here), or on a root
+    cgroup (v1 memory, v2), whose figures would be the whole machine's: exit 2 with the reason,
+    never started."""
+    v2 = make_cgroup(parent=own_unified_cgroup())
+    check(not os.path.exists(os.path.join(v2, "memory.current")),
+          "%s has the memory controller: nothing to test here" % v2)
+    # a member, so that a daemon that wrongly starts has someone to choose
+    start_in(make_cgroup(), "hog", 10, before='echo $$ > "%s/cgroup.procs" &&' % v2)
+    problems = []
+    cases = [(["--cgroup", v2], "memory.current"),
+             (["--dry-run", "--cgroup", UNIFIED_ROOT], "memory.current"),
+             (["--dry-run", "--cgroup", MEMORY_ROOT], "root memory cgroup")]
+    for args, says in cases:
+        r = bad_config_run(*args)
+        if r.rc != 2 or says not in r.err or "machine's" not in r.err or "started" in r.err:
+            problems.append("%s: %s" % (args, r.describe()))
+    check(not problems, "; ".join(problems))
+    note(bad_config_run("--cgroup", v2).err.strip())

@@ -490,10 +490,13 @@ static void scope_v2(void **state)
 	assert_int_equal(s.totalpages, 1);
 	scope_close(&s);
 
-	/* the memory controller not enabled there: no limit of its own */
+	/* the memory controller not enabled there: a set of processes `list` and `kill` can
+	 * still judge by the machine's totalpages, but no scope the daemon can watch */
 	assert_int_equal(open_cg(&s, FIX("proc_select"), FIX("cgroup_v2_nomem")), 0);
 	assert_int_equal(s.kind, SCOPE_CGROUP_V2);
 	assert_int_equal(s.totalpages, global);
+	assert_non_null(scope_unwatchable(&s));
+	assert_non_null(strstr(scope_unwatchable(&s), "without memory.current"));
 	scope_close(&s);
 }
 
@@ -550,6 +553,31 @@ static void scope_not_cgroup(void **state)
 	assert_int_equal(open_cg(&s, FIX("proc_select"), FIX("no_such_dir")), -ENOENT);
 	assert_int_equal(open_cg(&s, FIX("proc_select"), FIX("not_cgroup/README")), -ENOTDIR);
 	assert_int_equal(s.dir_fd, -1);
+}
+
+/* Which scopes the daemon can watch: those whose figures are their own */
+static void scope_watchable(void **state)
+{
+	int fd = open_dir(FIX("proc_select"));
+	struct scope s;
+
+	(void)state;
+	assert_int_equal(scope_open(&s, fd, NULL), 0);
+	assert_null(scope_unwatchable(&s));
+	close(fd);
+	assert_int_equal(open_cg(&s, FIX("proc_select"), FIX("cgroup_v1_limit")), 0);
+	assert_null(scope_unwatchable(&s));
+	scope_close(&s);
+	assert_int_equal(open_cg(&s, FIX("proc_select"), FIX("cgroup_v1_unlimited")), 0);
+	assert_null(scope_unwatchable(&s));
+	scope_close(&s);
+	assert_int_equal(open_cg(&s, FIX("proc_select"), FIX("cgroup_v2_limit")), 0);
+	assert_null(scope_unwatchable(&s));
+	scope_close(&s);
+	assert_int_equal(open_cg(&s, FIX("proc_select"), FIX("cgroup_v1_root")), 0);
+	assert_non_null(scope_unwatchable(&s));
+	assert_non_null(strstr(scope_unwatchable(&s), "root memory cgroup"));
+	scope_close(&s);
 }
 
 static void scope_pid_lists(void **state)
@@ -889,6 +917,7 @@ int main(void)
 		cmocka_unit_test(scope_nested_limits),
 		cmocka_unit_test(parse_memory_stat),
 		cmocka_unit_test(scope_not_cgroup),
+		cmocka_unit_test(scope_watchable),
 		cmocka_unit_test(scope_pid_lists),
 		cmocka_unit_test(memcg_max),
 		cmocka_unit_test(select_global_victim),
