@@ -282,7 +282,7 @@ void watch_tick(struct watch *w, long long now)
 	struct decision d;
 
 	watch_follow(w, now);
-	if (sample_scope(&w->scope, dmn.cli->proc_fd, &w->files, &smp)) {
+	if (watch_sample(w, &smp)) {
 		w->next_ns = now + (long long)SAMPLE_MAX_MS * 1000000;
 		return;
 	}

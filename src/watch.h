@@ -97,6 +97,14 @@ void slots_sweep(void);
 /* Whether a victim is on its way: a rehearsal would queue behind it at the reaper */
 bool slots_in_flight(void);
 
+/* --- follow.c: a scope followed as it changes -------------------------------------------- */
+
+/*
+ * Samples the scope. A changed limit is logged, and the fill history and the victim chosen
+ * ahead are brought to it. Returns 0, or -errno when there is no sample.
+ */
+int watch_sample(struct watch *w, struct sample *smp);
+
 /* --- daemon_log.c: human lines on stderr, JSON lines on dmn.log_fd; write(2), no stdio --- */
 
 void log_line(const char *a, const char *b, const char *c);

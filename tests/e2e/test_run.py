@@ -808,3 +808,54 @@ def test_unwatchable_cgroup_refused():
             problems.append("%s: %s" % (args, r.describe()))
     check(not problems, "; ".join(problems))
     note(bad_config_run("--cgroup", v2).err.strip())
+
+
+# ---------------------------------------------------------------------------------------------
+# Scopes that change under the daemon: limits, reloads, removal
+
+
+def set_limit(cg, mb):
+    """Sets cg's memory limit and memory+swap limit to mb MiB, in the order the kernel accepts
+    (memsw may never be below the limit)."""
+    limit = str(mb << 20)
+    memsw = os.path.join(cg, "memory.memsw.limit_in_bytes")
+    has_memsw = os.path.exists(memsw)
+    if has_memsw and mb << 20 > cg_number(cg, "memory.limit_in_bytes"):
+        write_file(memsw, limit)
+    write_file(os.path.join(cg, "memory.limit_in_bytes"), limit)
+    if has_memsw:
+        write_file(memsw, limit)
+
+
+@daemon_test
+def test_daemon_follows_cgroup_limit_changes():
+    """A 256 MiB cgroup holding a 170 MiB hog, watched with --mem-min 20 %: its limit raised
+    to 2 GiB, then a 50 MiB hog started: nothing is killed (1.8 GiB are free), and a
+    scope_limit event says 2048 MiB. The limit lowered to 256 MiB again (usage 220 MiB, under
+    mem_min of the new limit): the 170 MiB hog is killed, the 50 MiB one lives."""
+    cg = oom_cgroup(256)
+    big = Watched(hog(cg, 170))
+    d = Daemon("--cgroup", cg, "--mem-min", "20%")
+    d.wait_started()
+    set_limit(cg, 2048)
+    time.sleep(1.5)     # a sample or more: the idle daemon samples once a second
+    small = Watched(hog(cg, 50))
+    time.sleep(2.5)
+    check(not d.events("kill"), "killed with %d MiB free of 2 GiB: %s; stderr %r"
+          % ((2048 * MIB - usage_bytes(cg)) // MIB, d.events("kill"), d.err()[-800:]))
+    check(big.alive() and small.alive(), "a hog died with the limit raised")
+    raised = d.wait_event("scope_limit", timeout=1, limit_kb=2048 * 1024)
+    set_limit(cg, 256)
+    lowered = d.wait_event("scope_limit", timeout=5, limit_kb=256 * 1024)
+    kill = d.wait_event("kill", timeout=5)
+    check(kill["pid"] == big.pid, "killed %r, want the 170 MiB hog %d" % (kill, big.pid))
+    check(wait_for(big.gone), "the 170 MiB hog is still there")
+    time.sleep(0.5)
+    check(small.alive() and len(d.events("kill")) == 1, "more than one kill: %s"
+          % d.events("kill"))
+    check_never_at_limit(cg)
+    d.stop_cleanly()
+    note("raised: %r; lowered: %r, then killed %s (%d MiB) %d ms later" % (
+        {k: raised[k] for k in ("limit_kb", "was_kb", "totalpages")},
+        {k: lowered[k] for k in ("limit_kb", "was_kb", "totalpages")}, kill["comm"],
+        kill["rss_kb"] // 1024, ms_apart(lowered, kill)))
