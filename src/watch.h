@@ -97,6 +97,14 @@ void slots_sweep(void);
 /* Whether a victim is on its way: a rehearsal would queue behind it at the reaper */
 bool slots_in_flight(void);
 
+/* --- daemon.c: a watch's scope, opened and closed as the configuration changes ---------- */
+
+/* Opens w's scope (w->conf), its files and its kernel events; idx: its place in dmn.w.
+ * Returns 0, or -errno with the reason in err */
+int watch_open_scope(struct watch *w, int idx, char *err, size_t len);
+/* Closes them; the victims and the selector stay */
+void watch_close_scope(struct watch *w);
+
 /* --- follow.c: a scope followed as it changes -------------------------------------------- */
 
 /*

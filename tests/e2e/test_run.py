@@ -859,3 +859,78 @@ def test_daemon_follows_cgroup_limit_changes():
         {k: raised[k] for k in ("limit_kb", "was_kb", "totalpages")},
         {k: lowered[k] for k in ("limit_kb", "was_kb", "totalpages")}, kill["comm"],
         kill["rss_kb"] // 1024, ms_apart(lowered, kill)))
+
+
+RELOAD_CONF = "[oomreaper]\ndeadline = %d\n\n[global]\nmem_min = 30%%\n"
+
+
+@daemon_test
+def test_reload_keeps_victim_in_flight():
+    """A frozen 200 MiB hog pushing a 256 MiB cgroup under mem_min is killed; its reap fails
+    (OOMREAPER_TEST_MRELEASE=eagain), so it stays in flight until its deadline (4 s). A SIGHUP
+    meanwhile reloads the configuration, and the scope (the same path) keeps its victim: no
+    second kill before the stuck verdict at the deadline, and the bystander dies only after
+    that."""
+    cg = oom_cgroup(256)
+    fz = make_freezer(cg)
+    bystander = Watched(hog(cg, 20))
+    pid = frozen_hog(cg, fz, 200)
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
+    try:
+        conf = os.path.join(tmp, "oomreaper.conf")
+        write_file(conf, RELOAD_CONF % 4)
+        d = Daemon("--config", conf, "--cgroup", cg,
+                   env={"OOMREAPER_TEST_MRELEASE": "eagain"})
+        kill = d.wait_event("kill")
+        check(kill["pid"] == pid, "killed %r, want the frozen hog %d" % (kill, pid))
+        # a real change of file: a rule that matches nobody
+        write_file(conf, RELOAD_CONF % 4 + "\n[rule none]\nmatch = comm\nregex = ^nobody$\n"
+                   "action = avoid\nweight = 100\n")
+        d.p.send_signal(signal.SIGHUP)
+        reload = d.wait_event("reload", reason="ok")
+        wait_for(lambda: d.events("stuck", pid=pid) or len(d.events("kill")) > 1, timeout=8)
+        stuck = d.events("stuck", pid=pid)
+        kills = d.events("kill")
+        early = [k for k in kills[1:] if not stuck or k["ts"] < stuck[0]["ts"]]
+        check(not early, "a second kill %d ms after the reload, before the first victim's "
+              "deadline: %s" % (ms_apart(reload, early[0]) if early else 0, kills))
+        stuck = d.wait_event("stuck", timeout=1, pid=pid)
+        check(3000 <= ms_apart(kill, stuck) <= 6000, "stuck %d ms after the kill, deadline 4 s"
+              % ms_apart(kill, stuck))
+        nxt = d.wait_event("kill", timeout=5, pid=bystander.pid)
+        check(wait_for(bystander.gone), "the next victim %d is still there" % bystander.pid)
+        d.stop_cleanly()
+        note("killed, reloaded %d ms later, stuck %d ms after the kill, the next kill %d ms "
+             "after that" % (ms_apart(kill, reload), ms_apart(kill, stuck),
+                             ms_apart(stuck, nxt)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        thaw(fz)
+
+
+@daemon_test
+def test_failed_reload_frees_its_config():
+    """A dry-run daemon reloads a file whose rule compiles but whose next line is bad
+    (refused), then a good file with a rule: it stops cleanly, and the sanitizer build's leak
+    check finds nothing (the refused file's compiled regex was freed)."""
+    cg = make_cgroup()
+    hog(cg, 1)
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
+    try:
+        conf = os.path.join(tmp, "oomreaper.conf")
+        rule = "[rule r]\nmatch = comm\nregex = ^(a|b)+c$\naction = avoid\nweight = 1\n"
+        write_file(conf, GOOD_CONF % "10%")
+        d = Daemon("--config", conf, "--dry-run", "--cgroup", cg)
+        d.wait_started()
+        write_file(conf, GOOD_CONF % "10%" + rule + "frobnicate = 1\n")
+        d.p.send_signal(signal.SIGHUP)
+        refused = d.wait_event("reload")
+        check(refused["reason"] != "ok" and "frobnicate" in refused["reason"], "%r" % refused)
+        write_file(conf, GOOD_CONF % "10%" + rule)
+        d.p.send_signal(signal.SIGHUP)
+        d.wait_event("reload", reason="ok")
+        r = d.stop_cleanly()
+        note("sanitized binary: %s; refused: %r; stderr ends %r" % (
+            binary_is_sanitized(), refused["reason"], r.err.strip().splitlines()[-1]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
