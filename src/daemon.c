@@ -129,7 +129,13 @@ static void close_watch(struct watch *w)
 		slot_release(w->inflight);
 		w->inflight = NULL;
 	}
-	watch_close_scope(w);
+	if (w->back_fd >= 0) {
+		epoll_ctl(dmn.epfd, EPOLL_CTL_DEL, w->back_fd, NULL);
+		close(w->back_fd);
+		w->back_fd = -1;
+	}
+	if (!w->gone)
+		watch_close_scope(w);
 	selector_free(&w->sel);
 }
 
@@ -141,7 +147,7 @@ static int open_watches(struct config *conf, struct watch *ws, char *err, size_t
 		struct watch *w = &ws[i];
 
 		memset(w, 0, sizeof(*w));
-		w->event_fd = w->control_fd = -1;
+		w->event_fd = w->control_fd = w->back_fd = -1;
 		w->conf = &conf->scopes[i];
 		int r = watch_open_scope(w, i, err, len);
 
@@ -271,7 +277,8 @@ static void carry_over(struct watch *to, struct watch *from, int idx)
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT,
 				  .data.u64 = EV_SCOPE | (uint64_t)idx << 8 };
 
-	to->dec = from->dec;
+	if (!from->gone)
+		to->dec = from->dec;
 	to->dec.floor_fill_kb_s = dmn.fill_capacity;
 	to->ready = from->ready;
 	to->ready_at = from->ready_at;

@@ -50,6 +50,9 @@ struct watch {
 	long long next_ns;
 	int event_fd;			/* PSI trigger, v1 OOM eventfd or v2 memory.events */
 	int control_fd;			/* what the v1 eventfd is registered against */
+	bool gone;			/* the cgroup was removed: waiting for its path */
+	bool said_refused;		/* back, but not watchable: said once */
+	int back_fd;			/* while gone: inotify on the parent, for its return */
 };
 
 struct daemon {
@@ -97,7 +100,8 @@ void slots_sweep(void);
 /* Whether a victim is on its way: a rehearsal would queue behind it at the reaper */
 bool slots_in_flight(void);
 
-/* --- daemon.c: a watch's scope, opened and closed as the configuration changes ---------- */
+/* --- daemon.c: a watch's scope, opened and closed as the configuration or the cgroup
+ * comes and goes -------------------------------------------------------------------------- */
 
 /* Opens w's scope (w->conf), its files and its kernel events; idx: its place in dmn.w.
  * Returns 0, or -errno with the reason in err */
@@ -108,8 +112,9 @@ void watch_close_scope(struct watch *w);
 /* --- follow.c: a scope followed as it changes -------------------------------------------- */
 
 /*
- * Samples the scope. A changed limit is logged, and the fill history and the victim chosen
- * ahead are brought to it. Returns 0, or -errno when there is no sample.
+ * Samples the scope. A changed limit is logged and the fill history and the victim chosen
+ * ahead are brought to it; a removed cgroup is said gone once, closed, and waited for until
+ * its path comes back, then watched afresh. Returns 0, or -errno when there is no sample.
  */
 int watch_sample(struct watch *w, struct sample *smp);
 

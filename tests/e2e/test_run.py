@@ -934,3 +934,42 @@ def test_failed_reload_frees_its_config():
             binary_is_sanitized(), refused["reason"], r.err.strip().splitlines()[-1]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@daemon_test
+def test_removed_cgroup_is_watched_again():
+    """A watched 256 MiB cgroup is removed: one scope_gone event and one "removed" line. It is
+    made again at the same path (256 MiB, the kernel's OOM killer off): a scope_back event, and
+    a grower at 150 MiB/s in it is killed before the limit; the bystander lives."""
+    cg = oom_cgroup(256)
+    d = Daemon("--cgroup", cg)
+    d.wait_started()
+    os.rmdir(cg)
+    time.sleep(1.5)     # a sample or more: the idle daemon samples once a second
+    os.mkdir(cg)
+    set_limit(cg, 256)
+    write_file(os.path.join(cg, "memory.oom_control"), "1")
+    time.sleep(0.5)
+    bystander = Watched(hog(cg, 20))
+    g = grower(cg, 150, 2000)
+
+    def done():
+        return d.events("kill") or oom_control(cg)["under_oom"]
+    wait_for(done, timeout=10)
+    ctl = oom_control(cg)
+    check(ctl["under_oom"] == 0 and d.events("kill"),
+          "the cgroup made again was not watched: %r, peak %d MiB of 256, kills %s"
+          % (ctl, cg_number(cg, "memory.max_usage_in_bytes") // MIB, d.events("kill")))
+    gone, back = d.wait_event("scope_gone", timeout=1), d.wait_event("scope_back", timeout=1)
+    kill = d.events("kill")[0]
+    check(kill["pid"] == g.pid, "killed %r, want the grower %d" % (kill, g.pid))
+    time.sleep(0.3)
+    check_never_at_limit(cg)
+    check(bystander.alive(), "the bystander was killed")
+    check(len(d.events("scope_gone")) == 1 and len(d.events("scope_back")) == 1,
+          "gone %s, back %s" % (d.events("scope_gone"), d.events("scope_back")))
+    r = d.stop_cleanly()
+    removed = [line for line in r.err.splitlines() if "removed" in line]
+    check(len(removed) == 1, "the removal said %d times: %r" % (len(removed), removed))
+    note("%r; back %d ms after gone; killed the grower at %d MiB"
+         % (removed[0], ms_apart(gone, back), kill["rss_kb"] // 1024))
