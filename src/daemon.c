@@ -139,6 +139,21 @@ static void close_watch(struct watch *w)
 	selector_free(&w->sel);
 }
 
+/* A reload names a cgroup that is removed and awaited: w goes on waiting for it, as the
+ * running watch did (reload() hands it that watch's wake-up). Whether there was one */
+static bool still_gone(struct watch *w)
+{
+	for (int i = 0; i < dmn.nw; i++)
+		if (dmn.w[i].gone && !strcmp(dmn.w[i].conf->cgroup, w->conf->cgroup)) {
+			w->gone = true;
+			w->scope = dmn.w[i].scope;
+			w->files = dmn.w[i].files;
+			memcpy(w->name, dmn.w[i].name, sizeof(w->name));
+			return true;
+		}
+	return false;
+}
+
 /* Opens every scope of the configuration into ws, dmn.w or a reload's new set. Returns 0, or
  * -errno with the scope's name in err, having closed what it opened */
 static int open_watches(struct config *conf, struct watch *ws, char *err, size_t len)
@@ -151,6 +166,8 @@ static int open_watches(struct config *conf, struct watch *ws, char *err, size_t
 		w->conf = &conf->scopes[i];
 		int r = watch_open_scope(w, i, err, len);
 
+		if (r == -ENOENT && still_gone(w))
+			r = 0;
 		if (r) {
 			for (int j = 0; j < i; j++)
 				close_watch(&ws[j]);
@@ -291,7 +308,16 @@ static void carry_over(struct watch *to, struct watch *from, int idx)
 	to->fired_at = from->fired_at;
 	to->said_nothing = from->said_nothing;
 	to->next_ns = from->next_ns;
+	to->said_refused = from->said_refused;
 	from->ready = from->inflight = NULL;
+	if (to->gone && from->back_fd >= 0) {
+		struct epoll_event back = { .events = EPOLLIN,
+					    .data.u64 = EV_SCOPE | (uint64_t)idx << 8 };
+
+		to->back_fd = from->back_fd;
+		from->back_fd = -1;
+		epoll_ctl(dmn.epfd, EPOLL_CTL_MOD, to->back_fd, &back);
+	}
 	/* not yet signalled (a grace running) it is not registered: ENOENT, and sigkill()
 	 * registers it with the new place */
 	if (to->inflight && to->inflight->v.n && to->inflight->v.m[0].pidfd >= 0)
