@@ -191,7 +191,9 @@ static void warm_watches(void)
 	for (int i = 0; i < dmn.nw; i++) {
 		struct choice warm;
 
-		select_victim(&dmn.w[i].sel, &dmn.w[i].scope, &warm);
+		/* a removed cgroup has nothing to choose from until it is back */
+		if (!dmn.w[i].gone)
+			select_victim(&dmn.w[i].sel, &dmn.w[i].scope, &warm);
 	}
 }
 

@@ -126,9 +126,12 @@ static int scope_back(struct watch *w)
 		;
 	if (access(w->conf->cgroup, F_OK))
 		return -ENOENT;
+	/* scope_open() starts from a blank scope: a failed one must not leave it "global" */
+	struct scope was = w->scope;
 	int r = watch_open_scope(w, (int)(w - dmn.w), err, sizeof(err));
 
 	if (r) {
+		w->scope = was;
 		if (!w->said_refused)
 			log_line("made again, but cannot be watched: ", err, NULL);
 		w->said_refused = true;
