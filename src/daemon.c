@@ -35,8 +35,8 @@ struct daemon dmn;
 
 /* --- set-up ---------------------------------------------------------------------------- */
 
-/* A wake-up from the kernel when memory gets tight, where it offers one */
-static void arm_events(struct watch *w)
+/* A wake-up from the kernel when memory gets tight, where it offers one; idx: w's place */
+static void arm_events(struct watch *w, int idx)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLPRI, .data.u64 = EV_SCOPE };
 
@@ -82,9 +82,45 @@ static void arm_events(struct watch *w)
 		ev.events = EPOLLPRI;
 	}
 	if (w->event_fd >= 0) {
-		ev.data.u64 = EV_SCOPE | (uint64_t)(w - dmn.w) << 8;
+		ev.data.u64 = EV_SCOPE | (uint64_t)idx << 8;
 		epoll_ctl(dmn.epfd, EPOLL_CTL_ADD, w->event_fd, &ev);
 	}
+}
+
+int watch_open_scope(struct watch *w, int idx, char *err, size_t len)
+{
+	const char *cg = w->conf->cgroup[0] ? w->conf->cgroup : NULL;
+	int r = scope_open(&w->scope, dmn.cli->proc_fd, cg);
+	const char *why = r ? NULL : scope_unwatchable(&w->scope);
+
+	if (r || why) {
+		snprintf(err, len, "%s: %s", cg ? cg : "global",
+			 why ? why : r == -EMEDIUMTYPE ? "not a cgroup v1 memory or v2 directory"
+						  : strerror(-r));
+		if (why) {
+			scope_close(&w->scope);
+			r = -EMEDIUMTYPE;
+		}
+		return r;
+	}
+	scope_name(&w->scope, w->name, sizeof(w->name));
+	sample_files_open(&w->files, &w->scope, dmn.cli->proc_fd, w->conf->th.psi);
+	arm_events(w, idx);
+	return 0;
+}
+
+void watch_close_scope(struct watch *w)
+{
+	if (w->event_fd >= 0) {
+		epoll_ctl(dmn.epfd, EPOLL_CTL_DEL, w->event_fd, NULL);
+		close(w->event_fd);
+	}
+	if (w->control_fd >= 0)
+		close(w->control_fd);
+	w->event_fd = w->control_fd = -1;
+	watch_disarm_levels(w);
+	sample_files_close(&w->files);
+	scope_close(&w->scope);
 }
 
 static void close_watch(struct watch *w)
@@ -94,16 +130,14 @@ static void close_watch(struct watch *w)
 		slot_release(w->inflight);
 		w->inflight = NULL;
 	}
-	if (w->event_fd >= 0) {
-		epoll_ctl(dmn.epfd, EPOLL_CTL_DEL, w->event_fd, NULL);
-		close(w->event_fd);
+	if (w->back_fd >= 0) {
+		epoll_ctl(dmn.epfd, EPOLL_CTL_DEL, w->back_fd, NULL);
+		close(w->back_fd);
+		w->back_fd = -1;
 	}
-	if (w->control_fd >= 0)
-		close(w->control_fd);
-	watch_disarm_levels(w);
+	if (!w->gone)
+		watch_close_scope(w);
 	selector_free(&w->sel);
-	sample_files_close(&w->files);
-	scope_close(&w->scope);
 }
 
 /*
@@ -113,12 +147,12 @@ static void close_watch(struct watch *w)
  * sampled is not judged here (sampling says so once running).
  */
 static int check_levels(const struct config *conf, const struct scope_conf *sc,
-			const struct scope *scope, const struct sample_files *f, char *err,
+			struct scope *scope, const struct sample_files *f, char *err,
 			size_t len)
 {
 	struct sample smp;
 
-	if (sample_scope(scope, dmn.cli->proc_fd, f, &smp) || !smp.total_kb)
+	if (sample_scope(scope, dmn.cli->proc_fd, f, &smp) < 0 || !smp.total_kb)
 		return 0;
 	return thresholds_check(conf, sc, smp.total_kb, err, len);
 }
@@ -144,32 +178,42 @@ int daemon_check_levels(struct cli *c, const struct config *conf, char *err, siz
 	return 0;
 }
 
-/* Opens every scope of the configuration. Returns 0, or -errno with the scope's name in err */
-static int open_watches(struct config *conf, char *err, size_t len)
+/* A reload names a cgroup that is removed and awaited: w goes on waiting for it, as the
+ * running watch did (reload() hands it that watch's wake-up). Whether there was one */
+static bool still_gone(struct watch *w)
+{
+	for (int i = 0; i < dmn.nw; i++)
+		if (dmn.w[i].gone && !strcmp(dmn.w[i].conf->cgroup, w->conf->cgroup)) {
+			w->gone = true;
+			w->scope = dmn.w[i].scope;
+			w->files = dmn.w[i].files;
+			memcpy(w->name, dmn.w[i].name, sizeof(w->name));
+			return true;
+		}
+	return false;
+}
+
+/* Opens every scope of the configuration into ws, dmn.w or a reload's new set. Returns 0, or
+ * -errno with the scope's name in err, having closed what it opened */
+static int open_watches(struct config *conf, struct watch *ws, char *err, size_t len)
 {
 	for (int i = 0; i < conf->nscopes; i++) {
-		struct watch *w = &dmn.w[i];
-		const char *cg = conf->scopes[i].cgroup[0] ? conf->scopes[i].cgroup : NULL;
+		struct watch *w = &ws[i];
 
 		memset(w, 0, sizeof(*w));
-		w->event_fd = w->control_fd = w->level_fd = -1;
+		w->event_fd = w->control_fd = w->back_fd = w->level_fd = -1;
 		w->conf = &conf->scopes[i];
-		int r = scope_open(&w->scope, dmn.cli->proc_fd, cg);
+		int r = watch_open_scope(w, i, err, len);
 
+		if (r == -ENOENT && still_gone(w))
+			r = 0;
+		/* the levels against the scope's memory as it is now: refused before they run */
+		if (!r && !w->gone && (r = check_levels(conf, w->conf, &w->scope, &w->files, err,
+							len)))
+			close_watch(w);
 		if (r) {
-			snprintf(err, len, "%s: %s", cg ? cg : "global",
-				 r == -EMEDIUMTYPE ? "not a cgroup v1 memory or v2 directory"
-						   : strerror(-r));
 			for (int j = 0; j < i; j++)
-				close_watch(&dmn.w[j]);
-			return r;
-		}
-		scope_name(&w->scope, w->name, sizeof(w->name));
-		sample_files_open(&w->files, &w->scope, dmn.cli->proc_fd, w->conf->th.psi);
-		r = check_levels(conf, w->conf, &w->scope, &w->files, err, len);
-		if (r) {
-			for (int j = 0; j <= i; j++)
-				close_watch(&dmn.w[j]);
+				close_watch(&ws[j]);
 			return r;
 		}
 		decider_init(&w->dec);
@@ -180,9 +224,7 @@ static int open_watches(struct config *conf, char *err, size_t len)
 					    .nrules = conf->nrules, .policy = conf->policy,
 					    .done = &dmn.done };
 		selector_hold_files(&w->sel, HELD_FILES_MAX / conf->nscopes);
-		arm_events(w);
 	}
-	dmn.nw = conf->nscopes;
 	return 0;
 }
 
@@ -193,7 +235,9 @@ static void warm_watches(void)
 	for (int i = 0; i < dmn.nw; i++) {
 		struct choice warm;
 
-		select_victim(&dmn.w[i].sel, &dmn.w[i].scope, &warm);
+		/* a removed cgroup has nothing to choose from until it is back */
+		if (!dmn.w[i].gone)
+			select_victim(&dmn.w[i].sel, &dmn.w[i].scope, &warm);
 	}
 }
 
@@ -256,8 +300,11 @@ int daemon_config(const struct daemon_args *a, struct config *conf, char *err, s
 		config_defaults(conf);
 		r = 0;
 	}
-	if (r)
+	/* a file refused half-way holds what its good lines compiled (a rule's regex) */
+	if (r) {
+		config_free(conf);
 		return EXIT_USAGE;
+	}
 	for (int i = 0; i < a->nov; i++)
 		if (config_set(conf, a->ov[i].section, a->ov[i].key, a->ov[i].value, err, len)) {
 			char msg[256];
@@ -283,13 +330,61 @@ int daemon_config(const struct daemon_args *a, struct config *conf, char *err, s
 	return 0;
 }
 
-/* SIGHUP: a new configuration, or the running one kept with the reason */
+/*
+ * What a scope kept across a reload takes from its watch of before (matched by path): the
+ * victim in flight, which blocks its scope until its memory is back (a reload must not let
+ * a second kill start beside it), the victim chosen ahead and the fill history.
+ */
+static void carry_over(struct watch *to, struct watch *from, int idx)
+{
+	/* the victim's exit wakes the loop with its scope's place, which may have changed */
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT,
+				  .data.u64 = EV_SCOPE | (uint64_t)idx << 8 };
+
+	if (!from->gone)
+		to->dec = from->dec;
+	to->dec.floor_fill_kb_s = dmn.fill_capacity;
+	to->ready = from->ready;
+	to->ready_at = from->ready_at;
+	to->ready_avail = from->ready_avail;
+	to->ready_lead_bound = from->ready_lead_bound;
+	to->inflight = from->inflight;
+	to->deadline = from->deadline;
+	to->escalate_at = from->escalate_at;
+	to->quiet_until = from->quiet_until;
+	to->fired_at = from->fired_at;
+	to->said_nothing = from->said_nothing;
+	to->next_ns = from->next_ns;
+	to->said_refused = from->said_refused;
+	from->ready = from->inflight = NULL;
+	if (to->gone && from->back_fd >= 0) {
+		struct epoll_event back = { .events = EPOLLIN,
+					    .data.u64 = EV_SCOPE | (uint64_t)idx << 8 };
+
+		to->back_fd = from->back_fd;
+		from->back_fd = -1;
+		epoll_ctl(dmn.epfd, EPOLL_CTL_MOD, to->back_fd, &back);
+	}
+	/* not yet signalled (a grace running) it is not registered: ENOENT, and sigkill()
+	 * registers it with the new place */
+	if (to->inflight && to->inflight->v.n && to->inflight->v.m[0].pidfd >= 0)
+		epoll_ctl(dmn.epfd, EPOLL_CTL_MOD, to->inflight->v.m[0].pidfd, &ev);
+}
+
+static bool same_scope(const struct scope_conf *a, const struct scope_conf *b)
+{
+	return strcmp(a->cgroup, b->cgroup) == 0;
+}
+
+/* SIGHUP: a new configuration, or the running one kept with the reason. The new scopes are
+ * opened beside the running ones, which stay untouched until all of them opened */
 static void reload(void)
 {
 	/* two configurations, the running one and the next, swapped: never copied whole */
 	static struct config spare;
 	struct config *old = dmn.conf;
 	struct config *next = old == &spare ? dmn.first_conf : &spare;
+	struct watch *staged = NULL;
 	char err[512];
 
 	if (daemon_config(dmn.args, next, err, sizeof(err))) {
@@ -297,20 +392,32 @@ static void reload(void)
 		jevent("reload", NULL, err);
 		return;
 	}
-	for (int i = 0; i < dmn.nw; i++)
-		close_watch(&dmn.w[i]);
-	dmn.conf = next;
-	if (open_watches(dmn.conf, err, sizeof(err))) {
+	/* a reload is no kill path: its scopes are made in memory it gives back after */
+	staged = calloc((size_t)next->nscopes, sizeof(*staged));
+	if (!staged || open_watches(next, staged, err, sizeof(err))) {
+		if (!staged)
+			snprintf(err, sizeof(err), "%s", strerror(ENOMEM));
 		log_line("reload failed, keeping the running configuration: ", err, NULL);
+		jevent("reload", NULL, err);
 		config_free(next);
-		dmn.conf = old;
-		char again[512];
-
-		if (open_watches(dmn.conf, again, sizeof(again)))
-			log_line("and the running configuration cannot be restored: ", again, NULL);
-		warm_watches();
+		free(staged);
 		return;
 	}
+	bool taken[CONFIG_MAX_SCOPES] = { false };
+
+	for (int i = 0; i < next->nscopes; i++)
+		for (int j = 0; j < dmn.nw; j++)
+			if (!taken[j] && same_scope(staged[i].conf, dmn.w[j].conf)) {
+				carry_over(&staged[i], &dmn.w[j], i);
+				taken[j] = true;
+				break;
+			}
+	for (int i = 0; i < dmn.nw; i++)
+		close_watch(&dmn.w[i]);
+	memcpy(dmn.w, staged, (size_t)next->nscopes * sizeof(*staged));
+	dmn.nw = next->nscopes;
+	free(staged);
+	dmn.conf = next;
 	config_free(old);
 	struct line l;
 
@@ -503,10 +610,11 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 	dmn.fill_capacity = cap ? atof(cap) : decide_measure_fill_capacity();
 	/* the scopes first: a bad one is bad usage, said before anything starts */
 	dmn.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (dmn.epfd < 0 || open_watches(conf, err, sizeof(err))) {
+	if (dmn.epfd < 0 || open_watches(conf, dmn.w, err, sizeof(err))) {
 		cli_error(c, "run: %s", dmn.epfd < 0 ? strerror(errno) : err);
 		return EXIT_USAGE;
 	}
+	dmn.nw = conf->nscopes;
 	int r = start();
 
 	if (r) {

@@ -33,6 +33,30 @@ void decider_init(struct decider *d)
 	memset(d, 0, sizeof(*d));
 }
 
+void decider_new_limit(struct decider *d, unsigned long long total_kb, bool comparable)
+{
+	if (!d->n)
+		return;
+	if (!comparable) {
+		d->n = 0;
+		return;
+	}
+	/* the newest entry is the last sample, taken against the old limit */
+	long long delta = (long long)total_kb -
+			  (long long)d->hist[(d->head - 1 + DECIDE_HISTORY) % DECIDE_HISTORY].total_kb;
+
+	for (int i = 0; i < DECIDE_HISTORY; i++) {
+		long long a = (long long)d->hist[i].avail_kb + delta;
+
+		d->hist[i].avail_kb = a > 0 ? (unsigned long long)a : 0;
+		d->hist[i].total_kb = total_kb;
+	}
+	/* where the fill going on began moves with them: what it has taken stays the same */
+	long long from = (long long)d->fill_from_kb + delta;
+
+	d->fill_from_kb = from > 0 ? (unsigned long long)from : 0;
+}
+
 /* The scratch mapping: small enough not to matter even to a daemon in a cgroup of a few MB
  * (the tests run it in 4 MiB), timed a few rounds so that one page's fault is not the figure.
  * Small pages only: one huge page's fault measured 80-120 GB/s here, a burst no program

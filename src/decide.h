@@ -73,10 +73,16 @@ unsigned long long level_kb(const struct level *l, unsigned long long total_kb);
 void decider_init(struct decider *d);
 
 /*
+ * The scope's limit changed, its memory is now total_kb: the history's "available" (limit -
+ * used) moves by as much, so that the fill rate stays that of the usage. Where the figures
+ * changed in kind (a limit set where there was none, or lifted) the history is forgotten.
+ */
+void decider_new_limit(struct decider *d, unsigned long long total_kb, bool comparable);
+
+/*
  * How fast the machine can take memory, in kB/s: one process touching a scratch mapping,
- * times the CPUs (up to 4). Sampling is paced as
- * if a fill that fast could start any time, so that a new daemon is not caught out before it
- * has measured a real one.
+ * times the CPUs (up to 4). Sampling is paced as if a fill that fast could start any time,
+ * so that a new daemon is not caught out before it has measured a real one.
  */
 double decide_measure_fill_capacity(void);
 

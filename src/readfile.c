@@ -55,11 +55,10 @@ char *pid_path(char *buf, pid_t pid, const char *name)
 	return buf;
 }
 
-int read_number_at(int dir_fd, const char *name, unsigned long long *out)
+/* A number file's text: 0, -ERANGE for "max" or past what fits, -EBADMSG for anything else */
+static int number_of(const char *buf, ssize_t len, unsigned long long *out)
 {
-	char buf[64];
 	long long v;
-	ssize_t len = read_file_at(dir_fd, name, buf, sizeof(buf));
 
 	if (len < 0)
 		return (int)len;
@@ -71,6 +70,22 @@ int read_number_at(int dir_fd, const char *name, unsigned long long *out)
 		return -EBADMSG;
 	*out = (unsigned long long)v;
 	return 0;
+}
+
+int read_number_at(int dir_fd, const char *name, unsigned long long *out)
+{
+	char buf[64];
+
+	return number_of(buf, read_file_at(dir_fd, name, buf, sizeof(buf)), out);
+}
+
+int read_number_held(int fd, unsigned long long *out)
+{
+	char buf[64];
+
+	if (fd < 0)
+		return -EBADF;
+	return number_of(buf, pread_whole(fd, buf, sizeof(buf)), out);
 }
 
 ssize_t pread_whole(int fd, char *buf, size_t cap)

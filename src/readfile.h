@@ -25,5 +25,7 @@ char *pid_path(char *buf, pid_t pid, const char *name);
  * "max" or a number past what fits, -EBADMSG for anything else, or the read's -errno.
  */
 int read_number_at(int dir_fd, const char *name, unsigned long long *out);
+/* The same of a file held open (pread from its start); -EBADF when fd is -1 */
+int read_number_held(int fd, unsigned long long *out);
 
 #endif

@@ -56,6 +56,7 @@ void sample_files_open(struct sample_files *f, const struct scope *s, int proc_f
 	f->pressure = !want_psi ? -1
 		    : openat(cg < 0 ? proc_fd : cg, cg < 0 ? "pressure/memory" : "memory.pressure",
 			     O_RDONLY | O_CLOEXEC);
+	scope_limit_files_open(&f->lim, s);
 }
 
 void sample_files_close(struct sample_files *f)
@@ -67,6 +68,7 @@ void sample_files_close(struct sample_files *f)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+	scope_limit_files_close(&f->lim);
 }
 
 /* A held file, or by name when it could not be held */
@@ -75,10 +77,10 @@ static ssize_t read_held(int fd, int dir_fd, const char *name, char *buf, size_t
 	return fd >= 0 ? pread_whole(fd, buf, cap) : read_file_at(dir_fd, name, buf, cap);
 }
 
-int sample_scope(const struct scope *s, int proc_fd, const struct sample_files *f,
+int sample_scope(struct scope *s, int proc_fd, const struct sample_files *f,
 		 struct sample *out)
 {
-	char buf[8192];
+	char buf[8192], num[64];
 	struct meminfo m;
 	ssize_t len = read_held(f->meminfo, proc_fd, "meminfo", buf, sizeof(buf));
 	int r;
@@ -104,29 +106,38 @@ int sample_scope(const struct scope *s, int proc_fd, const struct sample_files *
 		out->t_ns = now_ns();
 		return 0;
 	}
-	/* a cgroup without a limit of its own runs out when the machine does */
+	bool v1 = s->kind == SCOPE_CGROUP_V1;
+
+	/* memory.stat holds v1's limits and both kinds' inactive file pages; a tree made by
+	 * hand may lack it, a removed cgroup's held file says ENODEV */
+	len = read_held(f->stat, s->dir_fd, "memory.stat", buf, sizeof(buf));
+	if (len < 0 && len != -ENOENT)
+		return (int)len;
+	int changed = scope_read_limits(s, &f->lim, len > 0 ? buf : NULL,
+					len > 0 ? (size_t)len : 0, m.swap_total_kb / s->page_kb);
+
+	if (changed < 0)
+		return changed;
+	/* a cgroup without a limit runs out when the machine does: the machine's figures */
 	if (!s->limit_pages) {
 		out->t_ns = now_ns();
-		return 0;
+		return changed;
 	}
-	bool v1 = s->kind == SCOPE_CGROUP_V1;
 	unsigned long long usage = 0, inactive = 0, limit = s->limit_pages * s->page_kb * 1024;
-
-	long long v;
-
-	len = read_held(f->usage, s->dir_fd, v1 ? "memory.usage_in_bytes" : "memory.current", buf,
-			64);
-	if (len < 0)
-		return (int)len;
-	r = parse_ll(buf, (size_t)len, &v);
-	if (r || v < 0)
-		return r ? r : -EBADMSG;
-	usage = (unsigned long long)v;
-	len = read_held(f->stat, s->dir_fd, "memory.stat", buf, sizeof(buf));
 	/* v1 counts the subtree in total_*; v2's memory.stat is hierarchical already */
 	if (len > 0)
 		parse_key_value(buf, (size_t)len, v1 ? "total_inactive_file" : "inactive_file",
 				&inactive);
+	long long v;
+	ssize_t n = read_held(f->usage, s->dir_fd, v1 ? "memory.usage_in_bytes" : "memory.current",
+			      num, sizeof(num));
+
+	if (n < 0)
+		return (int)n;
+	r = parse_ll(num, (size_t)n, &v);
+	if (r || v < 0)
+		return r ? r : -EBADMSG;
+	usage = (unsigned long long)v;
 	unsigned long long used = usage > inactive ? usage - inactive : 0;
 
 	out->total_kb = limit / 1024;
@@ -134,5 +145,5 @@ int sample_scope(const struct scope *s, int proc_fd, const struct sample_files *
 	out->avail_kb = used < limit ? (limit - used) / 1024 : 0;
 	/* the figures are known now: a decision on them is as old as this */
 	out->t_ns = now_ns();
-	return 0;
+	return changed;
 }

@@ -25,6 +25,7 @@ struct sample_files {
 	int usage;		/* memory.usage_in_bytes (v1) or memory.current (v2) */
 	int stat;		/* memory.stat */
 	int pressure;		/* /proc/pressure/memory or memory.pressure; -1 when not wanted */
+	struct scope_limit_files lim;	/* a cgroup's limits: re-read with each sample */
 };
 
 /* Opens the scope's files; those that cannot be opened stay -1 and are read by name. */
@@ -33,13 +34,15 @@ void sample_files_close(struct sample_files *f);
 
 /*
  * Reads the scope now. Global: /proc/meminfo MemAvailable, SwapTotal, SwapFree and
- * /proc/pressure/memory. A cgroup: its limit, and available = limit - (usage -
+ * /proc/pressure/memory. A cgroup: its limit, re-read each time into s (limit_pages and
+ * totalpages follow it: scope_read_limits()), and available = limit - (usage -
  * inactive_file), as kubelet counts it (inactive file pages are reclaimed before an OOM);
  * memory.pressure where the cgroup has one (v2), only when its file was opened (want_psi): a
  * read fewer per sample when no trigger needs it. A cgroup without a limit has the machine's.
- * Returns 0, or -errno (-EBADMSG for a malformed file).
+ * Returns 0, 1 when the cgroup's limits changed since the last sample, or -errno (-EBADMSG
+ * for a malformed file, -ENODEV once the cgroup was removed).
  */
-int sample_scope(const struct scope *s, int proc_fd, const struct sample_files *f,
+int sample_scope(struct scope *s, int proc_fd, const struct sample_files *f,
 		 struct sample *out);
 
 /* "some avg10=… total=N" and "full … total=N" of a pressure file. Pure; 0 or -EBADMSG. */

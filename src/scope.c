@@ -31,54 +31,84 @@ static unsigned long long min_ull(unsigned long long a, unsigned long long b)
 
 /*
  * v1: the limits that bind the cgroup, its own or an ancestor's: memory.stat's
- * hierarchical_memory_limit and hierarchical_memsw_limit are the smallest on the way up.
+ * hierarchical_memory_limit and hierarchical_memsw_limit are the smallest on the way up
+ * (memcg1_stat_format()), the cgroup's own included; its own files are read only where
+ * memory.stat lacks them.
  */
-static int v1_limits(int dir_fd, unsigned long long *limit, unsigned long long *memsw)
+static int v1_limits(const struct scope_limit_files *f, const char *stat, size_t len,
+		     unsigned long long *limit, unsigned long long *memsw)
 {
-	char buf[8192];
 	unsigned long long v = 0;
-	ssize_t len;
-	int r = read_number_at(dir_fd, "memory.limit_in_bytes", limit);
 
-	if (r && r != -ERANGE)
-		return r;
-	if (r)
-		*limit = NO_LIMIT;
-	*memsw = NO_LIMIT;
-	/* memsw exists only with swap accounting; without it no swap is charged */
-	if (read_number_at(dir_fd, "memory.memsw.limit_in_bytes", &v) == 0)
-		*memsw = v;
-	len = read_file_at(dir_fd, "memory.stat", buf, sizeof(buf));
-	if (len > 0) {
-		if (parse_key_value(buf, (size_t)len, "hierarchical_memory_limit", &v) == 0)
-			*limit = min_ull(*limit, v);
-		if (parse_key_value(buf, (size_t)len, "hierarchical_memsw_limit", &v) == 0)
-			*memsw = min_ull(*memsw, v);
+	*limit = *memsw = NO_LIMIT;
+	if (stat && parse_key_value(stat, len, "hierarchical_memory_limit", &v) == 0) {
+		*limit = v;
+	} else {
+		int r = read_number_held(f->limit, &v);
+
+		if (r && r != -ERANGE)
+			return r;
+		if (!r)
+			*limit = v;
 	}
+	/* memsw exists only with swap accounting; without it no swap is charged */
+	if (stat && parse_key_value(stat, len, "hierarchical_memsw_limit", &v) == 0)
+		*memsw = v;
+	else if (read_number_held(f->memsw, &v) == 0)
+		*memsw = v;
 	return 0;
 }
 
 /*
  * v2: the smallest memory.max (and memory.swap.max) of the cgroup and its ancestors: a
- * cgroup without a limit of its own still meets its parent's OOM. The walk stops where
- * memory.max ends: the root, or a level without the memory controller.
+ * cgroup without a limit of its own still meets its parent's OOM. The levels are those
+ * scope_limit_files_open() found: up to where memory.max ends (the root, or a level without
+ * the memory controller).
  */
-static void v2_limits(int dir_fd, unsigned long long *limit, unsigned long long *swap)
+static int v2_limits(const struct scope_limit_files *f, bool want_swap,
+		     unsigned long long *limit, unsigned long long *swap)
 {
-	int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
 	*limit = *swap = NO_LIMIT;
-	/* cgroupfs nests a few dozen levels at most; bound the walk all the same */
-	for (int depth = 0; fd >= 0 && depth < 64; depth++) {
+	for (int i = 0; i < f->nlevels; i++) {
 		unsigned long long v = 0;
-		int r = read_number_at(fd, "memory.max", &v);
+		int r = read_number_held(f->max[i], &v);
 
 		if (r && r != -ERANGE)
-			break;
+			return r;
 		if (!r)
 			*limit = min_ull(*limit, v);
-		if (read_number_at(fd, "memory.swap.max", &v) == 0)
+		if (want_swap && read_number_held(f->swap_max[i], &v) == 0)
 			*swap = min_ull(*swap, v);
+	}
+	return 0;
+}
+
+static int open_ro(int dir_fd, const char *name)
+{
+	return openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
+}
+
+void scope_limit_files_open(struct scope_limit_files *f, const struct scope *s)
+{
+	f->limit = f->memsw = f->swappiness = -1;
+	f->nlevels = 0;
+	if (s->kind == SCOPE_CGROUP_V1) {
+		f->limit = open_ro(s->dir_fd, "memory.limit_in_bytes");
+		f->memsw = open_ro(s->dir_fd, "memory.memsw.limit_in_bytes");
+		f->swappiness = open_ro(s->dir_fd, "memory.swappiness");
+		return;
+	}
+	if (s->kind != SCOPE_CGROUP_V2)
+		return;
+	int fd = openat(s->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	while (fd >= 0 && f->nlevels < SCOPE_LIMIT_LEVELS) {
+		int max = open_ro(fd, "memory.max");
+
+		if (max < 0)
+			break;
+		f->max[f->nlevels] = max;
+		f->swap_max[f->nlevels++] = open_ro(fd, "memory.swap.max");
 		int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		close(fd);
@@ -88,38 +118,93 @@ static void v2_limits(int dir_fd, unsigned long long *limit, unsigned long long 
 		close(fd);
 }
 
-/* The cgroup's limit and swap allowance in pages; 0 limit when it has none. */
-static int read_limits(struct scope *s, unsigned long swap_total_pages)
+void scope_limit_files_close(struct scope_limit_files *f)
+{
+	int *fds[] = { &f->limit, &f->memsw, &f->swappiness };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+	for (int i = 0; i < f->nlevels; i++) {
+		close(f->max[i]);
+		if (f->swap_max[i] >= 0)
+			close(f->swap_max[i]);
+	}
+	f->nlevels = 0;
+}
+
+int scope_read_limits(struct scope *s, const struct scope_limit_files *f, const char *stat,
+		      size_t stat_len, unsigned long swap_total_pages)
 {
 	unsigned long long page = s->page_kb * 1024, limit = NO_LIMIT, swap = 0, swappiness = 60;
+	unsigned long was_limit = s->limit_pages, was_total = s->totalpages;
 
 	if (s->kind == SCOPE_CGROUP_V1) {
 		unsigned long long memsw;
-		int r = v1_limits(s->dir_fd, &limit, &memsw);
+		int r = v1_limits(f, stat, stat_len, &limit, &memsw);
 
 		if (r)
 			return r;
 		if (memsw != NO_LIMIT && memsw > limit)
 			swap = memsw - limit;
-		read_number_at(s->dir_fd, "memory.swappiness", &swappiness);
-	} else {
-		v2_limits(s->dir_fd, &limit, &swap);
-	}
-	if (limit == NO_LIMIT)
-		return 0;
-	unsigned long limit_pages = (unsigned long)(limit / page);
-	unsigned long swap_pages = swap == NO_LIMIT ? ~0UL : (unsigned long)(swap / page);
+		/* swappiness matters only where the cgroup may swap (mem_cgroup_get_max()) */
+		if (swap && swap_total_pages)
+			read_number_held(f->swappiness, &swappiness);
+	} else if (s->kind == SCOPE_CGROUP_V2) {
+		int r = v2_limits(f, swap_total_pages > 0, &limit, &swap);
 
+		if (r)
+			return r;
+	}
+	s->limit_pages = 0;
+	s->totalpages = s->global_totalpages;
 	/* a limit past RAM + swap cannot be reached: the machine runs out first */
-	if (limit_pages >= s->global_totalpages)
-		return 0;
-	s->limit_pages = limit_pages;
-	s->totalpages = memcg_max_pages(limit_pages, swap_pages, (unsigned long)swappiness,
-					swap_total_pages);
-	/* oom_kill.c constrained_alloc(): "mem_cgroup_get_max(oc->memcg) ?: 1" */
-	if (!s->totalpages)
-		s->totalpages = 1;
-	return 0;
+	if (limit != NO_LIMIT && limit / page < s->global_totalpages) {
+		unsigned long limit_pages = (unsigned long)(limit / page);
+		unsigned long swap_pages = swap == NO_LIMIT ? ~0UL : (unsigned long)(swap / page);
+
+		s->limit_pages = limit_pages;
+		s->totalpages = memcg_max_pages(limit_pages, swap_pages,
+						(unsigned long)swappiness, swap_total_pages);
+		/* oom_kill.c constrained_alloc(): "mem_cgroup_get_max(oc->memcg) ?: 1" */
+		if (!s->totalpages)
+			s->totalpages = 1;
+	}
+	return s->limit_pages != was_limit || s->totalpages != was_total;
+}
+
+/* The cgroup's limits at open, read by name once */
+static int read_limits(struct scope *s, unsigned long swap_total_pages)
+{
+	struct scope_limit_files f;
+	char buf[8192];
+	ssize_t len = s->kind == SCOPE_CGROUP_V1
+			      ? read_file_at(s->dir_fd, "memory.stat", buf, sizeof(buf)) : -ENOENT;
+
+	scope_limit_files_open(&f, s);
+	int r = scope_read_limits(s, &f, len > 0 ? buf : NULL, len > 0 ? (size_t)len : 0,
+				  swap_total_pages);
+
+	scope_limit_files_close(&f);
+	return r < 0 ? r : 0;
+}
+
+const char *scope_unwatchable(const struct scope *s)
+{
+	if (s->kind == SCOPE_GLOBAL)
+		return NULL;
+	/* cgroup.sane_behavior is only at a v1 hierarchy's root (CFTYPE_ONLY_ON_ROOT) */
+	if (faccessat(s->dir_fd, "cgroup.sane_behavior", F_OK, 0) == 0)
+		return "the root memory cgroup: its figures are the whole machine's (watch the "
+		       "machine instead: [global], or no --cgroup)";
+	/* memory.current is on every v2 cgroup below the root where the parent's
+	 * cgroup.subtree_control enables the memory controller (mem_cgroup_files[]) */
+	if (s->kind == SCOPE_CGROUP_V2 && faccessat(s->dir_fd, "memory.current", F_OK, 0) != 0)
+		return "a cgroup v2 directory without memory.current (the memory controller is not "
+		       "enabled there, or it is the root): its figures would be the whole machine's";
+	return NULL;
 }
 
 int scope_open(struct scope *s, int proc_fd, const char *cgroup)
@@ -278,7 +363,10 @@ int scope_pids(const struct scope *s, int proc_fd, pid_t **pids)
 			return r;
 		}
 	}
-	/* an empty cgroup leaves pv.v NULL, which qsort must not be given even for 0 items */
+	/* an empty cgroup leaves pv.v NULL, which callers would hand to memcpy or qsort (UB
+	 * even for 0 items): an empty array is still an array */
+	if (!pv.v && !(pv.v = malloc(sizeof(*pv.v))))
+		return -ENOMEM;
 	if (pv.n > 1)
 		qsort(pv.v, (size_t)pv.n, sizeof(*pv.v), by_pid);
 	/* a pid can be listed twice if it moved between cgroups while we walked */

@@ -18,6 +18,40 @@ struct scope {
 	unsigned long totalpages;	 /* what oom_badness() gets in this scope */
 };
 
+/* The levels of a v2 cgroup, itself and its ancestors, whose limits are followed: cgroupfs
+ * nests a few dozen at most; the bound keeps a loop of mounts from holding files for ever */
+#define SCOPE_LIMIT_LEVELS 64
+
+/*
+ * The files a cgroup's limits are read from, held open so that a sample re-reads them with a
+ * pread each (a limit can change at any time, and with it totalpages and every level given
+ * in %); -1 where absent. v1 reads memory.stat's hierarchical limits, which the caller has
+ * read already, and its own files only where those are missing.
+ */
+struct scope_limit_files {
+	int limit, memsw, swappiness;		/* v1 */
+	int max[SCOPE_LIMIT_LEVELS];		/* v2: memory.max of the cgroup, then upwards */
+	int swap_max[SCOPE_LIMIT_LEVELS];	/* v2: memory.swap.max likewise */
+	int nlevels;
+};
+
+void scope_limit_files_open(struct scope_limit_files *f, const struct scope *s);
+void scope_limit_files_close(struct scope_limit_files *f);
+
+/*
+ * Reads the limits from f, and for v1 from stat (memory.stat's text; NULL when it has none),
+ * and sets s->limit_pages and s->totalpages. swap_total_pages: the machine's swap now.
+ * Returns 1 when they changed, 0 when not, or -errno (a removed cgroup's files: -ENODEV).
+ */
+int scope_read_limits(struct scope *s, const struct scope_limit_files *f, const char *stat,
+		      size_t stat_len, unsigned long swap_total_pages);
+
+/*
+ * Why a scope cannot be watched, or NULL when it can: a cgroup whose memory figures would be
+ * the whole machine's (a v2 directory without the memory controller, a root cgroup).
+ */
+const char *scope_unwatchable(const struct scope *s);
+
 /*
  * Opens a scope: global when cgroup is NULL, else that directory, a cgroup v1 memory
  * cgroup (memory.limit_in_bytes) or a cgroup v2 one (cgroup.controllers). Reads
@@ -30,7 +64,7 @@ void scope_close(struct scope *s);
 
 /*
  * The pids of the scope into a malloc'd, sorted array: for global every pid of proc_fd,
- * for a cgroup those in cgroup.procs of it and of its descendants.
+ * for a cgroup those in cgroup.procs of it and of its descendants; never NULL, even empty.
  * Returns the count, or -errno.
  */
 int scope_pids(const struct scope *s, int proc_fd, pid_t **pids);

@@ -64,7 +64,13 @@ void slot_release(struct slot *s)
 
 void slots_reserve(void)
 {
-	for (int i = 0; i < POOL; i++)
+	/* the slots a kill takes first (slot_take() takes the lowest free one): one chosen ahead
+	 * and one in flight per scope, and one draining at the reaper. Room for all 32 would be
+	 * 100 kB of resident heap; a slot beyond these grows when it gathers, as any does for
+	 * a group larger than its room */
+	int n = 2 * dmn.nw + 2;
+
+	for (int i = 0; i < POOL && i < n; i++)
 		victim_reserve(&dmn.pool[i].v, VICTIM_MEMBERS_START);
 }
 
@@ -240,7 +246,7 @@ static bool still_short(struct watch *w, struct slot *s, long others_bound,
 	long long fired = w->fired_at;
 	char was[sizeof(d->reason)];
 
-	if (sample_scope(&w->scope, dmn.cli->proc_fd, &w->files, &smp))
+	if (watch_sample(w, &smp) || w->gone)
 		return true;	/* no word from the scope: act on the one we had */
 	memcpy(was, d->reason, sizeof(was));
 	decide(&w->dec, &w->conf->th, &smp, d);
@@ -460,7 +466,7 @@ void watch_tick(struct watch *w, long long now)
 	struct decision d;
 
 	watch_follow(w, now);
-	if (sample_scope(&w->scope, dmn.cli->proc_fd, &w->files, &smp)) {
+	if (watch_sample(w, &smp)) {
 		w->next_ns = now + (long long)SAMPLE_MAX_MS * 1000000;
 		return;
 	}

@@ -53,6 +53,9 @@ struct watch {
 	int control_fd;			/* what the v1 eventfd is registered against */
 	int level_fd;			/* v1: usage thresholds at the band's edge, mem_min */
 	unsigned long long levels_total_kb, levels_min_kb; /* what they were armed for */
+	bool gone;			/* the cgroup was removed: waiting for its path */
+	bool said_refused;		/* back, but not watchable: said once */
+	int back_fd;			/* while gone: inotify on the parent, for its return */
 };
 
 struct daemon {
@@ -101,12 +104,30 @@ void watch_disarm_levels(struct watch *w);
 void watch_drop_ready(struct watch *w);
 /* Lets a victim go: at once, or once the reaper is done with it */
 void slot_release(struct slot *s);
-/* Frees the victims the reaper has finished with since */
-/* Makes each victim slot's room for a group's members, before any is chosen (kill.h) */
+/* Makes the victim slots' room for a group's members, before any is chosen (kill.h) */
 void slots_reserve(void);
+/* Frees the victims the reaper has finished with since */
 void slots_sweep(void);
 /* Whether a victim is on its way: a rehearsal would queue behind it at the reaper */
 bool slots_in_flight(void);
+
+/* --- daemon.c: a watch's scope, opened and closed as the configuration or the cgroup
+ * comes and goes -------------------------------------------------------------------------- */
+
+/* Opens w's scope (w->conf), its files and its kernel events; idx: its place in dmn.w.
+ * Returns 0, or -errno with the reason in err */
+int watch_open_scope(struct watch *w, int idx, char *err, size_t len);
+/* Closes them; the victims and the selector stay */
+void watch_close_scope(struct watch *w);
+
+/* --- follow.c: a scope followed as it changes -------------------------------------------- */
+
+/*
+ * Samples the scope. A changed limit is logged and the fill history and the victim chosen
+ * ahead are brought to it; a removed cgroup is said gone once, closed, and waited for until
+ * its path comes back, then watched afresh. Returns 0, or -errno when there is no sample.
+ */
+int watch_sample(struct watch *w, struct sample *smp);
 
 /* --- daemon_log.c: human lines on stderr, JSON lines on dmn.log_fd; write(2), no stdio --- */
 

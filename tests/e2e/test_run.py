@@ -21,9 +21,9 @@ import subprocess
 import tempfile
 import time
 
-from run import (OOMREAPER, Failure, check, hog, make_cgroup, make_freezer, made_cgroups,
-                 note, read_file, start_in, test, thaw, thaw_all, tool_result, wait_for,
-                 write_file)
+from run import (MEMORY_ROOT, OOMREAPER, UNIFIED_ROOT, Failure, check, hog, make_cgroup,
+                 make_freezer, made_cgroups, note, own_unified_cgroup, read_file, start_in, test,
+                 thaw, thaw_all, tool_result, wait_for, write_file)
 from test_kill import Watched, frozen_hog, rss_kb, usage_bytes
 
 MIB = 1 << 20
@@ -778,3 +778,209 @@ def test_psi_and_swap_flags():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     check(not problems, "; ".join(problems))
+
+
+@daemon_test
+def test_daemon_on_empty_cgroup():
+    """A daemon watching an empty cgroup (its start-up selection finds nobody) runs and stops
+    cleanly, without a sanitizer report: an empty member list is still a list."""
+    cg = oom_cgroup(256)
+    d = Daemon("--cgroup", cg)
+    d.wait_started()
+    time.sleep(1)
+    r = d.stop_cleanly()
+    check(not d.events("kill"), "killed in an empty cgroup: %s" % d.events("kill"))
+    note("stderr %r" % r.err.strip().splitlines()[-1])
+
+
+@daemon_test
+def test_unwatchable_cgroup_refused():
+    """--cgroup on a cgroup v2 directory without the memory controller (as here), or on a root
+    cgroup (v1 memory, v2), whose figures would be the whole machine's: exit 2 with the reason,
+    never started."""
+    v2 = make_cgroup(parent=own_unified_cgroup())
+    check(not os.path.exists(os.path.join(v2, "memory.current")),
+          "%s has the memory controller: nothing to test here" % v2)
+    # a member, so that a daemon that wrongly starts has someone to choose
+    start_in(make_cgroup(), "hog", 10, before='echo $$ > "%s/cgroup.procs" &&' % v2)
+    problems = []
+    cases = [(["--cgroup", v2], "memory.current"),
+             (["--dry-run", "--cgroup", UNIFIED_ROOT], "memory.current"),
+             (["--dry-run", "--cgroup", MEMORY_ROOT], "root memory cgroup")]
+    for args, says in cases:
+        r = bad_config_run(*args)
+        if r.rc != 2 or says not in r.err or "machine's" not in r.err or "started" in r.err:
+            problems.append("%s: %s" % (args, r.describe()))
+    check(not problems, "; ".join(problems))
+    note(bad_config_run("--cgroup", v2).err.strip())
+
+
+# ---------------------------------------------------------------------------------------------
+# Scopes that change under the daemon: limits, reloads, removal
+
+
+def set_limit(cg, mb):
+    """Sets cg's memory limit and memory+swap limit to mb MiB, in the order the kernel accepts
+    (memsw may never be below the limit)."""
+    limit = str(mb << 20)
+    memsw = os.path.join(cg, "memory.memsw.limit_in_bytes")
+    has_memsw = os.path.exists(memsw)
+    if has_memsw and mb << 20 > cg_number(cg, "memory.limit_in_bytes"):
+        write_file(memsw, limit)
+    write_file(os.path.join(cg, "memory.limit_in_bytes"), limit)
+    if has_memsw:
+        write_file(memsw, limit)
+
+
+@daemon_test
+def test_daemon_follows_cgroup_limit_changes():
+    """A 256 MiB cgroup holding a 170 MiB hog, watched with --mem-min 20 %: its limit raised
+    to 2 GiB, then a 50 MiB hog started: nothing is killed (1.8 GiB are free), and a
+    scope_limit event says 2048 MiB. The limit lowered to 256 MiB again (usage 220 MiB, under
+    mem_min of the new limit): the 170 MiB hog is killed, the 50 MiB one lives."""
+    cg = oom_cgroup(256)
+    big = Watched(hog(cg, 170))
+    d = Daemon("--cgroup", cg, "--mem-min", "20%")
+    d.wait_started()
+    set_limit(cg, 2048)
+    time.sleep(1.5)     # a sample or more: the idle daemon samples once a second
+    small = Watched(hog(cg, 50))
+    time.sleep(2.5)
+    check(not d.events("kill"), "killed with %d MiB free of 2 GiB: %s; stderr %r"
+          % ((2048 * MIB - usage_bytes(cg)) // MIB, d.events("kill"), d.err()[-800:]))
+    check(big.alive() and small.alive(), "a hog died with the limit raised")
+    raised = d.wait_event("scope_limit", timeout=1, limit_kb=2048 * 1024)
+    set_limit(cg, 256)
+    lowered = d.wait_event("scope_limit", timeout=5, limit_kb=256 * 1024)
+    kill = d.wait_event("kill", timeout=5)
+    check(kill["pid"] == big.pid, "killed %r, want the 170 MiB hog %d" % (kill, big.pid))
+    check(wait_for(big.gone), "the 170 MiB hog is still there")
+    time.sleep(0.5)
+    check(small.alive() and len(d.events("kill")) == 1, "more than one kill: %s"
+          % d.events("kill"))
+    check_never_at_limit(cg)
+    d.stop_cleanly()
+    note("raised: %r; lowered: %r, then killed %s (%d MiB) %d ms later" % (
+        {k: raised[k] for k in ("limit_kb", "was_kb", "totalpages")},
+        {k: lowered[k] for k in ("limit_kb", "was_kb", "totalpages")}, kill["comm"],
+        kill["rss_kb"] // 1024, ms_apart(lowered, kill)))
+
+
+RELOAD_CONF = "[oomreaper]\ndeadline = %d\n\n[global]\nmem_min = 30%%\n"
+
+
+@daemon_test
+def test_reload_keeps_victim_in_flight():
+    """A frozen 200 MiB hog pushing a 256 MiB cgroup under mem_min is killed; its reap fails
+    (OOMREAPER_TEST_MRELEASE=eagain), so it stays in flight until its deadline (4 s). A SIGHUP
+    meanwhile reloads the configuration, and the scope (the same path) keeps its victim: no
+    second kill before the stuck verdict at the deadline, and the bystander dies only after
+    that."""
+    cg = oom_cgroup(256)
+    fz = make_freezer(cg)
+    bystander = Watched(hog(cg, 20))
+    pid = frozen_hog(cg, fz, 200)
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
+    try:
+        conf = os.path.join(tmp, "oomreaper.conf")
+        write_file(conf, RELOAD_CONF % 4)
+        d = Daemon("--config", conf, "--cgroup", cg,
+                   env={"OOMREAPER_TEST_MRELEASE": "eagain"})
+        kill = d.wait_event("kill")
+        check(kill["pid"] == pid, "killed %r, want the frozen hog %d" % (kill, pid))
+        # a real change of file: a rule that matches nobody
+        write_file(conf, RELOAD_CONF % 4 + "\n[rule none]\nmatch = comm\nregex = ^nobody$\n"
+                   "action = avoid\nweight = 100\n")
+        d.p.send_signal(signal.SIGHUP)
+        reload = d.wait_event("reload", reason="ok")
+        wait_for(lambda: d.events("stuck", pid=pid) or len(d.events("kill")) > 1, timeout=8)
+        stuck = d.events("stuck", pid=pid)
+        kills = d.events("kill")
+        early = [k for k in kills[1:] if not stuck or k["ts"] < stuck[0]["ts"]]
+        check(not early, "a second kill %d ms after the reload, before the first victim's "
+              "deadline: %s" % (ms_apart(reload, early[0]) if early else 0, kills))
+        stuck = d.wait_event("stuck", timeout=1, pid=pid)
+        check(3000 <= ms_apart(kill, stuck) <= 6000, "stuck %d ms after the kill, deadline 4 s"
+              % ms_apart(kill, stuck))
+        nxt = d.wait_event("kill", timeout=5, pid=bystander.pid)
+        check(wait_for(bystander.gone), "the next victim %d is still there" % bystander.pid)
+        d.stop_cleanly()
+        note("killed, reloaded %d ms later, stuck %d ms after the kill, the next kill %d ms "
+             "after that" % (ms_apart(kill, reload), ms_apart(kill, stuck),
+                             ms_apart(stuck, nxt)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        thaw(fz)
+
+
+@daemon_test
+def test_failed_reload_frees_its_config():
+    """A dry-run daemon reloads a file whose rule compiles but whose next line is bad
+    (refused), then a good file with a rule: it stops cleanly, and the sanitizer build's leak
+    check finds nothing (the refused file's compiled regex was freed)."""
+    cg = make_cgroup()
+    hog(cg, 1)
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
+    try:
+        conf = os.path.join(tmp, "oomreaper.conf")
+        rule = "[rule r]\nmatch = comm\nregex = ^(a|b)+c$\naction = avoid\nweight = 1\n"
+        write_file(conf, GOOD_CONF % "10%")
+        d = Daemon("--config", conf, "--dry-run", "--cgroup", cg)
+        d.wait_started()
+        write_file(conf, GOOD_CONF % "10%" + rule + "frobnicate = 1\n")
+        d.p.send_signal(signal.SIGHUP)
+        refused = d.wait_event("reload")
+        check(refused["reason"] != "ok" and "frobnicate" in refused["reason"], "%r" % refused)
+        write_file(conf, GOOD_CONF % "10%" + rule)
+        d.p.send_signal(signal.SIGHUP)
+        d.wait_event("reload", reason="ok")
+        r = d.stop_cleanly()
+        note("sanitized binary: %s; refused: %r; stderr ends %r" % (
+            binary_is_sanitized(), refused["reason"], r.err.strip().splitlines()[-1]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@daemon_test
+def test_removed_cgroup_is_watched_again():
+    """A watched 256 MiB cgroup is removed: one scope_gone event and one "removed" line; a
+    SIGHUP meanwhile reloads (the scope goes on waiting). It is made again at the same path
+    (256 MiB, the kernel's OOM killer off): a scope_back event, and a grower at 150 MiB/s in it
+    is killed before the limit; the bystander lives."""
+    cg = oom_cgroup(256)
+    d = Daemon("--cgroup", cg)
+    d.wait_started()
+    os.rmdir(cg)
+    time.sleep(1.5)     # a sample or more: the idle daemon samples once a second
+    d.p.send_signal(signal.SIGHUP)
+    wait_for(lambda: d.events("reload"), timeout=3)
+    made = time.time()
+    os.mkdir(cg)
+    set_limit(cg, 256)
+    write_file(os.path.join(cg, "memory.oom_control"), "1")
+    time.sleep(0.5)
+    bystander = Watched(hog(cg, 20))
+    g = grower(cg, 150, 2000)
+
+    def done():
+        return d.events("kill") or oom_control(cg)["under_oom"]
+    wait_for(done, timeout=10)
+    ctl = oom_control(cg)
+    check(ctl["under_oom"] == 0 and d.events("kill"),
+          "the cgroup made again was not watched: %r, peak %d MiB of 256, kills %s"
+          % (ctl, cg_number(cg, "memory.max_usage_in_bytes") // MIB, d.events("kill")))
+    gone, back = d.wait_event("scope_gone", timeout=1), d.wait_event("scope_back", timeout=1)
+    reload = d.wait_event("reload", timeout=1)
+    check(reload["reason"] == "ok", "the reload while the cgroup was gone: %r" % reload)
+    kill = d.events("kill")[0]
+    check(kill["pid"] == g.pid, "killed %r, want the grower %d" % (kill, g.pid))
+    time.sleep(0.3)
+    check_never_at_limit(cg)
+    check(bystander.alive(), "the bystander was killed")
+    check(len(d.events("scope_gone")) == 1 and len(d.events("scope_back")) == 1,
+          "gone %s, back %s" % (d.events("scope_gone"), d.events("scope_back")))
+    r = d.stop_cleanly()
+    removed = [line for line in r.err.splitlines() if "removed" in line]
+    check(len(removed) == 1, "the removal said %d times: %r" % (len(removed), removed))
+    note("%r; back %d ms after the mkdir; killed the grower at %d MiB"
+         % (removed[0], back["ts"] - made * 1000, kill["rss_kb"] // 1024))

@@ -292,6 +292,57 @@ static void slowing_and_sustained_fills(void **state)
 	assert_true(avail > min && avail - min <= 50 * MIB);	/* 100 ms at 500 MiB/s */
 }
 
+static struct sample in_cgroup(long long ms, unsigned long long limit_kb,
+				unsigned long long used_kb)
+{
+	struct sample s = { .t_ns = ms * MS, .total_kb = limit_kb, .avail_kb = limit_kb - used_kb };
+
+	return s;
+}
+
+/* Samples 250 ms apart with used0, used1 of limit a, the limit changed to b, then used2 */
+static struct decision across_limit(const struct thresholds *t, unsigned long long a,
+				    unsigned long long b, unsigned long long used0,
+				    unsigned long long used1, unsigned long long used2)
+{
+	struct decider d;
+
+	decider_init(&d);
+	feed(&d, t, in_cgroup(0, a, used0));
+	feed(&d, t, in_cgroup(250, a, used1));
+	decider_new_limit(&d, b, true);
+	return feed(&d, t, in_cgroup(500, b, used2));
+}
+
+/* A cgroup's limit changes between samples: the fill rate stays that of its usage */
+static void limit_changes_keep_the_fill_rate(void **state)
+{
+	struct thresholds t = defaults();
+	struct decider d;
+	struct decision o;
+
+	(void)state;
+	t.mem_min.value = 20;
+	/* 168 MiB used of 2 GiB, growing at 8 MiB/s; the limit lowered to 256 MiB: 86 MiB left,
+	 * mem_min 51 MiB 4.4 s away at that rate. Measured against the old limit's figures, the
+	 * drop from 1880 to 86 MiB available would read as a 7 GiB/s fill and fire at once */
+	o = across_limit(&t, 2048 * MIB, 256 * MIB, 166 * MIB, 168 * MIB, 170 * MIB);
+	assert_int_equal(o.verdict, VERDICT_WARN);
+	assert_true(o.fill_kb_s > 7.9 * MIB && o.fill_kb_s < 8.1 * MIB);
+	/* raised to 2 GiB: the fill goes on at 80 MiB/s, and is nowhere near mem_min */
+	o = across_limit(&t, 256 * MIB, 2048 * MIB, 150 * MIB, 170 * MIB, 190 * MIB);
+	assert_int_equal(o.verdict, VERDICT_OK);
+	assert_true(o.fill_kb_s > 79 * MIB && o.fill_kb_s < 81 * MIB);
+	/* a limit where there was none: the machine's figures say nothing of the cgroup's */
+	decider_init(&d);
+	feed(&d, &t, at(0, 12 * GIB));
+	feed(&d, &t, at(250, 11 * GIB));
+	decider_new_limit(&d, 256 * MIB, false);
+	o = feed(&d, &t, in_cgroup(500, 256 * MIB, 100 * MIB));
+	assert_int_equal(o.verdict, VERDICT_OK);
+	assert_true(o.fill_kb_s == 0);
+}
+
 /* sampling follows the headroom and the fill, and stays ready after a fast fill */
 static void adaptive_sampling(void **state)
 {
@@ -431,6 +482,7 @@ int main(void)
 		cmocka_unit_test(predictive_trigger),
 		cmocka_unit_test(burst_that_stops_fires_nothing),
 		cmocka_unit_test(slowing_and_sustained_fills),
+		cmocka_unit_test(limit_changes_keep_the_fill_rate),
 		cmocka_unit_test(adaptive_sampling),
 		cmocka_unit_test(sample_timed_at_the_crossing),
 		cmocka_unit_test(prepare_ahead_of_the_band),

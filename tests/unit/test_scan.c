@@ -16,6 +16,7 @@
 
 #include "parse.h"
 #include "rank.h"
+#include "sample.h"
 #include "scan.h"
 #include "scope.h"
 #include "select.h"
@@ -490,10 +491,13 @@ static void scope_v2(void **state)
 	assert_int_equal(s.totalpages, 1);
 	scope_close(&s);
 
-	/* the memory controller not enabled there: no limit of its own */
+	/* the memory controller not enabled there: a set of processes `list` and `kill` can
+	 * still judge by the machine's totalpages, but no scope the daemon can watch */
 	assert_int_equal(open_cg(&s, FIX("proc_select"), FIX("cgroup_v2_nomem")), 0);
 	assert_int_equal(s.kind, SCOPE_CGROUP_V2);
 	assert_int_equal(s.totalpages, global);
+	assert_non_null(scope_unwatchable(&s));
+	assert_non_null(strstr(scope_unwatchable(&s), "without memory.current"));
 	scope_close(&s);
 }
 
@@ -550,6 +554,122 @@ static void scope_not_cgroup(void **state)
 	assert_int_equal(open_cg(&s, FIX("proc_select"), FIX("no_such_dir")), -ENOENT);
 	assert_int_equal(open_cg(&s, FIX("proc_select"), FIX("not_cgroup/README")), -ENOTDIR);
 	assert_int_equal(s.dir_fd, -1);
+}
+
+/* Which scopes the daemon can watch: those whose figures are their own */
+static void scope_watchable(void **state)
+{
+	int fd = open_dir(FIX("proc_select"));
+	struct scope s;
+
+	(void)state;
+	assert_int_equal(scope_open(&s, fd, NULL), 0);
+	assert_null(scope_unwatchable(&s));
+	close(fd);
+	assert_int_equal(open_cg(&s, FIX("proc_select"), FIX("cgroup_v1_limit")), 0);
+	assert_null(scope_unwatchable(&s));
+	scope_close(&s);
+	assert_int_equal(open_cg(&s, FIX("proc_select"), FIX("cgroup_v1_unlimited")), 0);
+	assert_null(scope_unwatchable(&s));
+	scope_close(&s);
+	assert_int_equal(open_cg(&s, FIX("proc_select"), FIX("cgroup_v2_limit")), 0);
+	assert_null(scope_unwatchable(&s));
+	scope_close(&s);
+	assert_int_equal(open_cg(&s, FIX("proc_select"), FIX("cgroup_v1_root")), 0);
+	assert_non_null(scope_unwatchable(&s));
+	assert_non_null(strstr(scope_unwatchable(&s), "root memory cgroup"));
+	scope_close(&s);
+}
+
+/* A file's text rewritten in place: a sample's held file reads the new text */
+static void put_str(const char *dir, const char *name, const char *text)
+{
+	put(dir, name, text, strlen(text));
+}
+
+/* A cgroup's limits are followed from the files the sample holds open: each sample reads them
+ * again, says when they changed, and totalpages follows */
+static void scope_limits_followed(void **state)
+{
+	unsigned long pk = page_kb(), global = 4000000 / pk, mib = 1024 / pk;
+	char top[] = "/tmp/oomreaper-unit-XXXXXX", v1[64], v2[64], child[80];
+	int fd = open_dir(FIX("proc_select"));
+	struct sample_files f;
+	struct sample smp;
+	struct scope s;
+
+	(void)state;
+	assert_non_null(mkdtemp(top));
+	snprintf(v1, sizeof(v1), "%s/v1", top);
+	snprintf(v2, sizeof(v2), "%s/v2", top);
+	snprintf(child, sizeof(child), "%s/v2/child", top);
+	assert_int_equal(mkdir(v1, 0755), 0);
+	assert_int_equal(mkdir(v2, 0755), 0);
+	assert_int_equal(mkdir(child, 0755), 0);
+
+	/* v1: memory.stat's hierarchical limit, as the kernel shows it */
+	put_str(v1, "memory.limit_in_bytes", "268435456\n");
+	put_str(v1, "memory.usage_in_bytes", "104857600\n");
+	put_str(v1, "memory.stat", "total_inactive_file 0\nhierarchical_memory_limit 268435456\n");
+	assert_int_equal(scope_open(&s, fd, v1), 0);
+	sample_files_open(&f, &s, fd, false);
+	assert_int_equal(sample_scope(&s, fd, &f, &smp), 0);
+	assert_int_equal(s.limit_pages, 256 * mib);
+	assert_int_equal(smp.avail_kb, 156 * 1024);
+	put_str(v1, "memory.limit_in_bytes", "2147483648\n");
+	put_str(v1, "memory.stat", "total_inactive_file 0\nhierarchical_memory_limit 2147483648\n");
+	assert_int_equal(sample_scope(&s, fd, &f, &smp), 1);
+	assert_int_equal(s.limit_pages, 2048 * mib);
+	assert_int_equal(s.totalpages, 2048 * mib);
+	assert_int_equal(smp.total_kb, 2048 * 1024);
+	assert_int_equal(smp.avail_kb, 1948 * 1024);
+	assert_int_equal(sample_scope(&s, fd, &f, &smp), 0);
+	/* lifted: the machine's figures, and totalpages the machine's */
+	put_str(v1, "memory.stat", "total_inactive_file 0\n"
+	    "hierarchical_memory_limit 9223372036854771712\n");
+	assert_int_equal(sample_scope(&s, fd, &f, &smp), 1);
+	assert_int_equal(s.limit_pages, 0);
+	assert_int_equal(s.totalpages, global);
+	/* without memory.stat's figure, the cgroup's own file */
+	put_str(v1, "memory.stat", "total_inactive_file 0\n");
+	put_str(v1, "memory.limit_in_bytes", "134217728\n");
+	assert_int_equal(sample_scope(&s, fd, &f, &smp), 1);
+	assert_int_equal(s.limit_pages, 128 * mib);
+	/* a limit file gone bad is an error, not a guess */
+	put_str(v1, "memory.limit_in_bytes", "12abc\n");
+	assert_int_equal(sample_scope(&s, fd, &f, &smp), -EBADMSG);
+	sample_files_close(&f);
+	scope_close(&s);
+
+	/* v2: the smallest memory.max on the way up, each level's file held */
+	put_str(v2, "cgroup.controllers", "memory\n");
+	put_str(v2, "memory.max", "268435456\n");
+	put_str(child, "cgroup.controllers", "memory\n");
+	put_str(child, "memory.max", "max\n");
+	put_str(child, "memory.current", "0\n");
+	put_str(child, "memory.stat", "inactive_file 0\n");
+	assert_int_equal(scope_open(&s, fd, child), 0);
+	sample_files_open(&f, &s, fd, false);
+	assert_true(f.lim.nlevels >= 2);
+	assert_int_equal(s.limit_pages, 256 * mib);
+	put_str(v2, "memory.max", "134217728\n");
+	assert_int_equal(sample_scope(&s, fd, &f, &smp), 1);
+	assert_int_equal(s.limit_pages, 128 * mib);
+	put_str(child, "memory.max", "67108864\n");
+	assert_int_equal(sample_scope(&s, fd, &f, &smp), 1);
+	assert_int_equal(s.limit_pages, 64 * mib);
+	put_str(child, "memory.max", "max\n");
+	put_str(v2, "memory.max", "max\n");
+	assert_int_equal(sample_scope(&s, fd, &f, &smp), 1);
+	assert_int_equal(s.limit_pages, 0);
+	assert_int_equal(s.totalpages, global);
+	sample_files_close(&f);
+	scope_close(&s);
+	close(fd);
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+	assert_int_equal(system(cmd), 0);
 }
 
 static void scope_pid_lists(void **state)
@@ -889,6 +1009,8 @@ int main(void)
 		cmocka_unit_test(scope_nested_limits),
 		cmocka_unit_test(parse_memory_stat),
 		cmocka_unit_test(scope_not_cgroup),
+		cmocka_unit_test(scope_watchable),
+		cmocka_unit_test(scope_limits_followed),
 		cmocka_unit_test(scope_pid_lists),
 		cmocka_unit_test(memcg_max),
 		cmocka_unit_test(select_global_victim),
