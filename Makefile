@@ -7,8 +7,12 @@ BENCH_DEBS := earlyoom
 # The overload scenarios' peers and their pictures
 SCENARIO_DEBS := earlyoom nohang gnuplot-nox
 SCENARIO_BIN := $(BUILD)/bench/scenarios
+# Real workloads (stress-ng) in memory cgroups, the kernel alone against oomreaper
+WORKLOAD_DEBS := stress-ng
+WORKLOAD_BIN := $(BUILD)/bench/workloads
+WORKLOAD_RUNS ?= 3
 
-.PHONY: all deps run check bench bench-scenarios clean
+.PHONY: all deps run check bench bench-scenarios bench-workloads clean
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -59,6 +63,16 @@ bench-scenarios: all
 		$(CC) -O2 -std=gnu11 -Wall -Wextra -o $(SCENARIO_BIN)/$$h bench/scenarios/$$h.c || exit 1; \
 	done
 	bench/scenarios/run $(BUILD)
+
+# stress-ng's vm, mmap, bigheap, brk and fork stressors, many small processes beside a grower,
+# and issue 10's two scenarios, each in a memory cgroup of its own with a bystander
+# (bench/workloads/run). Its helper is built here, outside meson, as bench-scenarios' are.
+bench-workloads: EXTRA_DEBS = $(WORKLOAD_DEBS)
+bench-workloads: all
+	@mkdir -p $(WORKLOAD_BIN)
+	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -o $(WORKLOAD_BIN)/bystander \
+		bench/workloads/bystander.c
+	WORKLOAD_RUNS=$(WORKLOAD_RUNS) bench/workloads/run $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN)
