@@ -1231,6 +1231,7 @@ sys.modules.setdefault("run", sys.modules[__name__])
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_kill  # noqa: E402,F401
 import test_run  # noqa: E402,F401
+import test_rules  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------------------------------------
