@@ -10,7 +10,6 @@ and removed with them.
 """
 
 import os
-import resource
 import shutil
 import subprocess
 import tempfile
@@ -98,21 +97,30 @@ def test_explosive_regex_checked_at_once():
             began = time.monotonic()
             p = subprocess.Popen([OOMREAPER, "check-config", conf], stdin=subprocess.DEVNULL,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            try:
-                out, err = p.communicate(timeout=10)
-            except subprocess.TimeoutExpired:
+            # wait4: this child's own peak RSS (its output is far less than a pipe holds)
+            while True:
+                pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+                if pid or time.monotonic() - began > 10:
+                    break
+                time.sleep(0.005)
+            if not pid:
                 p.kill()
-                p.communicate()
+                p.wait()
                 raise Failure("check-config on %r still running after 10 s" % regex)
             took = time.monotonic() - began
-            maxrss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            p.returncode = os.waitstatus_to_exitcode(status)
+            out, err = p.stdout.read(), p.stderr.read()
+            p.stdout.close()
+            p.stderr.close()
+            maxrss_kb = usage.ru_maxrss
             r = tool_result(["check-config", conf], p.returncode, out, err)
             check(r.rc == rc and says in r.err, "%r: %s" % (regex, r.describe()))
             if rc:
                 check("%s:3: regex = '%s'" % (conf, regex) in r.err, r.describe())
             check(took < 1, "%r: %.1f s" % (regex, took))
-            check(maxrss_kb < 64 * 1024, "%r: a child reached %d kB" % (regex, maxrss_kb))
-            note("%r: exit %d in %.0f ms" % (regex, r.rc, took * 1000))
+            check(maxrss_kb < 64 * 1024, "%r: check-config reached %d kB" % (regex, maxrss_kb))
+            note("%r: exit %d in %.0f ms, peak RSS %d kB" % (regex, r.rc, took * 1000,
+                                                              maxrss_kb))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -149,8 +157,10 @@ HARD_RULES = "".join(
 def test_hard_rules_on_hostile_text_kill_at_once():
     """Twenty rules on every key, with the patterns glibc's matcher finds hardest, and hogs
     whose argv holds 160 'a's, 4 KiB of them, and 2 MB of them: the largest is killed, and
-    from the sample that fired to its SIGKILL takes under 50 ms (the daemon's own
-    sample_to_kill_us), far from the seconds a backtracking matcher took."""
+    from the sample that fired to its SIGKILL takes under 250 ms (the daemon's own
+    sample_to_kill_us; about 1.5 ms in a release build, 15-25 ms under the sanitizers, and
+    room for a machine busy with other work), far from the seconds a backtracking matcher
+    took."""
     cg = oom_cgroup(256)
     tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-rules-")
     try:
@@ -165,7 +175,7 @@ def test_hard_rules_on_hostile_text_kill_at_once():
     check(wait_for(big.gone), "the victim lives")
     check(small.alive() and middle.alive(), "another hog was killed")
     us = kill["sample_to_kill_us"]
-    check(us < 50000, "sample to kill: %d us" % us)
+    check(us < 250000, "sample to kill: %d us" % us)
     note("20 rules, a 2 MB cmdline: sample to SIGKILL %d us" % us)
 
 
