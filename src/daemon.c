@@ -105,9 +105,22 @@ static void close_watch(struct watch *w)
 	scope_close(&w->scope);
 }
 
+/*
+ * The rules' verdicts are judged ahead, in the loop, so that a selection only looks them up:
+ * every process at start-up and reload, then once a second the processes new since, for at
+ * most 2 ms a time (a fork storm is judged over several seconds; until then a process not yet
+ * judged is read in detail by a selection that may need it)
+ */
+#define MEMOS_EVERY_NS 1000000000LL
+#define MEMOS_BUDGET_NS 2000000LL
+
 /* Opens every scope of the configuration. Returns 0, or -errno with the scope's name in err */
 static int open_watches(struct config *conf, char *err, size_t len)
 {
+	/* a refresh that fails leaves processes unjudged: selections read them, as without */
+	if (conf->nrules)
+		rule_memos_refresh(&dmn.memos, conf->rules, conf->nrules, dmn.cli->proc_fd, 0);
+	dmn.next_memos = 0;
 	for (int i = 0; i < conf->nscopes; i++) {
 		struct watch *w = &dmn.w[i];
 		const char *cg = conf->scopes[i].cgroup[0] ? conf->scopes[i].cgroup : NULL;
@@ -132,7 +145,9 @@ static int open_watches(struct config *conf, char *err, size_t len)
 		w->sel = (struct selector){ .proc_fd = dmn.cli->proc_fd, .self = dmn.cli->self,
 					    .threads = scan_default_threads(),
 					    .same_mm = dmn.cli->same_mm, .rules = conf->rules,
-					    .nrules = conf->nrules, .policy = conf->policy };
+					    .nrules = conf->nrules,
+					    .memos = conf->nrules ? &dmn.memos : NULL,
+					    .policy = conf->policy };
 		selector_hold_files(&w->sel, HELD_FILES_MAX / conf->nscopes);
 		arm_events(w);
 	}
@@ -452,6 +467,11 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 				watch_follow(w, now);
 		}
 		slots_sweep();
+		if (dmn.conf->nrules && now >= dmn.next_memos) {
+			rule_memos_refresh(&dmn.memos, dmn.conf->rules, dmn.conf->nrules,
+					   dmn.cli->proc_fd, MEMOS_BUDGET_NS);
+			dmn.next_memos = now + MEMOS_EVERY_NS;
+		}
 		if (dmn.watchdog_ms && now >= dmn.next_watchdog) {
 			notify("WATCHDOG=1");
 			dmn.next_watchdog = now + dmn.watchdog_ms * 1000000LL / 2;
@@ -506,5 +526,6 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 	/* the caller frees its own; a reload's is ours */
 	if (dmn.conf != dmn.first_conf)
 		config_free(dmn.conf);
+	rule_memos_free(&dmn.memos);
 	return 0;
 }

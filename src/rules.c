@@ -3,13 +3,16 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "parse.h"
 #include "readfile.h"
 #include "rules.h"
+#include "scan.h"
 
 /* What a rule looks at, read once per process however many rules want it */
 struct subject {
@@ -182,6 +185,177 @@ long rules_max_boost(const struct rule *rules, int n)
 		if (rules[i].action == RULE_PREFER)
 			boost += rules[i].weight;
 	return boost;
+}
+
+static long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int grow_memos(struct rule_memos *vc, int cap)
+{
+	void *v = realloc(vc->v, sizeof(*vc->v) * (size_t)cap);
+
+	if (!v)
+		return -ENOMEM;
+	vc->v = v;
+	if (!(v = realloc(vc->spare, sizeof(*vc->spare) * (size_t)cap)))
+		return -ENOMEM;
+	vc->spare = v;
+	if (!(v = realloc(vc->pids, sizeof(*vc->pids) * (size_t)cap)))
+		return -ENOMEM;
+	vc->pids = v;
+	if (!(v = realloc(vc->inos, sizeof(*vc->inos) * (size_t)cap)))
+		return -ENOMEM;
+	vc->inos = v;
+	vc->cap = cap;
+	return 0;
+}
+
+/* A fixture's directory lists its pids in any order; /proc lists them ascending */
+static void sort_listing(pid_t *pids, unsigned long long *inos, int n)
+{
+	for (int i = 1; i < n; i++) {
+		pid_t p = pids[i];
+		unsigned long long ino = inos[i];
+		int j = i;
+
+		for (; j > 0 && pids[j - 1] > p; j--) {
+			pids[j] = pids[j - 1];
+			inos[j] = inos[j - 1];
+		}
+		pids[j] = p;
+		inos[j] = ino;
+	}
+}
+
+/* Judges one process for the verdicts: unreadable, it is judged without the rules, as
+ * select_exclusion() judges it */
+static void judge_one(const struct rule *rules, int n, int proc_fd, struct rule_memo *v)
+{
+	struct proc_info p;
+	struct rule_verdict rv;
+
+	memset(&p, 0, sizeof(p));
+	v->known = true;
+	if (scan_proc(proc_fd, v->pid, SCAN_STAT | SCAN_STATUS, &p))
+		return;
+	v->start_time = p.start_time;
+	if (rules_apply(rules, n, proc_fd, &p, &rv))
+		return;
+	v->delta = (int)rv.delta;
+	v->ignore = rv.ignore;
+	v->rule = rv.by ? (short)(rv.by - rules) : -1;
+}
+
+int rule_memos_refresh(struct rule_memos *vc, const struct rule *rules, int n, int proc_fd,
+		     long long budget_ns)
+{
+	long long deadline = budget_ns ? mono_ns() + budget_ns : 0;
+	int k, out = 0, j = 0;
+
+	if (vc->rules != rules || vc->nrules != n) {
+		vc->n = 0;
+		vc->rules = rules;
+		vc->nrules = n;
+		vc->max_boost = rules_max_boost(rules, n);
+	}
+	for (;;) {
+		k = scan_pids_inos(proc_fd, vc->pids, vc->inos, vc->cap);
+		if (k < 0)
+			return k;
+		if (k <= vc->cap)
+			break;
+		int r = grow_memos(vc, k + k / 2 + 64);
+
+		if (r)
+			return r;
+	}
+	sort_listing(vc->pids, vc->inos, k);
+	vc->judged = vc->unknown = 0;
+	for (int i = 0; i < k; i++) {
+		struct rule_memo *nv = &vc->spare[out++];
+
+		while (j < vc->n && vc->v[j].pid < vc->pids[i])
+			j++;
+		if (j < vc->n && vc->v[j].pid == vc->pids[i] && vc->v[j].ino == vc->inos[i] &&
+		    vc->v[j].known) {
+			*nv = vc->v[j];
+			continue;
+		}
+		memset(nv, 0, sizeof(*nv));
+		nv->pid = vc->pids[i];
+		nv->ino = vc->inos[i];
+		nv->rule = -1;
+		if (deadline && mono_ns() > deadline) {
+			vc->unknown++;
+			continue;
+		}
+		judge_one(rules, n, proc_fd, nv);
+		vc->judged++;
+	}
+	struct rule_memo *t = vc->v;
+
+	vc->v = vc->spare;
+	vc->spare = t;
+	vc->n = out;
+	return 0;
+}
+
+void rule_memos_free(struct rule_memos *vc)
+{
+	free(vc->v);
+	free(vc->spare);
+	free(vc->pids);
+	free(vc->inos);
+	memset(vc, 0, sizeof(*vc));
+}
+
+static const struct rule_memo *memo_of(const struct rule_memos *vc, const struct rule *rules,
+					int n, pid_t pid)
+{
+	int lo = 0, hi;
+
+	if (!vc || vc->rules != rules || vc->nrules != n)
+		return NULL;
+	hi = vc->n;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (vc->v[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < vc->n && vc->v[lo].pid == pid && vc->v[lo].known ? &vc->v[lo] : NULL;
+}
+
+long rules_boost(const struct rule_memos *vc, const struct rule *rules, int n, pid_t pid)
+{
+	const struct rule_memo *v;
+
+	if (!n)
+		return 0;
+	v = memo_of(vc, rules, n, pid);
+	if (!v)
+		return rules_max_boost(rules, n);
+	return v->delta > 0 ? v->delta : 0;
+}
+
+int rules_judge(const struct rule_memos *vc, const struct rule *rules, int n, int proc_fd,
+		const struct proc_info *p, struct rule_verdict *out)
+{
+	const struct rule_memo *v = memo_of(vc, rules, n, p->pid);
+
+	if (!v || v->start_time != p->start_time)
+		return rules_apply(rules, n, proc_fd, p, out);
+	out->ignore = v->ignore;
+	out->delta = v->delta;
+	out->by = v->rule >= 0 ? &rules[v->rule] : NULL;
+	return 0;
 }
 
 const char *rule_gameable(const struct rule *r)

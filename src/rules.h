@@ -30,6 +30,58 @@ int rules_apply(const struct rule *rules, int n, int proc_fd, const struct proc_
 long rules_max_boost(const struct rule *rules, int n);
 
 /*
+ * The rules' verdicts on every process, judged off the kill path (at start-up, then by a
+ * refresh now and then that judges only the processes new since), so that a selection
+ * looks them up instead of reading cmdline, cgroup and exe and matching them. Without them a
+ * prefer rule may lift any process, so every process's bound carries every prefer weight and
+ * a selection reads all of them in detail: 4 s at 10,000 processes with twenty rules.
+ */
+struct rule_memo {
+	unsigned long long ino;		/* its /proc/PID directory's (scan_pids_inos) */
+	unsigned long long start_time;	/* with pid, the identity a selection checks */
+	pid_t pid;
+	int delta;			/* oom_score_adj units */
+	short rule;			/* the last rule that matched, -1 for none */
+	bool ignore;
+	bool known;			/* judged; not yet when a refresh ran out of time */
+};
+
+struct rule_memos {
+	const struct rule *rules;	/* the rules they are verdicts of */
+	int nrules;
+	struct rule_memo *v, *spare;	/* by pid, ascending; spare: the next refresh's */
+	int n, cap;
+	pid_t *pids;			/* a refresh's listing */
+	unsigned long long *inos;
+	long max_boost;
+	int judged, unknown;		/* by the last refresh: new ones judged, left unjudged */
+};
+
+/*
+ * Lists proc_fd's processes, keeps the verdict of each one already judged (same pid, same
+ * /proc directory) and judges the others until budget_ns is spent (0: no limit). For the
+ * daemon's loop and start-up, never a selection: it reads and allocates. 0 or -errno.
+ */
+int rule_memos_refresh(struct rule_memos *vc, const struct rule *rules, int n, int proc_fd,
+		     long long budget_ns);
+void rule_memos_free(struct rule_memos *vc);
+
+/*
+ * The most the rules can add to pid's badness, in oom_score_adj units: what its verdict adds
+ * when it was judged, else every prefer weight (rules_max_boost). Never below 0: the pid may
+ * have been taken by a new process since, and an avoid or ignore verdict must not hide that
+ * one from a selection. vc may be NULL.
+ */
+long rules_boost(const struct rule_memos *vc, const struct rule *rules, int n, pid_t pid);
+
+/*
+ * rules_apply, answered from p's verdict when vc holds one of the same process (pid and
+ * start time): no file read, no match. vc may be NULL.
+ */
+int rules_judge(const struct rule_memos *vc, const struct rule *rules, int n, int proc_fd,
+		const struct proc_info *p, struct rule_verdict *out);
+
+/*
  * Why an ignore or avoid rule can be steered by the processes it judges (it matches only on
  * what a process chooses for itself: comm, cmdline), or NULL.
  */

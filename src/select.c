@@ -184,7 +184,7 @@ enum exclusion select_exclusion(const struct selector *sel, struct proc_info *p)
 	if (e != EXCL_NONE || !sel->nrules)
 		return e;
 	/* a process whose files a rule needs cannot be read is judged without the rules */
-	if (rules_apply(sel->rules, sel->nrules, sel->proc_fd, p, &rv))
+	if (rules_judge(sel->memos, sel->rules, sel->nrules, sel->proc_fd, p, &rv))
 		return e;
 	p->rule = rv.by ? rv.by->name : NULL;
 	if (rv.ignore)
@@ -361,11 +361,13 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 		sel->pinners[j - zero] = sel->pids[sel->order[j]];
 	/* nobody scored this low can beat the best: oom_score is monotonic in badness; prefer
 	 * rules may add to a process the scores rank low */
-	long boost = rules_max_boost(sel->rules, sel->nrules) * (long)(s->totalpages / 1000);
+	long unit = (long)(s->totalpages / 1000);
 
 	for (int i = 0; i < n; i++)
 		sel->bounds[i] = sel->scores[i] < 0 ? LONG_MIN
-				 : oom_score_max_badness(sel->scores[i], s->global_totalpages) + boost;
+				 : oom_score_max_badness(sel->scores[i], s->global_totalpages) +
+					   rules_boost(sel->memos, sel->rules, sel->nrules,
+						       sel->pids[i]) * unit;
 	walk(sel, s, sel->order, k, sel->bounds, sel->pinners, k - zero, c);
 	return 0;
 }
@@ -406,7 +408,6 @@ static int select_cgroup(struct selector *sel, const struct scope *s, struct cho
 		r = scan_adjs(sel->proc_fd, sel->pids, n, sel->adjs, sel->threads);
 	if (r)
 		return r;
-	long boost = rules_max_boost(sel->rules, sel->nrules) * (long)(s->totalpages / 1000);
 	long tg = (long)(s->global_totalpages / 1000), tc = (long)(s->totalpages / 1000);
 	int k = 0;
 
@@ -416,7 +417,9 @@ static int select_cgroup(struct selector *sel, const struct scope *s, struct cho
 		long hi = oom_score_max_badness(sel->scores[i], s->global_totalpages);
 		/* the points the score leaves room for, then the adj as the cgroup counts it */
 		sel->bounds[i] = hi == LONG_MAX ? LONG_MAX
-			       : hi - sel->adjs[i] * tg + sel->adjs[i] * tc + boost;
+			       : hi - sel->adjs[i] * tg + sel->adjs[i] * tc +
+					 rules_boost(sel->memos, sel->rules, sel->nrules,
+						     sel->pids[i]) * tc;
 		sel->order[k++] = i;
 	}
 	sort_bounds = sel->bounds;

@@ -8,6 +8,7 @@
 #include "share.h"
 
 struct rule;
+struct rule_memos;
 
 /* Who is chosen: the kernel's largest badness, or the fastest growth since the last look */
 enum policy { POLICY_LARGEST, POLICY_FASTEST_GROWING };
@@ -21,6 +22,7 @@ struct selector {
 	void *same_mm_ctx;
 	const struct rule *rules;	/* prefer / avoid / ignore (config.h), or none */
 	int nrules;
+	const struct rule_memos *memos;	/* their verdicts judged ahead (rules.h), or NULL */
 	enum policy policy;	/* largest (the kernel's), or fastest-growing */
 	/* buffers, grown on demand */
 	pid_t *pids;

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "config.h"
 #include "daemon.h"
+#include "rules.h"
 #include "decide.h"
 #include "kill.h"
 #include "reap.h"
@@ -68,6 +69,8 @@ struct daemon {
 	struct victim rehearsal;	/* settle()'s victim: a child of ours */
 	bool rehearsal_stuck;		/* the reaper never gave its word on it: not again */
 	char probed[400];		/* what probe() found, said once started */
+	struct rule_memos memos;	/* the rules' verdicts, judged ahead in the loop */
+	long long next_memos;
 	bool stop;
 };
 

@@ -322,6 +322,71 @@ static void match_exe_uid_users(void **state)
 }
 
 /*
+ * The verdicts judged ahead: a refresh judges every process once; a selection's bound takes
+ * each one's own boost, never below 0; a judgement of the same process (pid and start time)
+ * is answered from its verdict without reading its files; a process that took the pid again
+ * is judged afresh; a budget spent leaves the rest unjudged, at the full boost.
+ */
+static void memos_judged_ahead(void **state)
+{
+	struct config c;
+	struct rule_memos m = { 0 };
+	struct rule_verdict rv;
+	struct proc_info p = { .pid = 200, .comm = "grower", .uid = 1000, .start_time = 10200 };
+	char err[256];
+	int fd = open(tree, O_RDONLY | O_DIRECTORY);
+
+	(void)state;
+	one_rule(&c, "cmdline", "http\\.server$", "prefer", "50");
+	assert_int_equal(config_set(&c, "rule s", "match", "comm", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "rule s", "regex", "^steady$", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "rule s", "action", "avoid", err, sizeof(err)), 0);
+	assert_int_equal(rule_memos_refresh(&m, c.rules, c.nrules, fd, 0), 0);
+	assert_int_equal(m.n, 2);
+	assert_int_equal(m.judged, 2);
+	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 200), 50);
+	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 100), 0);	/* avoid: not below 0 */
+	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 300), 50);	/* unknown: all prefer */
+	assert_int_equal(rules_boost(NULL, c.rules, c.nrules, 200), 50);
+	/* its cmdline changes, the process is the same: its verdict answers, nothing is read */
+	PUT("200/cmdline", "/usr/bin/python3\0-m\0something.else\0");
+	assert_int_equal(rules_judge(&m, c.rules, c.nrules, fd, &p, &rv), 0);
+	assert_int_equal(rv.delta, 50);
+	assert_string_equal(rv.by->name, "r");
+	/* another process took pid 200 (another start time): judged afresh */
+	p.start_time = 99;
+	assert_int_equal(rules_judge(&m, c.rules, c.nrules, fd, &p, &rv), 0);
+	assert_int_equal(rv.delta, 0);
+	/* a second refresh keeps what it judged: nothing new to judge */
+	assert_int_equal(rule_memos_refresh(&m, c.rules, c.nrules, fd, 0), 0);
+	assert_int_equal(m.judged, 0);
+	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 200), 50);
+	/* a new process, and a budget already spent: listed, not judged, at the full boost */
+	proc(300, "newcomer", 1000, 10);
+	PUT("300/cmdline", "x http.server\0");
+	assert_int_equal(rule_memos_refresh(&m, c.rules, c.nrules, fd, 1), 0);
+	assert_int_equal(m.n, 3);
+	assert_int_equal(m.unknown, 1);
+	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 300), 50);
+	assert_int_equal(rule_memos_refresh(&m, c.rules, c.nrules, fd, 0), 0);
+	assert_int_equal(m.judged, 1);
+	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 300), 50);
+	/* other rules (a reload): the verdicts are of the old ones, and not used */
+	struct config d;
+
+	one_rule(&d, "comm", "^newcomer$", "prefer", "70");
+	assert_int_equal(rules_boost(&m, d.rules, d.nrules, 200), 70);
+	assert_int_equal(rule_memos_refresh(&m, d.rules, d.nrules, fd, 0), 0);
+	assert_int_equal(m.judged, 3);
+	assert_int_equal(rules_boost(&m, d.rules, d.nrules, 200), 0);
+	assert_int_equal(rules_boost(&m, d.rules, d.nrules, 300), 70);
+	rule_memos_free(&m);
+	config_free(&d);
+	config_free(&c);
+	close(fd);
+}
+
+/*
  * Rules of every key, on the selection's path: after a first selection (start-up's, which
  * sizes the buffers), neither a selection nor the rules alone allocate anything.
  */
@@ -371,6 +436,19 @@ static void selection_allocates_nothing(void **state)
 	assert_true(ch.found);
 	assert_int_equal(ch.victim.pid, 200);
 	assert_int_equal(allocations, 0);
+	/* and through the verdicts judged ahead, as the daemon selects */
+	struct rule_memos m = { 0 };
+
+	assert_int_equal(rule_memos_refresh(&m, c.rules, c.nrules, sel.proc_fd, 0), 0);
+	sel.memos = &m;
+	counting = 1;
+	r1 = select_victim(&sel, &s, &ch);
+	counting = 0;
+	assert_int_equal(r1, 0);
+	assert_int_equal(ch.victim.pid, 200);
+	assert_int_equal(ch.victim.rule_delta, 300);
+	assert_int_equal(allocations, 0);
+	rule_memos_free(&m);
 	/* the counter sees what libc allocates inside: regexec(3), which rules used before,
 	 * allocates on every call */
 	regex_t re;
@@ -528,6 +606,7 @@ int main(void)
 		cmocka_unit_test(prefer_reaches_below_the_score_bound),
 		cmocka_unit_test_setup_teardown(match_cmdline_cgroup, make_tree, remove_tree),
 		cmocka_unit_test_setup_teardown(match_exe_uid_users, make_tree, remove_tree),
+		cmocka_unit_test_setup_teardown(memos_judged_ahead, make_tree, remove_tree),
 		cmocka_unit_test_setup_teardown(selection_allocates_nothing, make_tree, remove_tree),
 		cmocka_unit_test_setup_teardown(fastest_growing, make_tree, remove_tree),
 		cmocka_unit_test_setup_teardown(ties_pay_one_pinning_pass, make_ties_tree,
