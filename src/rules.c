@@ -195,23 +195,23 @@ static long long mono_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static int grow_memos(struct rule_memos *vc, int cap)
+static int grow_memos(struct rule_memos *ms, int cap)
 {
-	void *v = realloc(vc->v, sizeof(*vc->v) * (size_t)cap);
+	void *v = realloc(ms->v, sizeof(*ms->v) * (size_t)cap);
 
 	if (!v)
 		return -ENOMEM;
-	vc->v = v;
-	if (!(v = realloc(vc->spare, sizeof(*vc->spare) * (size_t)cap)))
+	ms->v = v;
+	if (!(v = realloc(ms->spare, sizeof(*ms->spare) * (size_t)cap)))
 		return -ENOMEM;
-	vc->spare = v;
-	if (!(v = realloc(vc->pids, sizeof(*vc->pids) * (size_t)cap)))
+	ms->spare = v;
+	if (!(v = realloc(ms->pids, sizeof(*ms->pids) * (size_t)cap)))
 		return -ENOMEM;
-	vc->pids = v;
-	if (!(v = realloc(vc->inos, sizeof(*vc->inos) * (size_t)cap)))
+	ms->pids = v;
+	if (!(v = realloc(ms->inos, sizeof(*ms->inos) * (size_t)cap)))
 		return -ENOMEM;
-	vc->inos = v;
-	vc->cap = cap;
+	ms->inos = v;
+	ms->cap = cap;
 	return 0;
 }
 
@@ -251,104 +251,104 @@ static void judge_one(const struct rule *rules, int n, int proc_fd, struct rule_
 	v->rule = rv.by ? (short)(rv.by - rules) : -1;
 }
 
-int rule_memos_refresh(struct rule_memos *vc, const struct rule *rules, int n, int proc_fd,
+int rule_memos_refresh(struct rule_memos *ms, const struct rule *rules, int n, int proc_fd,
 		     long long budget_ns)
 {
 	long long deadline = budget_ns ? mono_ns() + budget_ns : 0;
 	int k, out = 0, j = 0;
 
-	if (vc->rules != rules || vc->nrules != n) {
-		vc->n = 0;
-		vc->rules = rules;
-		vc->nrules = n;
-		vc->max_boost = rules_max_boost(rules, n);
+	if (ms->rules != rules || ms->nrules != n) {
+		ms->n = 0;
+		ms->rules = rules;
+		ms->nrules = n;
+		ms->max_boost = rules_max_boost(rules, n);
 	}
 	for (;;) {
-		k = scan_pids_inos(proc_fd, vc->pids, vc->inos, vc->cap);
+		k = scan_pids_inos(proc_fd, ms->pids, ms->inos, ms->cap);
 		if (k < 0)
 			return k;
-		if (k <= vc->cap)
+		if (k <= ms->cap)
 			break;
-		int r = grow_memos(vc, k + k / 2 + 64);
+		int r = grow_memos(ms, k + k / 2 + 64);
 
 		if (r)
 			return r;
 	}
-	sort_listing(vc->pids, vc->inos, k);
-	vc->judged = vc->unknown = 0;
+	sort_listing(ms->pids, ms->inos, k);
+	ms->judged = ms->unknown = 0;
 	for (int i = 0; i < k; i++) {
-		struct rule_memo *nv = &vc->spare[out++];
+		struct rule_memo *nv = &ms->spare[out++];
 
-		while (j < vc->n && vc->v[j].pid < vc->pids[i])
+		while (j < ms->n && ms->v[j].pid < ms->pids[i])
 			j++;
-		if (j < vc->n && vc->v[j].pid == vc->pids[i] && vc->v[j].ino == vc->inos[i] &&
-		    vc->v[j].known) {
-			*nv = vc->v[j];
+		if (j < ms->n && ms->v[j].pid == ms->pids[i] && ms->v[j].ino == ms->inos[i] &&
+		    ms->v[j].known) {
+			*nv = ms->v[j];
 			continue;
 		}
 		memset(nv, 0, sizeof(*nv));
-		nv->pid = vc->pids[i];
-		nv->ino = vc->inos[i];
+		nv->pid = ms->pids[i];
+		nv->ino = ms->inos[i];
 		nv->rule = -1;
 		if (deadline && mono_ns() > deadline) {
-			vc->unknown++;
+			ms->unknown++;
 			continue;
 		}
 		judge_one(rules, n, proc_fd, nv);
-		vc->judged++;
+		ms->judged++;
 	}
-	struct rule_memo *t = vc->v;
+	struct rule_memo *t = ms->v;
 
-	vc->v = vc->spare;
-	vc->spare = t;
-	vc->n = out;
+	ms->v = ms->spare;
+	ms->spare = t;
+	ms->n = out;
 	return 0;
 }
 
-void rule_memos_free(struct rule_memos *vc)
+void rule_memos_free(struct rule_memos *ms)
 {
-	free(vc->v);
-	free(vc->spare);
-	free(vc->pids);
-	free(vc->inos);
-	memset(vc, 0, sizeof(*vc));
+	free(ms->v);
+	free(ms->spare);
+	free(ms->pids);
+	free(ms->inos);
+	memset(ms, 0, sizeof(*ms));
 }
 
-static const struct rule_memo *memo_of(const struct rule_memos *vc, const struct rule *rules,
+static const struct rule_memo *memo_of(const struct rule_memos *ms, const struct rule *rules,
 					int n, pid_t pid)
 {
 	int lo = 0, hi;
 
-	if (!vc || vc->rules != rules || vc->nrules != n)
+	if (!ms || ms->rules != rules || ms->nrules != n)
 		return NULL;
-	hi = vc->n;
+	hi = ms->n;
 	while (lo < hi) {
 		int mid = lo + (hi - lo) / 2;
 
-		if (vc->v[mid].pid < pid)
+		if (ms->v[mid].pid < pid)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < vc->n && vc->v[lo].pid == pid && vc->v[lo].known ? &vc->v[lo] : NULL;
+	return lo < ms->n && ms->v[lo].pid == pid && ms->v[lo].known ? &ms->v[lo] : NULL;
 }
 
-long rules_boost(const struct rule_memos *vc, const struct rule *rules, int n, pid_t pid)
+long rules_boost(const struct rule_memos *ms, const struct rule *rules, int n, pid_t pid)
 {
 	const struct rule_memo *v;
 
 	if (!n)
 		return 0;
-	v = memo_of(vc, rules, n, pid);
+	v = memo_of(ms, rules, n, pid);
 	if (!v)
 		return rules_max_boost(rules, n);
 	return v->delta > 0 ? v->delta : 0;
 }
 
-int rules_judge(const struct rule_memos *vc, const struct rule *rules, int n, int proc_fd,
+int rules_judge(const struct rule_memos *ms, const struct rule *rules, int n, int proc_fd,
 		const struct proc_info *p, struct rule_verdict *out)
 {
-	const struct rule_memo *v = memo_of(vc, rules, n, p->pid);
+	const struct rule_memo *v = memo_of(ms, rules, n, p->pid);
 
 	if (!v || v->start_time != p->start_time)
 		return rules_apply(rules, n, proc_fd, p, out);

@@ -62,23 +62,23 @@ struct rule_memos {
  * /proc directory) and judges the others until budget_ns is spent (0: no limit). For the
  * daemon's loop and start-up, never a selection: it reads and allocates. 0 or -errno.
  */
-int rule_memos_refresh(struct rule_memos *vc, const struct rule *rules, int n, int proc_fd,
+int rule_memos_refresh(struct rule_memos *ms, const struct rule *rules, int n, int proc_fd,
 		     long long budget_ns);
-void rule_memos_free(struct rule_memos *vc);
+void rule_memos_free(struct rule_memos *ms);
 
 /*
  * The most the rules can add to pid's badness, in oom_score_adj units: what its verdict adds
  * when it was judged, else every prefer weight (rules_max_boost). Never below 0: the pid may
  * have been taken by a new process since, and an avoid or ignore verdict must not hide that
- * one from a selection. vc may be NULL.
+ * one from a selection. ms may be NULL.
  */
-long rules_boost(const struct rule_memos *vc, const struct rule *rules, int n, pid_t pid);
+long rules_boost(const struct rule_memos *ms, const struct rule *rules, int n, pid_t pid);
 
 /*
- * rules_apply, answered from p's verdict when vc holds one of the same process (pid and
- * start time): no file read, no match. vc may be NULL.
+ * rules_apply, answered from p's verdict when ms holds one of the same process (pid and
+ * start time): no file read, no match. ms may be NULL.
  */
-int rules_judge(const struct rule_memos *vc, const struct rule *rules, int n, int proc_fd,
+int rules_judge(const struct rule_memos *ms, const struct rule *rules, int n, int proc_fd,
 		const struct proc_info *p, struct rule_verdict *out);
 
 /*
