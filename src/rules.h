@@ -54,16 +54,20 @@ struct rule_memos {
 	pid_t *pids;			/* a refresh's listing */
 	unsigned long long *inos;
 	long max_boost;
+	long last_pid;			/* /proc/loadavg's at the last refresh, -1 unknown */
 	int judged, unknown;		/* by the last refresh: new ones judged, left unjudged */
+	int skipped;			/* refreshes that found no process created since */
 };
 
 /*
  * Lists proc_fd's processes, keeps the verdict of each one already judged (same pid, same
- * /proc directory) and judges the others until budget_ns is spent (0: no limit). For the
- * daemon's loop and start-up, never a selection: it reads and allocates. 0 or -errno.
+ * /proc directory) and judges the others until budget_ns is spent (0: no limit). Does nothing
+ * when no process was created since the last one (the last pid /proc/loadavg shows has not
+ * moved) and none is left to judge. For the daemon's loop and start-up, never a selection: it
+ * reads and allocates. 0 or -errno.
  */
 int rule_memos_refresh(struct rule_memos *ms, const struct rule *rules, int n, int proc_fd,
-		     long long budget_ns);
+		       long long budget_ns);
 void rule_memos_free(struct rule_memos *ms);
 
 /*

@@ -380,6 +380,17 @@ static void memos_judged_ahead(void **state)
 	assert_int_equal(m.judged, 3);
 	assert_int_equal(rules_boost(&m, d.rules, d.nrules, 200), 0);
 	assert_int_equal(rules_boost(&m, d.rules, d.nrules, 300), 70);
+	/* /proc/loadavg's last pid has not moved: no process created since, nothing listed */
+	PUT("loadavg", "0.00 0.01 0.05 1/80 300\n");
+	assert_int_equal(rule_memos_refresh(&m, d.rules, d.nrules, fd, 0), 0);
+	proc(400, "quiet", 1000, 10);
+	assert_int_equal(rule_memos_refresh(&m, d.rules, d.nrules, fd, 0), 0);
+	assert_int_equal(m.skipped, 1);
+	assert_int_equal(rules_boost(&m, d.rules, d.nrules, 400), 70);	/* not judged yet */
+	PUT("loadavg", "0.00 0.01 0.05 1/81 400\n");
+	assert_int_equal(rule_memos_refresh(&m, d.rules, d.nrules, fd, 0), 0);
+	assert_int_equal(m.judged, 1);
+	assert_int_equal(rules_boost(&m, d.rules, d.nrules, 400), 0);
 	rule_memos_free(&m);
 	config_free(&d);
 	config_free(&c);
