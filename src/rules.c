@@ -372,10 +372,10 @@ long rules_boost(const struct rule_memos *ms, const struct rule *rules, int n, p
 
 	if (!n)
 		return 0;
-	v = memo_of(ms, rules, n, pid);
-	if (!v)
+	if (!ms || ms->rules != rules || ms->nrules != n)
 		return rules_max_boost(rules, n);
-	return v->delta > 0 ? v->delta : 0;
+	v = memo_of(ms, rules, n, pid);
+	return v && v->delta > 0 ? v->delta : 0;
 }
 
 int rules_judge(const struct rule_memos *ms, const struct rule *rules, int n, int proc_fd,

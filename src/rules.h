@@ -71,10 +71,12 @@ int rule_memos_refresh(struct rule_memos *ms, const struct rule *rules, int n, i
 void rule_memos_free(struct rule_memos *ms);
 
 /*
- * The most the rules can add to pid's badness, in oom_score_adj units: what its verdict adds
- * when it was judged, else every prefer weight (rules_max_boost). Never below 0: the pid may
- * have been taken by a new process since, and an avoid or ignore verdict must not hide that
- * one from a selection. ms may be NULL.
+ * The most the rules can add to pid's badness, in oom_score_adj units, for a selection's
+ * bound. Without verdicts (ms NULL): every prefer weight (rules_max_boost). With them: what
+ * its verdict adds, never below 0 (the pid may have been taken by a new process since, and an
+ * avoid or ignore verdict must not hide that one from a selection); and 0 for a process not
+ * judged yet, so that a fork storm at the kill costs no more than it does without rules: a
+ * prefer reaches a process once the daemon has judged it, within a second of its start.
  */
 long rules_boost(const struct rule_memos *ms, const struct rule *rules, int n, pid_t pid);
 

@@ -325,7 +325,7 @@ static void match_exe_uid_users(void **state)
  * The verdicts judged ahead: a refresh judges every process once; a selection's bound takes
  * each one's own boost, never below 0; a judgement of the same process (pid and start time)
  * is answered from its verdict without reading its files; a process that took the pid again
- * is judged afresh; a budget spent leaves the rest unjudged, at the full boost.
+ * is judged afresh; a budget spent leaves the rest unjudged, not lifted until judged.
  */
 static void memos_judged_ahead(void **state)
 {
@@ -346,7 +346,7 @@ static void memos_judged_ahead(void **state)
 	assert_int_equal(m.judged, 2);
 	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 200), 50);
 	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 100), 0);	/* avoid: not below 0 */
-	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 300), 50);	/* unknown: all prefer */
+	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 300), 0);	/* not judged yet */
 	assert_int_equal(rules_boost(NULL, c.rules, c.nrules, 200), 50);
 	/* its cmdline changes, the process is the same: its verdict answers, nothing is read */
 	PUT("200/cmdline", "/usr/bin/python3\0-m\0something.else\0");
@@ -361,13 +361,13 @@ static void memos_judged_ahead(void **state)
 	assert_int_equal(rule_memos_refresh(&m, c.rules, c.nrules, fd, 0), 0);
 	assert_int_equal(m.judged, 0);
 	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 200), 50);
-	/* a new process, and a budget already spent: listed, not judged, at the full boost */
+	/* a new process, and a budget already spent: listed, not judged, not lifted */
 	proc(300, "newcomer", 1000, 10);
 	PUT("300/cmdline", "x http.server\0");
 	assert_int_equal(rule_memos_refresh(&m, c.rules, c.nrules, fd, 1), 0);
 	assert_int_equal(m.n, 3);
 	assert_int_equal(m.unknown, 1);
-	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 300), 50);
+	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 300), 0);
 	assert_int_equal(rule_memos_refresh(&m, c.rules, c.nrules, fd, 0), 0);
 	assert_int_equal(m.judged, 1);
 	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 300), 50);
@@ -383,14 +383,14 @@ static void memos_judged_ahead(void **state)
 	/* /proc/loadavg's last pid has not moved: no process created since, nothing listed */
 	PUT("loadavg", "0.00 0.01 0.05 1/80 300\n");
 	assert_int_equal(rule_memos_refresh(&m, d.rules, d.nrules, fd, 0), 0);
-	proc(400, "quiet", 1000, 10);
+	proc(400, "newcomer", 1000, 10);
 	assert_int_equal(rule_memos_refresh(&m, d.rules, d.nrules, fd, 0), 0);
 	assert_int_equal(m.skipped, 1);
-	assert_int_equal(rules_boost(&m, d.rules, d.nrules, 400), 70);	/* not judged yet */
+	assert_int_equal(rules_boost(&m, d.rules, d.nrules, 400), 0);	/* not judged yet */
 	PUT("loadavg", "0.00 0.01 0.05 1/81 400\n");
 	assert_int_equal(rule_memos_refresh(&m, d.rules, d.nrules, fd, 0), 0);
 	assert_int_equal(m.judged, 1);
-	assert_int_equal(rules_boost(&m, d.rules, d.nrules, 400), 0);
+	assert_int_equal(rules_boost(&m, d.rules, d.nrules, 400), 70);
 	rule_memos_free(&m);
 	config_free(&d);
 	config_free(&c);
