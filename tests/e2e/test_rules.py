@@ -305,7 +305,8 @@ def test_long_cmdline_cannot_reach_an_end_anchored_rule():
     """An `ignore` rule ` --safe$` on cmdline. A hog whose cmdline is 2 MB long, cut by the
     rule's read (its first 4,096 bytes) right after " --safe", is not ignored: the cut is no
     end. Killed first as the largest; a hog whose short cmdline does end in " --safe" is
-    ignored, though larger than the third."""
+    ignored, though larger than the third. The daemon warns on stderr that the rule matches
+    only on what a process writes itself."""
     cg = oom_cgroup(256)
     tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-rules-")
     try:
@@ -321,9 +322,11 @@ def test_long_cmdline_cannot_reach_an_end_anchored_rule():
         third = start(cg, HOG, 40)
         conf = conf_file(tmp, "[oomreaper]\ndeadline = 1\n\n[rule safe]\nmatch = cmdline\n"
                               "regex = --safe$\naction = ignore\n")
-        kill, _ = first_kill(cg, conf)
+        kill, d = first_kill(cg, conf)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    check("%s:5: warning: [rule safe] ignores, but matches only on cmdline" % conf in d.err(),
+          "run did not warn: %r" % d.err()[-600:])
     check(kill["pid"] == long_one.pid, "killed %r, want the long one %d (safe %d, third %d)"
           % (kill, long_one.pid, safe.pid, third.pid))
     check(safe.alive() and third.alive(), "another hog was killed")
