@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "daemon.h"
+#include "rules.h"
 
 static void usage(FILE *f)
 {
@@ -109,6 +110,7 @@ setting:
 		cli_error(&c, "%s", err);
 		return EXIT_USAGE;
 	}
+	rules_warn(&conf, stderr);
 	int r = cli_open(&c);
 
 	if (r)
@@ -149,6 +151,7 @@ int cmd_check_config(const char *prog, int argc, char **argv)
 	}
 	if (c.proc_fd >= 0)
 		close(c.proc_fd);
+	rules_warn(&conf, stderr);
 	printf("# %s: ok\n", argv[1]);
 	config_print(&conf, stdout);
 	config_free(&conf);

@@ -213,7 +213,7 @@ static int resolve_users(struct rule *r, char *err, size_t len)
 	r->nuids = 0;
 	setpwent();
 	while ((pw = getpwent())) {
-		if (regexec(&r->re, pw->pw_name, 0, NULL, 0) != 0)
+		if (!pattern_match(&r->re, pw->pw_name, strlen(pw->pw_name), true))
 			continue;
 		if (r->nuids == CONFIG_MAX_UIDS) {
 			endpwent();
@@ -226,17 +226,64 @@ static int resolve_users(struct rule *r, char *err, size_t len)
 	return 0;
 }
 
+/* One user, by name or number, into *uid. 0 or -EINVAL. */
+static int user_id(const char *s, size_t len, uid_t *uid)
+{
+	char name[256];
+	struct passwd *pw;
+	int n;
+
+	if (!len || len >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, s, len);
+	name[len] = '\0';
+	if (!parse_int(name, 0, INT_MAX - 1, &n)) {
+		*uid = (uid_t)n;
+		return 0;
+	}
+	pw = getpwnam(name);
+	if (!pw)
+		return -EINVAL;
+	*uid = pw->pw_uid;
+	return 0;
+}
+
+/* users = root, postgres, 1000: resolved now, since the kill path cannot ask NSS */
+static int set_users(struct rule *r, const char *value, char *err, size_t len)
+{
+	const char *s = value;
+
+	r->nonly = 0;
+	while (*s) {
+		size_t n = strcspn(s, ", \t");
+
+		if (n) {
+			if (r->nonly == CONFIG_MAX_UIDS)
+				return fail(err, len, "users: more than %d", CONFIG_MAX_UIDS);
+			if (user_id(s, n, &r->only[r->nonly]))
+				return fail(err, len, "users = '%s': no user '%.*s'", value, (int)n, s);
+			r->nonly++;
+		}
+		s += n;
+		s += strspn(s, ", \t");
+	}
+	if (!r->nonly)
+		return fail(err, len, "users = '%s': want user names or uids", value);
+	return 0;
+}
+
+static const char *const rule_fields[] = { "comm", "cmdline", "cgroup", "user", "exe", "uid" };
+
 static int set_rule(struct rule *r, const char *key, const char *value, char *err, size_t len)
 {
 	if (!strcmp(key, "match")) {
-		static const char *const f[] = { "comm", "cmdline", "cgroup", "user" };
-
-		for (int i = 0; i < 4; i++)
-			if (!strcmp(value, f[i])) {
+		for (int i = 0; i < 6; i++)
+			if (!strcmp(value, rule_fields[i])) {
 				r->field = (enum rule_field)i;
 				return 0;
 			}
-		return fail(err, len, "match = '%s': want comm, cmdline, cgroup or user", value);
+		return fail(err, len, "match = '%s': want comm, cmdline, cgroup, user, exe or uid",
+			    value);
 	}
 	if (!strcmp(key, "action")) {
 		static const char *const a[] = { "prefer", "avoid", "ignore" };
@@ -253,26 +300,20 @@ static int set_rule(struct rule *r, const char *key, const char *value, char *er
 			       ? fail(err, len, "weight = '%s': want 1 to 1000 (oom_score_adj units)",
 				      value)
 			       : 0;
+	if (!strcmp(key, "users"))
+		return set_users(r, value, err, len);
 	if (!strcmp(key, "regex")) {
-		char msg[128];
+		char msg[192];
 
-		if (r->compiled)
-			regfree(&r->re);
 		r->compiled = false;
-		if (strlen(value) >= sizeof(r->pattern))
-			return fail(err, len, "regex is longer than %zu bytes", sizeof(r->pattern) - 1);
-		snprintf(r->pattern, sizeof(r->pattern), "%s", value);
-		int e = regcomp(&r->re, value, REG_EXTENDED | REG_NOSUB);
-
-		if (e) {
-			regerror(e, &r->re, msg, sizeof(msg));
+		if (pattern_compile(&r->re, value, msg, sizeof(msg)))
 			return fail(err, len, "regex = '%s': %s", value, msg);
-		}
+		snprintf(r->pattern, sizeof(r->pattern), "%s", value);
 		r->compiled = true;
 		return 0;
 	}
-	return fail(err, len, "unknown key '%s' (= '%s') in a rule (match, regex, action, weight)",
-		    key, value);
+	return fail(err, len, "unknown key '%s' (= '%s') in a rule (match, regex, action, weight, "
+			      "users)", key, value);
 }
 
 static int set_scope(struct scope_conf *s, const char *key, const char *value, int line,
@@ -501,7 +542,16 @@ static int parse_line(struct load *l, char *s)
 	if (!l->section[0])
 		return fail(l->err, l->errlen, "'%s' outside any section", key);
 	l->c->setting_line = l->line;
-	return config_set(l->c, l->section, key, value, l->err, l->errlen);
+	if (config_set(l->c, l->section, key, value, l->err, l->errlen))
+		return -EINVAL;
+	/* a rule's first key: the line its warnings name */
+	if (section_kind(l->section) == 3) {
+		struct rule *r = rule_of(l->c, l->section + 5);
+
+		if (r && !r->line)
+			r->line = l->line;
+	}
+	return 0;
 }
 /* What only the whole file can tell: a rule without its regex, thresholds out of order */
 static int check_whole(struct config *c, char *err, size_t len)
@@ -629,9 +679,6 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 
 void config_free(struct config *c)
 {
-	for (int i = 0; i < c->nrules; i++)
-		if (c->rules[i].compiled)
-			regfree(&c->rules[i].re);
 	c->nrules = 0;
 }
 
@@ -644,7 +691,6 @@ static void print_level(FILE *f, const char *key, const struct level *l)
 
 void config_print(const struct config *c, FILE *f)
 {
-	static const char *const fields[] = { "comm", "cmdline", "cgroup", "user" };
 	static const char *const actions[] = { "prefer", "avoid", "ignore" };
 
 	fprintf(f, "[oomreaper]\ndry_run = %s\ngrace = %d\ndeadline = %g\nreap_delay = %d\n"
@@ -672,6 +718,10 @@ void config_print(const struct config *c, FILE *f)
 		const struct rule *r = &c->rules[i];
 
 		fprintf(f, "\n[rule %s]\nmatch = %s\nregex = %s\naction = %s\nweight = %d\n", r->name,
-			fields[r->field], r->pattern, actions[r->action], r->weight);
+			rule_fields[r->field], r->pattern, actions[r->action], r->weight);
+		for (int u = 0; u < r->nonly; u++)
+			fprintf(f, "%s%u", u ? ", " : "users = ", (unsigned)r->only[u]);
+		if (r->nonly)
+			fprintf(f, "\n");
 	}
 }

@@ -3,12 +3,12 @@
 #define OOMREAPER_CONFIG_H
 
 #include <limits.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
 #include "decide.h"
+#include "pattern.h"
 #include "select.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/oomreaper.conf"
@@ -20,7 +20,8 @@
 /* The largest size a level may be: 1 EiB, more than any machine, far from overflowing */
 #define LEVEL_MAX_KB (1ULL << 50)
 
-enum rule_field { RULE_COMM, RULE_CMDLINE, RULE_CGROUP, RULE_USER };
+/* what a rule matches: the first two a process chooses for itself, the others it cannot */
+enum rule_field { RULE_COMM, RULE_CMDLINE, RULE_CGROUP, RULE_USER, RULE_EXE, RULE_UID };
 enum rule_action { RULE_PREFER, RULE_AVOID, RULE_IGNORE };
 
 struct scope_conf {
@@ -30,17 +31,23 @@ struct scope_conf {
 					 * the file, -1 a flag, 0 the default */
 };
 
-/* prefer / avoid / ignore processes whose comm, cmdline, cgroup or user matches a regex */
+/*
+ * prefer / avoid / ignore processes whose comm, cmdline, cgroup, user, exe or uid matches a
+ * pattern (pattern.h), and who run as one of users when that list is given
+ */
 struct rule {
 	char name[64];
+	int line;			/* of its first key in the file, for warnings */
 	enum rule_field field;
-	char pattern[256];
-	regex_t re;
+	char pattern[PATTERN_MAX_LEN + 1];
+	struct pattern re;
 	bool compiled;
 	enum rule_action action;
 	int weight;			/* oom_score_adj units added (prefer) or taken (avoid) */
 	uid_t uids[CONFIG_MAX_UIDS];	/* RULE_USER: the users matched, resolved at load */
 	int nuids;
+	uid_t only[CONFIG_MAX_UIDS];	/* users =: the real uids the rule is limited to */
+	int nonly;
 };
 
 struct config {
@@ -96,7 +103,7 @@ int thresholds_check(const struct config *c, const struct scope_conf *s,
 /* Parses "some:60:30" or "full:PCT:SECONDS" into t's PSI fields; "off" clears them. */
 int parse_psi(const char *s, struct thresholds *t);
 
-/* Frees the compiled regexes. */
+/* Forgets the rules (nothing of theirs is allocated). */
 void config_free(struct config *c);
 
 /* Writes the configuration as an INI file would hold it, for check-config. */

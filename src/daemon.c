@@ -141,6 +141,26 @@ static void close_watch(struct watch *w)
 }
 
 /*
+ * The rules' verdicts are judged ahead, in the loop, so that a selection only looks them up:
+ * every process at start-up and reload, then once a second the processes new since, for at
+ * most 2 ms a time (a fork storm is judged over several seconds; until then a process not yet
+ * judged is read in detail by a selection that may need it)
+ */
+#define MEMOS_EVERY_NS 1000000000LL
+#define MEMOS_BUDGET_NS 2000000LL
+
+/* Every process judged by the running configuration's rules: at start-up, and once a reload
+ * has taken (the verdicts of the rules it replaced are forgotten: rule_memos_refresh()) */
+static void judge_all(void)
+{
+	/* a refresh that fails leaves processes unjudged: selections read them, as without */
+	if (dmn.conf->nrules)
+		rule_memos_refresh(&dmn.memos, dmn.conf->rules, dmn.conf->nrules,
+				   dmn.cli->proc_fd, 0);
+	dmn.next_memos = 0;
+}
+
+/*
  * A scope's levels against its memory as sampled now (thresholds_check()): a mem_min above
  * the cgroup's limit would fire at once, a mem_kill above mem_min (in another unit) would
  * skip the SIGTERM. Returns 0, or -EINVAL with the reason in err; a scope that cannot be
@@ -221,8 +241,9 @@ static int open_watches(struct config *conf, struct watch *ws, char *err, size_t
 		w->sel = (struct selector){ .proc_fd = dmn.cli->proc_fd, .self = dmn.cli->self,
 					    .threads = scan_default_threads(),
 					    .same_mm = dmn.cli->same_mm, .rules = conf->rules,
-					    .nrules = conf->nrules, .policy = conf->policy,
-					    .done = &dmn.done };
+					    .nrules = conf->nrules,
+					    .memos = conf->nrules ? &dmn.memos : NULL,
+					    .policy = conf->policy, .done = &dmn.done };
 		selector_hold_files(&w->sel, HELD_FILES_MAX / conf->nscopes);
 	}
 	return 0;
@@ -419,6 +440,7 @@ static void reload(void)
 	free(staged);
 	dmn.conf = next;
 	config_free(old);
+	judge_all();
 	struct line l;
 
 	/* the reload's parsing touched pages start-up had dropped: drop them again */
@@ -615,6 +637,7 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 		return EXIT_USAGE;
 	}
 	dmn.nw = conf->nscopes;
+	judge_all();
 	int r = start();
 
 	if (r) {
@@ -657,6 +680,11 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 				watch_follow(w, now);
 		}
 		slots_sweep();
+		if (dmn.conf->nrules && now >= dmn.next_memos) {
+			rule_memos_refresh(&dmn.memos, dmn.conf->rules, dmn.conf->nrules,
+					   dmn.cli->proc_fd, MEMOS_BUDGET_NS);
+			dmn.next_memos = now + MEMOS_EVERY_NS;
+		}
 		if (dmn.watchdog_ms && now >= dmn.next_watchdog) {
 			notify("WATCHDOG=1");
 			dmn.next_watchdog = now + dmn.watchdog_ms * 1000000LL / 2;
@@ -716,5 +744,6 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 	/* the caller frees its own; a reload's is ours */
 	if (dmn.conf != dmn.first_conf)
 		config_free(dmn.conf);
+	rule_memos_free(&dmn.memos);
 	return 0;
 }

@@ -26,6 +26,11 @@ struct linux_dirent64 {
 
 int scan_pids(int proc_fd, pid_t *pids, int cap)
 {
+	return scan_pids_inos(proc_fd, pids, NULL, cap);
+}
+
+int scan_pids_inos(int proc_fd, pid_t *pids, unsigned long long *inos, int cap)
+{
 	char buf[16384] __attribute__((aligned(8)));
 	int fd = openat(proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int n = 0;
@@ -57,6 +62,8 @@ int scan_pids(int proc_fd, pid_t *pids, int cap)
 				continue;
 			if (n < cap)
 				pids[n] = (pid_t)v;
+			if (n < cap && inos)
+				inos[n] = d->d_ino;
 			n++;
 		}
 	}

@@ -20,6 +20,12 @@
 int scan_pids(int proc_fd, pid_t *pids, int cap);
 
 /*
+ * scan_pids, and the inode number of each /proc/PID directory into inos: a process's own for
+ * as long as its directory is cached, a new one for a new process that took a pid again.
+ */
+int scan_pids_inos(int proc_fd, pid_t *pids, unsigned long long *inos, int cap);
+
+/*
  * Reads the files `what` names of proc_fd/PID into p. On the first failure sets p->err and
  * p->err_file and returns that -errno (-ENOENT or -ESRCH: the process is gone; -EBADMSG:
  * malformed). oom_score and cgroup are shown, not used: unreadable, they stay unknown

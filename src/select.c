@@ -210,7 +210,7 @@ enum exclusion select_exclusion(const struct selector *sel, struct proc_info *p)
 	if (e != EXCL_NONE || !sel->nrules)
 		return e;
 	/* a process whose files a rule needs cannot be read is judged without the rules */
-	if (rules_apply(sel->rules, sel->nrules, sel->proc_fd, p, &rv))
+	if (rules_judge(sel->memos, sel->rules, sel->nrules, sel->proc_fd, p, &rv))
 		return e;
 	p->rule = rv.by ? rv.by->name : NULL;
 	if (rv.ignore)
@@ -476,11 +476,13 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 	int k = order_by_score(sel->scores, n, sel->order);
 	/* nobody scored this low can beat the best: oom_score is monotonic in badness; prefer
 	 * rules may add to a process the scores rank low */
-	long boost = rules_max_boost(sel->rules, sel->nrules) * (long)(s->totalpages / 1000);
+	long unit = (long)(s->totalpages / 1000);
 
 	for (int i = 0; i < n; i++)
 		sel->bounds[i] = sel->scores[i] < 0 ? LONG_MIN
-				 : oom_score_max_badness(sel->scores[i], s->global_totalpages) + boost;
+				 : oom_score_max_badness(sel->scores[i], s->global_totalpages) +
+					   rules_boost(sel->memos, sel->rules, sel->nrules,
+						       sel->pids[i]) * unit;
 	/* the winner's mm is checked against every process, as the kill gathers it: an ignore
 	 * rule protects processes the kernel scores above 0 */
 	walk(sel, s, sel->order, k, sel->bounds, sel->pids, n, c);
@@ -523,7 +525,6 @@ static int select_cgroup(struct selector *sel, const struct scope *s, struct cho
 		r = scan_adjs(sel->proc_fd, sel->pids, n, sel->adjs, sel->threads);
 	if (r)
 		return r;
-	long boost = rules_max_boost(sel->rules, sel->nrules) * (long)(s->totalpages / 1000);
 	long tg = (long)(s->global_totalpages / 1000), tc = (long)(s->totalpages / 1000);
 	int k = 0;
 
@@ -533,7 +534,9 @@ static int select_cgroup(struct selector *sel, const struct scope *s, struct cho
 		long hi = oom_score_max_badness(sel->scores[i], s->global_totalpages);
 		/* the points the score leaves room for, then the adj as the cgroup counts it */
 		sel->bounds[i] = hi == LONG_MAX ? LONG_MAX
-			       : hi - sel->adjs[i] * tg + sel->adjs[i] * tc + boost;
+			       : hi - sel->adjs[i] * tg + sel->adjs[i] * tc +
+					 rules_boost(sel->memos, sel->rules, sel->nrules,
+						     sel->pids[i]) * tc;
 		sel->order[k++] = i;
 	}
 	sort_bounds = sel->bounds;

@@ -27,6 +27,7 @@ struct victims_done {
 
 void victims_done_add(struct victims_done *d, pid_t pid, unsigned long long start_time);
 bool victims_done_has(const struct victims_done *d, pid_t pid, unsigned long long start_time);
+struct rule_memos;
 
 /* Who is chosen: the kernel's largest badness, or the fastest growth since the last look */
 enum policy { POLICY_LARGEST, POLICY_FASTEST_GROWING };
@@ -40,6 +41,7 @@ struct selector {
 	void *same_mm_ctx;
 	const struct rule *rules;	/* prefer / avoid / ignore (config.h), or none */
 	int nrules;
+	const struct rule_memos *memos;	/* their verdicts judged ahead (rules.h), or NULL */
 	enum policy policy;	/* largest (the kernel's), or fastest-growing */
 	/*
 	 * NULL: a process already dying is never chosen (a manual kill takes the next one, as

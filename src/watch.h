@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "config.h"
 #include "daemon.h"
+#include "rules.h"
 #include "decide.h"
 #include "kill.h"
 #include "reap.h"
@@ -78,6 +79,8 @@ struct daemon {
 	struct victims_done done;	/* let go while alive: never chosen again */
 	long aborts;			/* kills called off: memory back before the signal */
 	long test_stall_ms;		/* test hook: choosing takes this long */
+	struct rule_memos memos;	/* the rules' verdicts, judged ahead in the loop */
+	long long next_memos;
 	bool stop;
 };
 

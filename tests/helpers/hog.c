@@ -1,9 +1,11 @@
 /*
- * hog.c - a process of a known size: `hog MB [--adj N] [--comm NAME] [--ignore-term]`
+ * hog.c - a process of a known size:
+ * `hog MB [--adj N] [--comm NAME] [--ignore-term] [--tag TEXT]...`
  *
  * Raises its own oom_score_adj to N when asked (raising needs no capability), takes NAME as
  * its comm (any bytes: newlines, parentheses, invalid UTF-8), ignores SIGTERM when asked (a
- * victim that only SIGKILL ends, for the tests of the grace period), allocates MB MiB
+ * victim that only SIGKILL ends, for the tests of the grace period), carries each TEXT in its
+ * command line and does nothing with it (what a cmdline rule sees), allocates MB MiB
  * and touches every page so that all of it is resident, prints "ready", then waits to be
  * killed. The end-to-end tests rank these against each other and against the kernel's score.
  */
@@ -58,7 +60,8 @@ int main(int argc, char **argv)
 	const char *comm = NULL;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: hog MB [--adj N] [--comm NAME] [--ignore-term]\n");
+		fprintf(stderr, "usage: hog MB [--adj N] [--comm NAME] [--ignore-term] "
+				"[--tag TEXT]...\n");
 		return 2;
 	}
 	mb = number("hog", "MB", argv[1], 0, 1L << 20);
@@ -73,6 +76,8 @@ int main(int argc, char **argv)
 			have_adj = 1;
 		} else if (!strcmp(argv[i], "--comm")) {
 			comm = argv[++i];
+		} else if (!strcmp(argv[i], "--tag")) {
+			i++;
 		} else {
 			fprintf(stderr, "hog: unknown option '%s'\n", argv[i]);
 			return 2;

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "rules.h"
 
 static char path[64];
 
@@ -98,8 +99,8 @@ static void full_file(void **state)
 	assert_true(!c.scopes[1].th.mem_kill.percent && c.scopes[1].th.mem_kill.value == 128 * 1024);
 	assert_int_equal(c.nrules, 2);
 	assert_int_equal(c.rules[0].weight, 300);
-	assert_int_equal(regexec(&c.rules[0].re, "firefox", 0, NULL, 0), 0);
-	assert_int_not_equal(regexec(&c.rules[0].re, "firefox-bin", 0, NULL, 0), 0);
+	assert_true(pattern_match(&c.rules[0].re, "firefox", 7, true));
+	assert_false(pattern_match(&c.rules[0].re, "firefox-bin", 11, true));
 	/* user rules are resolved to uids when loaded */
 	assert_int_equal(c.rules[1].field, RULE_USER);
 	assert_int_equal(c.rules[1].nuids, 1);
@@ -166,6 +167,67 @@ static void errors_name_file_and_line(void **state)
 		assert_int_equal(r, -EINVAL);
 		config_free(&c);
 	}
+}
+
+/*
+ * The rules' keys: exe and uid to match, users to limit a rule; what needs backtracking or
+ * would blow up is refused at its line; ignore and avoid on what a process chooses warn.
+ */
+static void rule_keys(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *want;	/* after "PATH:" */
+	} bad[] = {
+		{ "[rule x]\nmatch = comm\n\nregex = (a*)*\\1b\n", "4: regex = '(a*)*\\1b': at byte 7: "
+		  "back-reference \\1" },
+		{ "[rule x]\nregex = (a{100}){100}\n", "2: regex = '(a{100}){100}': at byte " },
+		{ "[rule x]\nregex = a\nusers = root, no-such-user\n", "3: users = 'root, "
+		  "no-such-user': no user 'no-such-user'" },
+		{ "[rule x]\nregex = a\nusers = ,\n", "3: users = ','" },
+	};
+	struct config c;
+	int r;
+	char out[1024] = "", want_line[600];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *err = load(&c, bad[i].text, &r);
+		char want[600];
+
+		snprintf(want, sizeof(want), "%s:%s", path, bad[i].want);
+		if (strncmp(err, want, strlen(want)))
+			fail_msg("case %zu: got '%s', want '%s...'", i, err, want);
+		assert_int_equal(r, -EINVAL);
+	}
+	const char *err = load(&c, "[rule sshd]\nmatch = exe\nregex = ^/usr/sbin/sshd$\n"
+			       "action = ignore\n"
+			       "[rule named]\nmatch = comm\nregex = ^sshd$\naction = ignore\n"
+			       "[rule mine]\n\nmatch = cmdline\nregex = batch\naction = avoid\n"
+			       "users = root 65534\n"
+			       "[rule nobody]\nmatch = uid\nregex = ^65534$\n", &r);
+
+	assert_string_equal(err, "");
+	assert_int_equal(c.nrules, 4);
+	assert_int_equal(c.rules[0].field, RULE_EXE);
+	assert_int_equal(c.rules[3].field, RULE_UID);
+	assert_int_equal(c.rules[2].nonly, 2);
+	assert_int_equal(c.rules[2].only[0], 0);
+	assert_int_equal(c.rules[2].only[1], 65534);
+	assert_int_equal(c.rules[2].line, 11);
+	/* only the comm rule warns: exe is not the process's to choose, and users = limits */
+	assert_null(rule_gameable(&c.rules[0]));
+	assert_non_null(rule_gameable(&c.rules[1]));
+	assert_null(rule_gameable(&c.rules[2]));
+	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
+
+	rules_warn(&c, f);
+	fclose(f);
+	snprintf(want_line, sizeof(want_line), "%s:6: warning: [rule named] ignores, but matches "
+		 "only on comm", path);
+	if (strncmp(out, want_line, strlen(want_line)) || strchr(out, '\n') != out + strlen(out) - 1)
+		fail_msg("warnings '%s', want one line '%s...'", out, want_line);
+	config_free(&c);
 }
 
 /* The example installed with the program parses, and says what the defaults are */
@@ -303,10 +365,10 @@ static void long_lines(void **state)
 	memset(cg, 'k', sizeof(cg) - 1);
 	cg[0] = '/';
 	cg[sizeof(cg) - 1] = '\0';
+	/* long in bytes, short in the matcher's positions (pattern.h): one bracket expression */
 	memset(re, 'a', sizeof(re) - 2);
-	re[0] = '^';
-	re[sizeof(re) - 2] = '$';
-	re[sizeof(re) - 1] = '\0';
+	memcpy(re, "^[", 2);
+	memcpy(re + sizeof(re) - 4, "]+$", 4);
 	snprintf(text, sizeof(text), "[cgroup %s]\nmem_min = 5%%\n[rule long]\nregex = %s\n"
 		 "[global]\nmem_min = 5%%\nbogus = 1\n", cg, re);
 	const char *err = load(&c, text, &r);
@@ -369,6 +431,7 @@ int main(void)
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(full_file),
 		cmocka_unit_test(errors_name_file_and_line),
+		cmocka_unit_test(rule_keys),
 		cmocka_unit_test(example_file),
 		cmocka_unit_test(unreadable_file),
 		cmocka_unit_test(levels_and_psi),

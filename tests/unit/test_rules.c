@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,49 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+/*
+ * Every allocation of this program counted while `counting` is set: glibc lets a program
+ * replace malloc and its family, and its own internals (opendir, stdio) then call ours too.
+ * Not under AddressSanitizer, whose allocator must see every call.
+ */
+#ifndef __SANITIZE_ADDRESS__
+#define COUNTS_ALLOCATIONS 1
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t n, size_t size);
+void *__libc_realloc(void *p, size_t n);
+void *__libc_memalign(size_t align, size_t n);
+void *memalign(size_t align, size_t n);
+static volatile int counting, allocations;
+
+void *malloc(size_t n)
+{
+	if (counting)
+		__atomic_add_fetch(&allocations, 1, __ATOMIC_RELAXED);
+	return __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t size)
+{
+	if (counting)
+		__atomic_add_fetch(&allocations, 1, __ATOMIC_RELAXED);
+	return __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+	if (counting)
+		__atomic_add_fetch(&allocations, 1, __ATOMIC_RELAXED);
+	return __libc_realloc(p, n);
+}
+
+void *memalign(size_t align, size_t n)
+{
+	if (counting)
+		__atomic_add_fetch(&allocations, 1, __ATOMIC_RELAXED);
+	return __libc_memalign(align, n);
+}
+#endif
 
 #include "config.h"
 #include "kill.h"
@@ -177,6 +221,14 @@ static void proc(pid_t pid, const char *comm, unsigned long anon_kb, int score)
 	proc_started(pid, comm, anon_kb, score, 10000 + (int)pid);
 }
 
+static void link_exe(pid_t pid, const char *target)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%d/exe", tree, (int)pid);
+	assert_int_equal(symlink(target, path), 0);
+}
+
 static int make_tree(void **state)
 {
 	(void)state;
@@ -190,6 +242,9 @@ static int make_tree(void **state)
 	PUT("200/cgroup", "4:memory:/jobs/web\n0::/user.slice\n");
 	PUT("100/cmdline", "/usr/sbin/steady\0");
 	PUT("100/cgroup", "0::/system.slice/steady.service\n");
+	/* 200 runs /bin/sh; 100 claims a path that is not the file it runs */
+	link_exe(200, "/bin/sh");
+	link_exe(100, "/nonexistent/sbin/steady");
 	return 0;
 }
 
@@ -232,6 +287,207 @@ static void match_cmdline_cgroup(void **state)
 	assert_int_equal(rules_max_boost(NULL, 0), 0);
 	close(fd);
 }
+
+/*
+ * exe: the path the link shows, and only when the file at that path is the one it runs; uid,
+ * and users = to limit any rule to some users
+ */
+static void match_exe_uid_users(void **state)
+{
+	struct config c;
+	struct rule_verdict rv;
+	struct proc_info p = { .pid = 200, .comm = "grower", .uid = 1000 };
+	char err[256];
+	int fd = open(tree, O_RDONLY | O_DIRECTORY);
+
+	(void)state;
+	one_rule(&c, "exe", "^/bin/sh$", "ignore", NULL);
+	assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), 0);
+	assert_true(rv.ignore);
+	config_free(&c);
+	/* 100's link reads /nonexistent/sbin/steady, and nothing is there: no match */
+	one_rule(&c, "exe", "^/nonexistent/sbin/steady$", "ignore", NULL);
+	p.pid = 100;
+	assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), 0);
+	assert_false(rv.ignore);
+	config_free(&c);
+	one_rule(&c, "uid", "^1000$", "avoid", "30");
+	assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), 0);
+	assert_int_equal(rv.delta, -30);
+	/* the same rule for root's processes only: not this one */
+	assert_int_equal(config_set(&c, "rule r", "users", "root", err, sizeof(err)), 0);
+	assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), 0);
+	assert_int_equal(rv.delta, 0);
+	assert_int_equal(config_set(&c, "rule r", "users", "0, 1000", err, sizeof(err)), 0);
+	assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), 0);
+	assert_int_equal(rv.delta, -30);
+	config_free(&c);
+	close(fd);
+}
+
+/*
+ * The verdicts judged ahead: a refresh judges every process once; a selection's bound takes
+ * each one's own boost, never below 0; a judgement of the same process (pid and start time)
+ * is answered from its verdict without reading its files; a process that took the pid again
+ * is judged afresh; a budget spent leaves the rest unjudged, not lifted until judged.
+ */
+static void memos_judged_ahead(void **state)
+{
+	struct config c;
+	struct rule_memos m = { 0 };
+	struct rule_verdict rv;
+	struct proc_info p = { .pid = 200, .comm = "grower", .uid = 1000, .start_time = 10200 };
+	char err[256];
+	int fd = open(tree, O_RDONLY | O_DIRECTORY);
+
+	(void)state;
+	one_rule(&c, "cmdline", "http\\.server$", "prefer", "50");
+	assert_int_equal(config_set(&c, "rule s", "match", "comm", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "rule s", "regex", "^steady$", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "rule s", "action", "avoid", err, sizeof(err)), 0);
+	assert_int_equal(rule_memos_refresh(&m, c.rules, c.nrules, fd, 0), 0);
+	assert_int_equal(m.n, 2);
+	assert_int_equal(m.judged, 2);
+	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 200), 50);
+	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 100), 0);	/* avoid: not below 0 */
+	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 300), 0);	/* not judged yet */
+	assert_int_equal(rules_boost(NULL, c.rules, c.nrules, 200), 50);
+	/* its cmdline changes, the process is the same: its verdict answers, nothing is read */
+	PUT("200/cmdline", "/usr/bin/python3\0-m\0something.else\0");
+	assert_int_equal(rules_judge(&m, c.rules, c.nrules, fd, &p, &rv), 0);
+	assert_int_equal(rv.delta, 50);
+	assert_string_equal(rv.by->name, "r");
+	/* another process took pid 200 (another start time): judged afresh */
+	p.start_time = 99;
+	assert_int_equal(rules_judge(&m, c.rules, c.nrules, fd, &p, &rv), 0);
+	assert_int_equal(rv.delta, 0);
+	/* a second refresh keeps what it judged: nothing new to judge */
+	assert_int_equal(rule_memos_refresh(&m, c.rules, c.nrules, fd, 0), 0);
+	assert_int_equal(m.judged, 0);
+	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 200), 50);
+	/* a new process, and a budget already spent: listed, not judged, not lifted */
+	proc(300, "newcomer", 1000, 10);
+	PUT("300/cmdline", "x http.server\0");
+	assert_int_equal(rule_memos_refresh(&m, c.rules, c.nrules, fd, 1), 0);
+	assert_int_equal(m.n, 3);
+	assert_int_equal(m.unknown, 1);
+	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 300), 0);
+	assert_int_equal(rule_memos_refresh(&m, c.rules, c.nrules, fd, 0), 0);
+	assert_int_equal(m.judged, 1);
+	assert_int_equal(rules_boost(&m, c.rules, c.nrules, 300), 50);
+	/* other rules (a reload): the verdicts are of the old ones, and not used */
+	struct config d;
+
+	one_rule(&d, "comm", "^newcomer$", "prefer", "70");
+	assert_int_equal(rules_boost(&m, d.rules, d.nrules, 200), 70);
+	assert_int_equal(rule_memos_refresh(&m, d.rules, d.nrules, fd, 0), 0);
+	assert_int_equal(m.judged, 3);
+	assert_int_equal(rules_boost(&m, d.rules, d.nrules, 200), 0);
+	assert_int_equal(rules_boost(&m, d.rules, d.nrules, 300), 70);
+	/* /proc/loadavg's last pid has not moved: no process created since, nothing listed */
+	PUT("loadavg", "0.00 0.01 0.05 1/80 300\n");
+	assert_int_equal(rule_memos_refresh(&m, d.rules, d.nrules, fd, 0), 0);
+	proc(400, "newcomer", 1000, 10);
+	assert_int_equal(rule_memos_refresh(&m, d.rules, d.nrules, fd, 0), 0);
+	assert_int_equal(m.skipped, 1);
+	assert_int_equal(rules_boost(&m, d.rules, d.nrules, 400), 0);	/* not judged yet */
+	PUT("loadavg", "0.00 0.01 0.05 1/81 400\n");
+	assert_int_equal(rule_memos_refresh(&m, d.rules, d.nrules, fd, 0), 0);
+	assert_int_equal(m.judged, 1);
+	assert_int_equal(rules_boost(&m, d.rules, d.nrules, 400), 70);
+	rule_memos_free(&m);
+	config_free(&d);
+	config_free(&c);
+	close(fd);
+}
+
+/*
+ * Rules of every key, on the selection's path: after a first selection (start-up's, which
+ * sizes the buffers), neither a selection nor the rules alone allocate anything.
+ */
+#ifdef COUNTS_ALLOCATIONS
+static void selection_allocates_nothing(void **state)
+{
+	static const char *const rules[][3] = {
+		{ "comm", "^(x|grow)+er$", "prefer" }, { "cmdline", "(a*)*http\\.server$", "prefer" },
+		{ "cgroup", "^/jobs/", "avoid" }, { "exe", "^/bin/sh$", "prefer" },
+		{ "uid", "^1000$", "prefer" }, { "user", "^root$", "avoid" },
+	};
+	struct config c;
+	struct selector sel = { 0 };
+	struct choice ch;
+	struct rule_verdict rv;
+	struct proc_info p = { .pid = 200, .comm = "grower", .uid = 1000 };
+	struct scope s;
+	char err[256], name[16];
+
+	(void)state;
+	config_defaults(&c);
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		snprintf(name, sizeof(name), "rule r%zu", i);
+		assert_int_equal(config_set(&c, name, "match", rules[i][0], err, sizeof(err)), 0);
+		assert_int_equal(config_set(&c, name, "regex", rules[i][1], err, sizeof(err)), 0);
+		assert_int_equal(config_set(&c, name, "action", rules[i][2], err, sizeof(err)), 0);
+		assert_int_equal(config_set(&c, name, "users", "0 1000", err, sizeof(err)), 0);
+	}
+	sel.proc_fd = open(tree, O_RDONLY | O_DIRECTORY);
+	sel.self = SELF;
+	sel.threads = 2;
+	sel.same_mm = fixture_mm;
+	sel.rules = c.rules;
+	sel.nrules = c.nrules;
+	assert_int_equal(scope_open(&s, sel.proc_fd, NULL), 0);
+	assert_int_equal(select_victim(&sel, &s, &ch), 0);
+	allocations = 0;
+	counting = 1;
+	int r1 = select_victim(&sel, &s, &ch);
+	int r2 = rules_apply(c.rules, c.nrules, sel.proc_fd, &p, &rv);
+
+	counting = 0;
+	assert_int_equal(r1, 0);
+	assert_int_equal(r2, 0);
+	/* 200: the comm, cmdline, exe and uid rules (+400), no cgroup (/jobs/web) -100 */
+	assert_int_equal(rv.delta, 300);
+	assert_true(ch.found);
+	assert_int_equal(ch.victim.pid, 200);
+	assert_int_equal(allocations, 0);
+	/* and through the verdicts judged ahead, as the daemon selects */
+	struct rule_memos m = { 0 };
+
+	assert_int_equal(rule_memos_refresh(&m, c.rules, c.nrules, sel.proc_fd, 0), 0);
+	sel.memos = &m;
+	counting = 1;
+	r1 = select_victim(&sel, &s, &ch);
+	counting = 0;
+	assert_int_equal(r1, 0);
+	assert_int_equal(ch.victim.pid, 200);
+	assert_int_equal(ch.victim.rule_delta, 300);
+	assert_int_equal(allocations, 0);
+	rule_memos_free(&m);
+	/* the counter sees what libc allocates inside: regexec(3), which rules used before,
+	 * allocates on every call */
+	regex_t re;
+
+	assert_int_equal(regcomp(&re, "http\\.server$", REG_EXTENDED | REG_NOSUB), 0);
+	counting = 1;
+	r1 = regexec(&re, "python3 -m http.server", 0, NULL, 0);
+	counting = 0;
+	regfree(&re);
+	assert_int_equal(r1, 0);
+	print_message("# regexec: %d allocations in one call; the rules: 0\n", allocations);
+	assert_true(allocations > 0);
+	scope_close(&s);
+	selector_free(&sel);
+	close(sel.proc_fd);
+	config_free(&c);
+}
+#else
+static void selection_allocates_nothing(void **state)
+{
+	(void)state;
+	skip();
+}
+#endif
 
 /* The fastest-growing policy: the largest first; then whoever grew since the last look */
 static void fastest_growing(void **state)
@@ -481,6 +737,9 @@ int main(void)
 		cmocka_unit_test(ignore_and_avoid),
 		cmocka_unit_test(prefer_reaches_below_the_score_bound),
 		cmocka_unit_test_setup_teardown(match_cmdline_cgroup, make_tree, remove_tree),
+		cmocka_unit_test_setup_teardown(match_exe_uid_users, make_tree, remove_tree),
+		cmocka_unit_test_setup_teardown(memos_judged_ahead, make_tree, remove_tree),
+		cmocka_unit_test_setup_teardown(selection_allocates_nothing, make_tree, remove_tree),
 		cmocka_unit_test_setup_teardown(fastest_growing, make_tree, remove_tree),
 		cmocka_unit_test_setup_teardown(ties_pay_one_pinning_pass, make_ties_tree,
 						remove_tree),
