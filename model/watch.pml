@@ -54,6 +54,7 @@ bool insc[NP];		/* a member of the watched scope */
 byte mm[NP];		/* its address space: 1 + pid + gen (1, 2, 3); 0 and 1 may share 1 */
 bool dying[NP];		/* SIGKILL delivered */
 bool stuck[NP];		/* SIGKILLed, and will never exit (frozen) */
+bool done[NP];		/* let go while alive (reaped, past its deadline): dmn.done */
 
 /* --- ground truth, per address space (ids 1..3) ------------------------------------------ */
 bool mm_vic[4];		/* its owner was signalled as the scope's victim */
@@ -95,9 +96,11 @@ chan reapq = [QLEN] of { byte };	/* reaper.queue */
 #define ALL_KEPT	(KEPT(1) && KEPT(2) && KEPT(3))
 /* process_mrelease() refuses (EINVAL) an mm a live process holds without SIGKILL */
 #define UNKILLED_HOLDER(m) ((HOLDS(0, m) && !dying[0]) || (HOLDS(1, m) && !dying[1]))
-/* rank_exclusion() and select_victim(): who the scan may return. Whether a sharer is
- * protected is left to victim_gather(), the last word before the kill */
-#define CANDIDATE(i)	(alive[i] && insc[i] && !prot[i] && !dying[i])
+/* select_exclusion(): who the scan may return. A dying process may be chosen (its memory is
+ * what the reaper is for), unless it was let go already: the kernel's MMF_OOM_SKIP. Whether a
+ * sharer is protected is the group's check (select_group(), victim_gather()) */
+#define ELIGIBLE(i)	(alive[i] && !prot[i] && !(dying[i] && done[i]))
+#define CANDIDATE(i)	(ELIGIBLE(i) && insc[i])
 
 /* A process is born at pid i: of any kind, in the scope or not */
 inline born(i)
@@ -125,6 +128,7 @@ inline died(i)
 	prot[i] = false;
 	insc[i] = false;
 	dying[i] = false;
+	done[i] = false;
 	m = mm[i];
 	mm[i] = 0;
 	if
@@ -264,23 +268,23 @@ inline choose(r)
 	:: tries == 3 -> break
 	:: tries < 3 ->
 		tries++;
+		slot_take(r);
+		if
+		:: r == NONE -> break		/* "every victim slot is in use" */
+		:: else -> skip
+		fi;
 		if
 		:: CANDIDATE(0) -> c = 0
 		:: CANDIDATE(1) -> c = 1
 		:: else -> c = NONE
 		fi;
 		if
-		:: c == NONE -> break
+		:: c == NONE -> slot_release(r); r = NONE; break
 		:: else -> skip
 		fi;
 		cg = gen[c];
 		cm = mm[c];
 		world_step();
-		slot_take(r);
-		if
-		:: r == NONE -> break
-		:: else -> skip
-		fi;
 		/* victim_gather(): kcmp against the process at pid c now, /proc for each sharer */
 		sl_m0[r] = c;
 		sl_mm[r] = cm;
@@ -328,7 +332,7 @@ inline choose(r)
 /* still_good() and ready_fresh(): alive, the same process, not dying, chosen recently */
 inline ready_fresh(s)
 {
-	ok = FD_LIVE(s, sl_m0[s]) && !dying[sl_m0[s]];
+	ok = FD_LIVE(s, sl_m0[s]) && ELIGIBLE(sl_m0[s]);
 	if
 	:: ok -> skip
 	:: ok -> ok = false	/* too old, or the band deepened: someone may have grown past it */
@@ -387,23 +391,44 @@ inline act(term)
 	:: else -> skip
 	fi;
 	w_ready = NONE;
+	/* still_short(): choosing took long, and a new sample says memory is no longer short;
+	 * the victim is kept as chosen ahead (still in the warning band) or let go */
 	if
-	:: t == NONE -> w_quiet = true		/* nobody: NOTHING_PAUSE */
-	:: t != NONE && dry_run ->		/* would kill: it blocks until its deadline */
+	:: t != NONE -> w_ready = t; t = NONE; ok = true
+	:: t != NONE -> slot_release(t); t = NONE; ok = true
+	:: true -> ok = false
+	fi;
+	if
+	:: ok -> skip
+	:: !ok && t == NONE -> w_quiet = true		/* nobody: NOTHING_PAUSE */
+	:: !ok && t != NONE && dry_run ->	/* would kill: it blocks until its deadline */
 		w_quiet = true;
 		slot_release(t)
-	:: t != NONE && !dry_run ->
+	:: !ok && t != NONE && !dry_run ->
 		sl_state[t] = INFLIGHT;
 		w_inflight = t;
 		assert(!OTHER_INFLIGHT(sl_mm[t]));	/* never two victims in flight */
 		mm_vic[sl_mm[t]] = true;
 		if
-		:: grace && term ->
+		:: grace && term && !dying[sl_m0[t]] ->	/* a dying one needs no warning */
 			victim_signal(t, TERM);
 			grace_up = false;
 			w_escalate = true
-		:: else -> sigkill(t)
+		:: else -> sigkill(t)		/* a dying one gets it again: harmless */
 		fi
+	fi
+}
+
+/* done_with(): a victim let go while it lives is never chosen again (MMF_OOM_SKIP) */
+inline done_with(s)
+{
+	if
+	:: FD_LIVE(s, 0) -> done[0] = true
+	:: else -> skip
+	fi;
+	if
+	:: FD_LIVE(s, 1) -> done[1] = true
+	:: else -> skip
 	fi
 }
 
@@ -427,6 +452,7 @@ inline watch_follow()
 		:: !w_escalate && (sl_exit_logged[s] ||
 				   sl_submitted[s] && sl_done[s] && sl_reaped[s]) ->
 			w_inflight = NONE;
+			done_with(s);
 			slot_release(s)
 #ifndef NO_DEADLINE
 		:: !w_escalate && !(sl_exit_logged[s] ||
@@ -434,6 +460,7 @@ inline watch_follow()
 		   mm_dl[sl_mm[s]] ->
 			/* "stuck: neither gone nor reaped by the deadline; moving on" */
 			w_inflight = NONE;
+			done_with(s);
 			slot_release(s)
 #endif
 		:: else -> skip
