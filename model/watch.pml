@@ -1,7 +1,8 @@
 /*
  * model/watch.pml - one scope's course in oomreaper's daemon, and the reaper's queue, for spin.
  *
- * What is modelled, and from where (README.md, "The model", maps every name here to src/):
+ * What is modelled, and from where (README.md, "The model, checked by spin", maps the names
+ * here to src/; docs/design.md, "Invariants", says what must hold):
  *   watcher  the daemon's loop for one scope (daemon.c daemon_run, watch.c watch_tick): sample
  *            and decide (any verdict, abstracted), choose ahead in the warning band
  *            (preselect), kill (act, sigkill), follow the victim in flight (watch_follow), free
@@ -23,19 +24,23 @@
  *   NO_IDENTITY_CHECK  victim_open keeps a pidfd without comparing the start time
  *   NO_DEADLINE        watch_follow never gives up on a victim that is neither gone nor reaped
  *   QUEUE_BLOCKS       the killer waits for room in the reaper's queue
+ *   FREE_UNDER_REAPER  slot_release frees a slot the reaper has not finished with
+ * and one that is not a variant but a question left open, outside model/check:
+ *   RELOAD_DRY_RUN     a reload may switch dry run: the code sends a grace's SIGKILL after it
  *
- * Limits of the model: one scope; three pids, each reused at most once; a process's
- * protection (pid 1, kthread, oomreaper itself, oom_score_adj -1000, an ignore rule) and
- * membership of the scope are fixed for its life (a migration or an adj written between the
- * last check and the signal is not modelled); address spaces are shared only by pids 0 and 1
- * from the start (no CLONE_VM fork later); dry run does not change across reloads; the scope
- * stays in every configuration (matched by path); the rehearsal (resident.c) and the robust
- * futex wait are left out; ranking is abstracted: any eligible process may be the best.
+ * Limits of the model: one scope; two pids, the second reused once; a reap queue of one; a
+ * process's protection (pid 1, kthread, oomreaper itself, oom_score_adj -1000, an ignore
+ * rule) and membership of the scope are fixed for its life (a migration or an adj written
+ * between the last check and the signal is not modelled); an address space is shared only by
+ * pids 0 and 1, from the start (no CLONE_VM fork later); dry run does not change across
+ * reloads (but with RELOAD_DRY_RUN); the scope stays in every configuration (matched by path)
+ * and on the machine; the rehearsal (resident.c), the robust futex wait and the bound of
+ * dmn.done are left out; ranking is abstracted: any eligible process may be the best.
  */
 
 #define NP	2		/* pids */
 #define NG	2		/* processes per pid: the first, and one that reuses its pid */
-#define POOL	2		/* watch.h POOL for one scope: one chosen ahead, one in flight */
+#define POOL	2		/* watch.h POOL (2 a scope): one chosen ahead, one in flight */
 #define QLEN	1		/* reap.h REAP_QUEUE_LEN (16): as there, it fills before POOL runs out */
 #ifndef RETRIES
 #define RETRIES	10		/* reap_opts_default(): MAX_OOM_REAP_RETRIES of oom_reap_task() */
@@ -217,18 +222,19 @@ inline slot_take(s)
 	fi
 }
 
-/* slot_release(): at once, or DRAINING while the reaper may still read it */
+/* slot_release(): at once, or DRAINING while the reaper may still read it. A free slot keeps
+ * sl_submitted and sl_done, which slot_take() checks */
 inline slot_release(s)
 {
 	if
+#ifndef FREE_UNDER_REAPER
 	:: sl_submitted[s] && !sl_done[s] -> sl_state[s] = DRAINING
+#endif
 	:: else ->
 		sl_fd[s * NP] = 0;
 		sl_fd[s * NP + 1] = 0;
 		sl_m0[s] = 0;
 		sl_mm[s] = 0;
-		sl_submitted[s] = false;
-		sl_done[s] = false;
 		sl_exit_logged[s] = false;
 		sl_reaped[s] = false;
 		sl_state[s] = FREE
@@ -512,6 +518,14 @@ inline reload()
 {
 	/* a refused file changes nothing: the same as no reload, not modelled apart */
 	grace = !grace;		/* a new configuration; its grace is what may differ */
+#ifdef RELOAD_DRY_RUN
+	/* not in model/check: spin finds that a SIGTERM's grace begun before a reload into
+	 * dry run still ends in a SIGKILL (watch_follow() -> sigkill() asks no dry_run) */
+	if
+	:: dry_run = !dry_run
+	:: skip
+	fi;
+#endif
 #ifdef RELOAD_FORGETS
 	close_and_reopen();
 #endif
