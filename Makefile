@@ -2,7 +2,7 @@
 BUILD ?= build
 ASAN ?= build-asan
 # What building, testing and benchmarking need, as Debian packages
-DEBS := meson ninja-build pkg-config gcc libc6-dev libcmocka-dev python3
+DEBS := meson ninja-build pkg-config gcc libc6-dev libcmocka-dev python3 spin
 BENCH_DEBS := earlyoom
 # The overload scenarios' peers and their pictures
 SCENARIO_DEBS := earlyoom nohang gnuplot-nox
