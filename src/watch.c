@@ -373,6 +373,13 @@ void watch_follow(struct watch *w, long long now)
 			w->inflight = NULL;
 			w->escalate_at = 0;
 			slot_release(s);
+		} else if (now >= w->escalate_at && dmn.conf->dry_run) {
+			/* a reload into dry run while the grace ran: no signal from now on, and
+			 * the victim no longer blocks its scope (invariant 1, docs/design.md) */
+			say_process(w, s, "did not exit within its grace; dry run now: no SIGKILL");
+			w->inflight = NULL;
+			w->escalate_at = 0;
+			slot_release(s);
 		} else if (now >= w->escalate_at) {
 			say_process(w, s, "did not exit within its grace: SIGKILL");
 			w->fired_at = 0;	/* a timer, not a sample, sent this one */

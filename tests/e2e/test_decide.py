@@ -230,3 +230,30 @@ def test_lines_a_newcomer_understands():
         note("nobody: %r" % line.split(": ", 2)[-1])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@daemon_test
+def test_reload_into_dry_run_sends_no_sigkill():
+    """SIGTERM sent with a 1.5 s grace to a hog that ignores it; within the grace the
+    configuration is reloaded into dry run: when the grace ends nothing more is signalled (the
+    spin model found the SIGKILL sent anyway), the hog lives, and the daemon says so."""
+    cg = oom_cgroup(256)
+    p, _ = start_in(cg, "hog", 150, "--ignore-term", "--comm", "stubborn")
+    hogw = Watched(p.pid)
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
+    try:
+        conf = os.path.join(tmp, "o.conf")
+        write_file(conf, "[oomreaper]\ngrace = 1500\n")
+        d = Daemon("--config", conf, "--cgroup", cg, "--mem-min", "50%")
+        d.wait_event("term", timeout=10)
+        write_file(conf, "[oomreaper]\ngrace = 1500\ndry_run = yes\n")
+        d.p.send_signal(signal.SIGHUP)
+        d.wait_event("reload", timeout=5)
+        time.sleep(2.5)
+        check(hogw.alive(), "the hog was killed after the reload into dry run; events %s"
+              % [e["event"] for e in d.events()])
+        check(not d.events("kill"), "a kill event: %s" % d.events("kill"))
+        check("dry run now: no SIGKILL" in d.err(), "no line says why: %r" % d.err()[-600:])
+        d.stop_cleanly()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
