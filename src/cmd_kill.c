@@ -20,6 +20,7 @@
 #include "report.h"
 #include "scan.h"
 #include "select.h"
+#include "sys.h"
 #include "text.h"
 
 /* How often a victim that changes under us (exits, pid reused) is chosen again */

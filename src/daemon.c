@@ -24,6 +24,7 @@
 #include "sample.h"
 #include "scan.h"
 #include "select.h"
+#include "sys.h"
 #include "watch.h"
 
 /* oom_score files a global scope's selector keeps open between selections. Each costs about

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "sys.h"
 #include "watch.h"
 
 /* "oomreaper: ABC": the parts may hold a comm, a path or a value read from a file, so each

@@ -100,12 +100,4 @@ bool victim_poll_gone(struct victim *v);
 
 void victim_close(struct victim *v);
 
-/* pidfd_open(2), pidfd_send_signal(2), process_mrelease(2): no glibc wrappers in 2.36 */
-int sys_pidfd_open(pid_t pid);
-int sys_pidfd_send_signal(int pidfd, int sig);
-int sys_process_mrelease(int pidfd);
-
-/* CLOCK_MONOTONIC in ns */
-long long now_ns(void);
-
 #endif

@@ -10,6 +10,7 @@
 #include "rules.h"
 #include "scan.h"
 #include "select.h"
+#include "sys.h"
 
 /* Reallocates *p to n elements of size; on failure it stays as it was */
 static int resize(void *p, size_t n, size_t size)

@@ -1,19 +1,18 @@
 /* share.c - find the processes that share an address space */
 #include <errno.h>
-#include <linux/kcmp.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "share.h"
+#include "sys.h"
 
 enum mm_order kcmp_vm(pid_t a, pid_t b, void *ctx)
 {
 	(void)ctx;
 	/* returns 0 equal, 1 less, 2 greater: an order on the (obfuscated) mm pointers */
-	long r = syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0);
+	long r = sys_kcmp_vm(a, b);
 
 	switch (r) {
 	case 0: return MM_SAME;

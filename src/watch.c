@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "scan.h"
+#include "sys.h"
 #include "watch.h"
 
 /* A victim chosen ahead is chosen again when someone may have grown past it: when the memory
