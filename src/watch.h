@@ -84,9 +84,6 @@ struct daemon {
 /* epoll tags: what woke us */
 enum { EV_SIGNAL = 1, EV_REAPER, EV_SCOPE };
 
-/* The one daemon of the process (daemon.c) */
-extern struct daemon dmn;
-
 static inline long long ms_between(long long a, long long b)
 {
 	return (b - a) / 1000000;
@@ -95,30 +92,30 @@ static inline long long ms_between(long long a, long long b)
 /* --- watch.c: a scope's course from sample to kill ------------------------------------- */
 
 /* Samples the scope, decides, and chooses ahead, kills or waits as the decision says */
-void watch_tick(struct watch *w, long long now);
+void watch_tick(struct daemon *dmn, struct watch *w, long long now);
 /* The victim in flight between samples: its exit, its reap, its grace and deadline */
-void watch_follow(struct watch *w, long long now);
+void watch_follow(struct daemon *dmn, struct watch *w, long long now);
 /* Lets go of the v1 usage thresholds (a watch closed, or armed again) */
-void watch_disarm_levels(struct watch *w);
+void watch_disarm_levels(struct daemon *dmn, struct watch *w);
 /* Lets the victim chosen ahead go */
-void watch_drop_ready(struct watch *w);
+void watch_drop_ready(struct daemon *dmn, struct watch *w);
 /* Lets a victim go: at once, or once the reaper is done with it */
-void slot_release(struct slot *s);
+void slot_release(struct daemon *dmn, struct slot *s);
 /* Makes the victim slots' room for a group's members, before any is chosen (kill.h) */
-void slots_reserve(void);
+void slots_reserve(struct daemon *dmn);
 /* Frees the victims the reaper has finished with since */
-void slots_sweep(void);
+void slots_sweep(struct daemon *dmn);
 /* Whether a victim is on its way: a rehearsal would queue behind it at the reaper */
-bool slots_in_flight(void);
+bool slots_in_flight(struct daemon *dmn);
 
 /* --- daemon.c: a watch's scope, opened and closed as the configuration or the cgroup
  * comes and goes -------------------------------------------------------------------------- */
 
 /* Opens w's scope (w->conf), its files and its kernel events; idx: its place in dmn.w.
  * Returns 0, or -errno with the reason in err */
-int watch_open_scope(struct watch *w, int idx, char *err, size_t len);
+int watch_open_scope(struct daemon *dmn, struct watch *w, int idx, char *err, size_t len);
 /* Closes them; the victims and the selector stay */
-void watch_close_scope(struct watch *w);
+void watch_close_scope(struct daemon *dmn, struct watch *w);
 
 /* --- follow.c: a scope followed as it changes -------------------------------------------- */
 
@@ -127,7 +124,7 @@ void watch_close_scope(struct watch *w);
  * ahead are brought to it; a removed cgroup is said gone once, closed, and waited for until
  * its path comes back, then watched afresh. Returns 0, or -errno when there is no sample.
  */
-int watch_sample(struct watch *w, struct sample *smp);
+int watch_sample(struct daemon *dmn, struct watch *w, struct sample *smp);
 
 /* --- daemon_log.c: human lines on stderr, JSON lines on dmn.log_fd; write(2), no stdio --- */
 
@@ -135,26 +132,26 @@ void log_line(const char *a, const char *b, const char *c);
 /* Opens --log-json's file (see daemon_log.c); the fd, or -errno with the reason in err */
 int log_open(const char *path, char *err, size_t len);
 /* "stopping", and how many JSON lines could not be written, if any */
-void say_stopping(void);
+void say_stopping(struct daemon *dmn);
 /* "oomreaper: A B; what settle() said", or without the last part when it said nothing */
 void log_settled(const char *a, const char *b, struct line *settled);
 /* A JSON event: jbegin(), then jstr() and jnum() fields, then jend() writes it */
 void jbegin(struct line *l, const char *event);
 void jstr(struct line *l, const char *key, const char *val);
 void jnum(struct line *l, const char *key, long long val);
-void jend(struct line *l);
-void jevent(const char *event, const char *scope, const char *reason);
-void jvictim(const char *event, const struct watch *w, const struct victim *v,
+void jend(struct daemon *dmn, struct line *l);
+void jevent(struct daemon *dmn, const char *event, const char *scope, const char *reason);
+void jvictim(struct daemon *dmn, const char *event, const struct watch *w, const struct victim *v,
 	     const char *extra_key, long long extra);
-void say_trigger(const struct watch *w, const struct decision *d);
-void say_killed(const struct watch *w, const struct slot *s);
+void say_trigger(struct daemon *dmn, const struct watch *w, const struct decision *d);
+void say_killed(struct daemon *dmn, const struct watch *w, const struct slot *s);
 /* "oomreaper: SCOPE: process PID (comm) WHAT" */
 void say_process(const struct watch *w, const struct slot *s, const char *what);
-void say_reaping_dying(const struct watch *w, const struct slot *s);
-void say_abort(const struct watch *w, const struct slot *s, const char *was, long long ms,
-	       const struct decision *now);
-void say_would_kill(const struct watch *w, const struct slot *s);
-void say_exited(const struct watch *w, const struct slot *s);
-void say_reaped(const struct watch *w, const struct slot *s);
+void say_reaping_dying(struct daemon *dmn, const struct watch *w, const struct slot *s);
+void say_abort(struct daemon *dmn, const struct watch *w, const struct slot *s, const char *was,
+	       long long ms, const struct decision *now);
+void say_would_kill(struct daemon *dmn, const struct watch *w, const struct slot *s);
+void say_exited(struct daemon *dmn, const struct watch *w, const struct slot *s);
+void say_reaped(struct daemon *dmn, const struct watch *w, const struct slot *s);
 
 #endif
