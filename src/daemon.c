@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "daemon_log.h"
 #include "kill.h"
 #include "notify.h"
 #include "reap.h"

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon_log.h"
 #include "report.h"
 #include "sys.h"
 #include "watch.h"

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon_log.h"
 #include "watch.h"
 
 static void line_mib(struct line *l, const struct scope *s, unsigned long pages)

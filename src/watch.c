@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon_log.h"
 #include "scan.h"
 #include "sys.h"
 #include "watch.h"

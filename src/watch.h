@@ -1,6 +1,6 @@
 /* watch.h - the daemon's state: the scopes it watches and the victims it holds. Shared by its
  * loop and set-up (daemon.c), a scope's course from sample to kill (watch.c) and its lines
- * (daemon_log.c); nothing else includes it. */
+ * (daemon_log.c, whose interface is daemon_log.h); nothing else includes it. */
 #ifndef OOMREAPER_WATCH_H
 #define OOMREAPER_WATCH_H
 
@@ -13,7 +13,6 @@
 #include "decide.h"
 #include "kill.h"
 #include "reap.h"
-#include "report.h"
 #include "sample.h"
 #include "scope.h"
 #include "select.h"
@@ -125,33 +124,5 @@ void watch_close_scope(struct daemon *dmn, struct watch *w);
  * its path comes back, then watched afresh. Returns 0, or -errno when there is no sample.
  */
 int watch_sample(struct daemon *dmn, struct watch *w, struct sample *smp);
-
-/* --- daemon_log.c: human lines on stderr, JSON lines on dmn.log_fd; write(2), no stdio --- */
-
-void log_line(const char *a, const char *b, const char *c);
-/* Opens --log-json's file (see daemon_log.c); the fd, or -errno with the reason in err */
-int log_open(const char *path, char *err, size_t len);
-/* "stopping", and how many JSON lines could not be written, if any */
-void say_stopping(struct daemon *dmn);
-/* "oomreaper: A B; what settle() said", or without the last part when it said nothing */
-void log_settled(const char *a, const char *b, struct line *settled);
-/* A JSON event: jbegin(), then jstr() and jnum() fields, then jend() writes it */
-void jbegin(struct line *l, const char *event);
-void jstr(struct line *l, const char *key, const char *val);
-void jnum(struct line *l, const char *key, long long val);
-void jend(struct daemon *dmn, struct line *l);
-void jevent(struct daemon *dmn, const char *event, const char *scope, const char *reason);
-void jvictim(struct daemon *dmn, const char *event, const struct watch *w, const struct victim *v,
-	     const char *extra_key, long long extra);
-void say_trigger(struct daemon *dmn, const struct watch *w, const struct decision *d);
-void say_killed(struct daemon *dmn, const struct watch *w, const struct slot *s);
-/* "oomreaper: SCOPE: process PID (comm) WHAT" */
-void say_process(const struct watch *w, const struct slot *s, const char *what);
-void say_reaping_dying(struct daemon *dmn, const struct watch *w, const struct slot *s);
-void say_abort(struct daemon *dmn, const struct watch *w, const struct slot *s, const char *was,
-	       long long ms, const struct decision *now);
-void say_would_kill(struct daemon *dmn, const struct watch *w, const struct slot *s);
-void say_exited(struct daemon *dmn, const struct watch *w, const struct slot *s);
-void say_reaped(struct daemon *dmn, const struct watch *w, const struct slot *s);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "daemon_log.h"
 #include "report.h"
 #include "text.h"
 #include "watch.h"
