@@ -233,6 +233,21 @@ static int open_watches(struct daemon *dmn, struct config *conf, struct watch *w
 	return 0;
 }
 
+int daemon_open_watches(struct daemon *dmn, char *err, size_t len)
+{
+	int r = open_watches(dmn, dmn->conf, dmn->w, err, len);
+
+	dmn->nw = r ? 0 : dmn->conf->nscopes;
+	return r;
+}
+
+void daemon_close_watches(struct daemon *dmn)
+{
+	for (int i = 0; i < dmn->nw; i++)
+		close_watch(dmn, &dmn->w[i]);
+	dmn->nw = 0;
+}
+
 /* One selection per scope grows the buffers and opens the files a selection needs, so that the
  * first one under pressure allocates as little as the later ones and finds its code resident */
 static void warm_watches(struct daemon *dmn)
@@ -383,7 +398,7 @@ static bool same_scope(const struct scope_conf *a, const struct scope_conf *b)
 
 /* SIGHUP: a new configuration, or the running one kept with the reason. The new scopes are
  * opened beside the running ones, which stay untouched until all of them opened */
-static void reload(struct daemon *dmn)
+void daemon_reload(struct daemon *dmn)
 {
 	/* two configurations, the running one and the next, swapped: never copied whole */
 	static struct config spare;
@@ -558,7 +573,7 @@ static void handle_signals(struct daemon *dmn)
 
 	while (read(dmn->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP)
-			reload(dmn);
+			daemon_reload(dmn);
 		else
 			dmn->stop = true;
 	}
@@ -598,6 +613,7 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 	char err[512];
 	struct epoll_event evs[16];
 
+	dmn->ops = &watch_ops_live;
 	dmn->cli = c;
 	dmn->args = a;
 	dmn->conf = dmn->first_conf = conf;
@@ -617,11 +633,10 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 	dmn->fill_capacity = cap ? atof(cap) : decide_measure_fill_capacity();
 	/* the scopes first: a bad one is bad usage, said before anything starts */
 	dmn->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (dmn->epfd < 0 || open_watches(dmn, conf, dmn->w, err, sizeof(err))) {
+	if (dmn->epfd < 0 || daemon_open_watches(dmn, err, sizeof(err))) {
 		cli_error(c, "run: %s", dmn->epfd < 0 ? strerror(errno) : err);
 		return EXIT_USAGE;
 	}
-	dmn->nw = conf->nscopes;
 	int r = start(dmn);
 
 	if (r) {
@@ -718,8 +733,7 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 	/* the stop event first: say_stopping() counts it when it could not be written */
 	jevent(dmn, "stop", NULL, NULL);
 	say_stopping(dmn);
-	for (int i = 0; i < dmn->nw; i++)
-		close_watch(dmn, &dmn->w[i]);
+	daemon_close_watches(dmn);
 	/* the caller frees its own; a reload's is ours */
 	if (dmn->conf != dmn->first_conf)
 		config_free(dmn->conf);

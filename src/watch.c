@@ -32,7 +32,7 @@
  * burst that fired the trigger had ended meanwhile */
 #define RECHECK_AFTER_NS ((long long)SAMPLE_MIN_MS * 1000000)
 
-static struct slot *slot_take(struct daemon *dmn)
+struct slot *slot_take(struct daemon *dmn)
 {
 	for (int i = 0; i < POOL; i++)
 		if (dmn->pool[i].state == SLOT_FREE) {
@@ -85,9 +85,9 @@ void slots_sweep(struct daemon *dmn)
 
 /*
  * Chooses the scope's victim and holds it: its group gathered, every member's pidfd open
- * and its identity checked. Returns the slot, or NULL when nobody can be chosen.
+ * and its identity checked. Returns the slot, or NULL (with w->why) when nobody can be chosen.
  */
-static struct slot *choose(struct daemon *dmn, struct watch *w, long *others_bound)
+struct slot *watch_choose(struct daemon *dmn, struct watch *w, long *others_bound)
 {
 	struct choice ch;
 	struct slot *s;
@@ -201,7 +201,7 @@ static void preselect(struct daemon *dmn, struct watch *w, const struct sample *
 	if (ready_fresh(dmn, w, smp, now))
 		return;
 	watch_drop_ready(dmn, w);
-	w->ready = choose(dmn, w, &w->ready_lead_bound);
+	w->ready = dmn->ops->choose(dmn, w, &w->ready_lead_bound);
 	w->ready_at = now;
 	w->ready_avail = smp->avail_kb;
 }
@@ -220,7 +220,7 @@ static void sigkill(struct daemon *dmn, struct watch *w, struct slot *s, long lo
 				  .data.u64 = EV_SCOPE | (uint64_t)(w - dmn->w) << 8 };
 
 	/* a dying victim gets it again: harmless, and its sharers may not be dying */
-	victim_signal(&s->v, SIGKILL);
+	dmn->ops->signal(&s->v, SIGKILL);
 	if (d)
 		say_trigger(dmn, w, d);
 	if (was_dying(&s->v))
@@ -228,7 +228,7 @@ static void sigkill(struct daemon *dmn, struct watch *w, struct slot *s, long lo
 	else
 		say_killed(dmn, w, s);
 	s->v.reap_by = s->v.t_kill + (long long)dmn->conf->deadline_ms * 1000000;
-	if (reaper_submit(&dmn->reaper, &s->v) == 0)
+	if (dmn->ops->submit(&dmn->reaper, &s->v) == 0)
 		s->submitted = true;
 	else
 		log_line("the reaper's queue is full: ", w->name, " is not reaped");
@@ -250,7 +250,7 @@ static bool still_short(struct daemon *dmn, struct watch *w, struct slot *s, lon
 	long long fired = w->fired_at;
 	char was[sizeof(d->reason)];
 
-	if (watch_sample(dmn, w, &smp) || w->gone)
+	if (dmn->ops->sample(dmn, w, &smp) || w->gone)
 		return true;	/* no word from the scope: act on the one we had */
 	memcpy(was, d->reason, sizeof(was));
 	decide(&w->dec, &w->conf->th, &smp, d);
@@ -291,7 +291,7 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 
 	if (!s) {
 		watch_drop_ready(dmn, w);
-		s = choose(dmn, w, &bound);
+		s = dmn->ops->choose(dmn, w, &bound);
 	}
 	w->ready = NULL;
 	test_stall(dmn);
@@ -323,7 +323,7 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 	w->inflight = s;
 	/* a dying victim needs no warning: it is on its way out already */
 	if (dmn->conf->grace_ms && d->verdict == VERDICT_TERM && !was_dying(&s->v)) {
-		victim_signal(&s->v, SIGTERM);
+		dmn->ops->signal(&s->v, SIGTERM);
 		say_trigger(dmn, w, d);
 		say_process(w, s, "sent SIGTERM: SIGKILL when its grace ends, unless it exits");
 		jvictim(dmn, "term", w, &s->v, "grace_ms", dmn->conf->grace_ms);
@@ -470,7 +470,7 @@ void watch_tick(struct daemon *dmn, struct watch *w, long long now)
 	struct decision d;
 
 	watch_follow(dmn, w, now);
-	if (watch_sample(dmn, w, &smp)) {
+	if (dmn->ops->sample(dmn, w, &smp)) {
 		w->next_ns = now + (long long)SAMPLE_MAX_MS * 1000000;
 		return;
 	}
@@ -506,3 +506,10 @@ bool slots_in_flight(struct daemon *dmn)
 			return true;
 	return false;
 }
+
+const struct watch_ops watch_ops_live = {
+	.sample = watch_sample,
+	.choose = watch_choose,
+	.signal = victim_signal,
+	.submit = reaper_submit,
+};

@@ -57,7 +57,26 @@ struct watch {
 	int back_fd;			/* while gone: inotify on the parent, for its return */
 };
 
+/*
+ * What a watch does to the world goes through these: the live ones (watch_ops_live), or a
+ * unit test's, which drives a watch on a series of samples and fakes the kill
+ * (tests/unit/test_watch.c). Plain calls through pointers: nothing on the kill path changes.
+ */
+struct watch_ops {
+	/* samples w's scope (follow.c: watch_sample) */
+	int (*sample)(struct daemon *dmn, struct watch *w, struct sample *smp);
+	/* chooses and holds w's victim in a slot (watch_choose) */
+	struct slot *(*choose)(struct daemon *dmn, struct watch *w, long *others_bound);
+	/* signals every member (kill.h: victim_signal) */
+	int (*signal)(struct victim *v, int sig);
+	/* hands the victim to the reaper (reap.h: reaper_submit) */
+	int (*submit)(struct reaper *r, struct victim *v);
+};
+
+extern const struct watch_ops watch_ops_live;
+
 struct daemon {
+	const struct watch_ops *ops;	/* watch_ops_live, but in a test */
 	struct cli *cli;
 	const struct daemon_args *args;
 	struct config *conf;		/* the running one: first_conf, or reload()'s spare */
@@ -90,6 +109,10 @@ static inline long long ms_between(long long a, long long b)
 
 /* --- watch.c: a scope's course from sample to kill ------------------------------------- */
 
+/* Takes a free victim slot, its room kept; NULL when every one is in use */
+struct slot *slot_take(struct daemon *dmn);
+/* Chooses the scope's victim and holds it in a slot; NULL, with w->why, when nobody can be */
+struct slot *watch_choose(struct daemon *dmn, struct watch *w, long *others_bound);
 /* Samples the scope, decides, and chooses ahead, kills or waits as the decision says */
 void watch_tick(struct daemon *dmn, struct watch *w, long long now);
 /* The victim in flight between samples: its exit, its reap, its grace and deadline */
@@ -115,6 +138,15 @@ bool slots_in_flight(struct daemon *dmn);
 int watch_open_scope(struct daemon *dmn, struct watch *w, int idx, char *err, size_t len);
 /* Closes them; the victims and the selector stay */
 void watch_close_scope(struct daemon *dmn, struct watch *w);
+/* Opens every scope of dmn->conf into dmn->w, the levels checked against each scope's memory
+ * now. Returns 0, or -errno with the scope and the reason in err, nothing left open */
+int daemon_open_watches(struct daemon *dmn, char *err, size_t len);
+/* Closes every watch, letting its victims go */
+void daemon_close_watches(struct daemon *dmn);
+/* SIGHUP: loads the configuration again (dmn->args) and opens its scopes beside the running
+ * ones; a scope kept (matched by path) keeps its victim in flight, its victim chosen ahead and
+ * its fill history. A configuration or a scope refused keeps the running one, said why */
+void daemon_reload(struct daemon *dmn);
 
 /* --- follow.c: a scope followed as it changes -------------------------------------------- */
 
