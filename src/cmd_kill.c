@@ -43,7 +43,8 @@ struct kill_opts {
 	int reap_delay_ms;
 };
 
-/* Storage for the kill path, made before anything is chosen (DESIGN invariant 3) */
+/* Storage for the kill path, made before anything is chosen (docs/design.md,
+ * invariant 3) */
 static struct victim victims[REAP_QUEUE_LEN];
 static struct reaper reaper;
 static char stdout_buf[1 << 16];
@@ -114,7 +115,8 @@ static int left_alive(const struct victim *v)
 /*
  * Waits until the victims' memory is back: every member exited, or the address space
  * reaped. Waits a little more for the other event so that both times can be reported, but
- * never past the deadline and never on a reaper that is stuck (DESIGN invariant 4).
+ * never past the deadline and never on a reaper that is stuck (docs/design.md, invariant
+ * 4).
  * Returns true when the memory is back; false when a victim is stuck (reported).
  */
 static bool await_victims(struct victim *v, int nv, int deadline_ms, int fd)

@@ -436,12 +436,12 @@ static void walk_once(struct selector *sel, const struct scope *s, const int *or
 }
 
 /*
- * The walk, and the kcmp pass against the processes that could pin its mm (seed 004) for its
- * winner only. Paid by every would-be winner, it made the walk quadratic where thousands of
- * processes tie: each younger one beats the one before, and in a cgroup of 10,000 identical
- * processes that was 10,000 passes of 10,000 kcmp calls, 40 s. A pinned winner is passed over
- * and the walk run again; a pinned mm is rare, and after PINNED_WINNERS_MAX of them the walk
- * checks every would-be winner as it goes.
+ * The walk, and the kcmp pass against the processes that could pin its mm
+ * (__oom_kill_process()) for its winner only. Paid by every would-be winner, it made the walk
+ * quadratic where thousands of processes tie: each younger one beats the one before, and in a
+ * cgroup of 10,000 identical processes that was 10,000 passes of 10,000 kcmp calls, 40 s. A
+ * pinned winner is passed over and the walk run again; a pinned mm is rare, and after
+ * PINNED_WINNERS_MAX of them the walk checks every would-be winner as it goes.
  */
 static void walk(struct selector *sel, const struct scope *s, const int *order, int k,
 		 const long *bounds, const pid_t *pinners, int npinners, struct choice *c)

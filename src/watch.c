@@ -362,8 +362,8 @@ static void report_progress(struct daemon *dmn, struct watch *w, struct slot *s)
 
 /*
  * The victim in flight: escalate after the grace; unblock the scope once its memory is back
- * (exited or reaped) or its deadline passed (seed 001 patch 5: a stuck victim must not
- * block the killer for ever).
+ * (exited or reaped) or its deadline passed: oom_reap_task() sets MMF_OOM_SKIP once it has
+ * reaped the mm or given up on it, so that a stuck victim does not block the killer for ever.
  */
 void watch_follow(struct daemon *dmn, struct watch *w, long long now)
 {
@@ -485,7 +485,8 @@ void watch_tick(struct daemon *dmn, struct watch *w, long long now)
 			preselect(dmn, w, &smp, now);
 		return;
 	}
-	/* seed 001: while a victim is on its way out, its memory is on its way back */
+	/* oom_evaluate_task() aborts the scan while a victim's mm is not MMF_OOM_SKIP: while a
+	 * victim is on its way out, its memory is on its way back (docs/design.md, invariant 5) */
 	if (w->inflight || now < w->quiet_until) {
 		if (w->next_ns > now + 50000000LL)
 			w->next_ns = now + 50000000LL;

@@ -40,7 +40,8 @@ struct watch {
 	long long ready_at;
 	unsigned long long ready_avail;
 	long ready_lead_bound;		/* choice.others_bound of the ready victim */
-	struct slot *inflight;		/* blocks kills in this scope (DESIGN invariant 5) */
+	struct slot *inflight;		/* blocks kills in this scope (docs/design.md,
+					 * invariant 5) */
 	long long deadline;
 	long long escalate_at;		/* SIGKILL after SIGTERM's grace; 0 when none */
 	long long quiet_until;		/* dry-run: a would-be victim blocks as a real one */
