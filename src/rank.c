@@ -123,13 +123,12 @@ bool rank_better(const struct proc_info *a, const struct proc_info *b)
 	return a->pid > b->pid;
 }
 
-/* The table being sorted: qsort passes no context. rank_table is not reentrant. */
-static const struct proc_table *sort_table;
-
-static int by_rank(const void *x, const void *y)
+/* qsort_r()'s comparator of indices into the table ctx */
+static int by_rank(const void *x, const void *y, void *ctx)
 {
-	const struct proc_info *a = &sort_table->procs[*(const int *)x];
-	const struct proc_info *b = &sort_table->procs[*(const int *)y];
+	const struct proc_table *t = ctx;
+	const struct proc_info *a = &t->procs[*(const int *)x];
+	const struct proc_info *b = &t->procs[*(const int *)y];
 	bool ea = a->excl == EXCL_NONE, eb = b->excl == EXCL_NONE;
 
 	if (ea != eb)
@@ -202,9 +201,7 @@ int rank_table(struct proc_table *t, const struct rank_ctx *c, int *order)
 		}
 		order[i] = i;
 	}
-	sort_table = t;
-	qsort(order, (size_t)t->n, sizeof(*order), by_rank);
-	sort_table = NULL;
+	qsort_r(order, (size_t)t->n, sizeof(*order), by_rank, (void *)t);
 	return eligible;
 }
 

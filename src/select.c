@@ -488,11 +488,11 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 	return 0;
 }
 
-static const long *sort_bounds;
-
-static int by_bound(const void *x, const void *y)
+/* qsort_r()'s comparator of indices into the bounds ctx: the largest first */
+static int by_bound(const void *x, const void *y, void *ctx)
 {
-	long a = sort_bounds[*(const int *)x], b = sort_bounds[*(const int *)y];
+	const long *bounds = ctx;
+	long a = bounds[*(const int *)x], b = bounds[*(const int *)y];
 
 	return (a < b) - (a > b);
 }
@@ -537,9 +537,7 @@ static int select_cgroup(struct selector *sel, const struct scope *s, struct cho
 			       : hi - sel->adjs[i] * tg + sel->adjs[i] * tc + boost;
 		sel->order[k++] = i;
 	}
-	sort_bounds = sel->bounds;
-	qsort(sel->order, (size_t)k, sizeof(*sel->order), by_bound);
-	sort_bounds = NULL;
+	qsort_r(sel->order, (size_t)k, sizeof(*sel->order), by_bound, sel->bounds);
 	walk(sel, s, sel->order, k, sel->bounds, sel->pinners, all, c);
 	return 0;
 }
