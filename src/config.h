@@ -3,44 +3,25 @@
 #define OOMREAPER_CONFIG_H
 
 #include <limits.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdbool.h>
-#include <sys/types.h>
 
 #include "decide.h"
-#include "select.h"
+#include "rules.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/oomreaper.conf"
 #define CONFIG_MAX_SCOPES 16
 #define CONFIG_MAX_RULES 32
-#define CONFIG_MAX_UIDS 64
 /* The longest line of a configuration file: a kubelet cgroup path is ~250 bytes */
 #define CONFIG_MAX_LINE 4096
 /* The largest size a level may be: 1 EiB, more than any machine, far from overflowing */
 #define LEVEL_MAX_KB (1ULL << 50)
-
-enum rule_field { RULE_COMM, RULE_CMDLINE, RULE_CGROUP, RULE_USER };
-enum rule_action { RULE_PREFER, RULE_AVOID, RULE_IGNORE };
 
 struct scope_conf {
 	char cgroup[PATH_MAX];		/* empty for the whole machine */
 	struct thresholds th;
 	int line[3];			/* where mem_min, mem_kill, swap_min were set: a line of
 					 * the file, -1 a flag, 0 the default */
-};
-
-/* prefer / avoid / ignore processes whose comm, cmdline, cgroup or user matches a regex */
-struct rule {
-	char name[64];
-	enum rule_field field;
-	char pattern[256];
-	regex_t re;
-	bool compiled;
-	enum rule_action action;
-	int weight;			/* oom_score_adj units added (prefer) or taken (avoid) */
-	uid_t uids[CONFIG_MAX_UIDS];	/* RULE_USER: the users matched, resolved at load */
-	int nuids;
 };
 
 struct config {

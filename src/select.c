@@ -6,11 +6,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "kill.h"
 #include "rules.h"
 #include "scan.h"
 #include "select.h"
 #include "sys.h"
+#include "victim.h"
 
 /* Reallocates *p to n elements of size; on failure it stays as it was */
 static int resize(void *p, size_t n, size_t size)

@@ -4,10 +4,10 @@
 
 #include "proc.h"
 #include "rank.h"
+#include "rules.h"
 #include "scope.h"
 #include "share.h"
 
-struct rule;
 struct victim;
 
 /*
@@ -28,9 +28,6 @@ struct victims_done {
 void victims_done_add(struct victims_done *d, pid_t pid, unsigned long long start_time);
 bool victims_done_has(const struct victims_done *d, pid_t pid, unsigned long long start_time);
 
-/* Who is chosen: the kernel's largest badness, or the fastest growth since the last look */
-enum policy { POLICY_LARGEST, POLICY_FASTEST_GROWING };
-
 /* What a selection needs, and the buffers it reuses from one call to the next */
 struct selector {
 	int proc_fd;
@@ -38,7 +35,7 @@ struct selector {
 	int threads;
 	mm_cmp_fn same_mm;	/* kcmp_vm, or a fixture's comparison */
 	void *same_mm_ctx;
-	const struct rule *rules;	/* prefer / avoid / ignore (config.h), or none */
+	const struct rule *rules;	/* prefer / avoid / ignore (rules.h), or none */
 	int nrules;
 	enum policy policy;	/* largest (the kernel's), or fastest-growing */
 	/*

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "daemon_log.h"
 #include "scan.h"
 #include "sys.h"

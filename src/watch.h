@@ -7,15 +7,16 @@
 #include <limits.h>
 #include <stdbool.h>
 
-#include "cli.h"
 #include "config.h"
-#include "daemon.h"
 #include "decide.h"
 #include "kill.h"
 #include "reap.h"
 #include "sample.h"
 #include "scope.h"
 #include "select.h"
+
+struct cli;
+struct daemon_args;
 
 /* Victims: one chosen ahead and one in flight per scope, made at start-up */
 #define POOL (2 * CONFIG_MAX_SCOPES)
