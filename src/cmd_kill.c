@@ -212,8 +212,9 @@ static int choose(struct cli *c, struct selector *sel, const struct kill_opts *o
 
 	if (o->pid) {
 		int n = select_all_pids(sel);
+		const pid_t *all = selector_pids(sel);
 
-		r = n < 0 ? n : select_judge(sel, &c->scope, o->pid, sel->pids, n, &p, v);
+		r = n < 0 ? n : select_judge(sel, &c->scope, o->pid, all, n, &p, v);
 		if (r > 0)
 			return refuse(c, &p);
 		*scanned = 1;
@@ -228,10 +229,12 @@ static int choose(struct cli *c, struct selector *sel, const struct kill_opts *o
 			cli_error(c, "kill: no process can be chosen");
 			return EXIT_NOTHING;
 		}
-		/* a cgroup's selection leaves its members in sel->pids: list everyone again */
+		/* a cgroup's selection leaves its members in selector_pids(): list everyone
+		 * again */
 		int n = r ? r : select_all_pids(sel);
+		const pid_t *all = selector_pids(sel);
 
-		r = n < 0 ? n : victim_gather(v, sel, &ch.victim, sel->pids, n, &pinned);
+		r = n < 0 ? n : victim_gather(v, sel, &ch.victim, all, n, &pinned);
 		if (r == -EPERM) {
 			/* the selection checked it: it changed since */
 			p = ch.victim;
@@ -381,7 +384,7 @@ static int start_up(struct cli *c, const struct kill_opts *o, struct selector *s
 	if (select_all_pids(sel) < 0)
 		cli_error(c, "kill: warning: cannot list processes");
 	/* and room for a victim's group, or a cgroup, of every process there is */
-	if (victim_reserve(&victims[0], sel->cap)) {
+	if (victim_reserve(&victims[0], selector_room(sel))) {
 		cli_error(c, "kill: cannot allocate room for the victims");
 		return EXIT_NOTHING;
 	}

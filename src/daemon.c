@@ -47,7 +47,8 @@ static void arm_events(struct daemon *dmn, struct watch *w, int idx)
 		char trig[64];
 		/* unprivileged windows must be multiples of 2 s; wake at a quarter of the limit */
 		long window = 2000000, stall = (long)(w->conf->th.psi_pct / 100.0 * window / 4);
-		int fd = openat(dmn->cli->proc_fd, "pressure/memory", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		int fd = openat(dmn->cli->proc_fd, "pressure/memory",
+				O_RDWR | O_NONBLOCK | O_CLOEXEC);
 
 		snprintf(trig, sizeof(trig), "%s %ld %ld", w->conf->th.psi_full ? "full" : "some",
 			 stall < 1 ? 1 : stall, window);
@@ -213,8 +214,8 @@ static int open_watches(struct daemon *dmn, struct config *conf, struct watch *w
 		if (r == -ENOENT && still_gone(dmn, w))
 			r = 0;
 		/* the levels against the scope's memory as it is now: refused before they run */
-		if (!r && !w->gone && (r = check_levels(dmn, conf, w->conf, &w->scope, &w->files, err,
-							len)))
+		if (!r && !w->gone &&
+		    (r = check_levels(dmn, conf, w->conf, &w->scope, &w->files, err, len)))
 			close_watch(dmn, w);
 		if (r) {
 			for (int j = 0; j < i; j++)
@@ -291,8 +292,8 @@ static void settle(struct daemon *dmn, struct line *out)
 		line_str(out, "not now");
 		return;
 	}
-	e = resident_rehearse(&dmn->reaper, &dmn->w[0].sel, dmn->cli->proc_fd, child, &dmn->rehearsal,
-			      &rh);
+	e = resident_rehearse(&dmn->reaper, &dmn->w[0].sel, dmn->cli->proc_fd, child,
+			      &dmn->rehearsal, &rh);
 	if (e < 0) {
 		line_str(out, "FAILED at ");
 		line_str(out, rh.failed ? rh.failed : "?");

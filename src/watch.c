@@ -120,7 +120,8 @@ struct slot *watch_choose(struct daemon *dmn, struct watch *w, long *others_boun
 			return NULL;
 		}
 		last = ch.victim.pid;
-		int g = victim_gather(&s->v, &w->sel, &ch.victim, w->sel.pids, n, &pinned);
+		const pid_t *all = selector_pids(&w->sel);
+		int g = victim_gather(&s->v, &w->sel, &ch.victim, all, n, &pinned);
 
 		if (g > 0 && victim_open(&s->v, dmn->cli->proc_fd) == 0) {
 			*others_bound = ch.others_bound;
