@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "daemon_log.h"
+#include "daemon_state.h"
 #include "report.h"
 #include "sys.h"
-#include "watch.h"
 
 /* "oomreaper: ABC": the parts may hold a comm, a path or a value read from a file, so each
  * goes through the cleaner */
