@@ -227,6 +227,13 @@ static void tick(struct daemon *dmn, unsigned long long avail_kb, long long now)
 	slots_sweep(dmn);
 }
 
+/* A sample under mem_kill at t, after which chosen victims have been chosen in all */
+static void short_tick(struct daemon *dmn, long long t, int chosen)
+{
+	tick(dmn, SHORT_KB, t);
+	assert_int_equal(fk.chosen, chosen);
+}
+
 /* Memory short: the first sample under mem_kill kills; ten more while it is in flight kill
  * nobody else; once it has exited, the next short sample chooses the next victim */
 static void inflight_blocks_until_exit(void **state)
@@ -236,18 +243,15 @@ static void inflight_blocks_until_exit(void **state)
 
 	tick(dmn, PLENTY_KB, t);
 	assert_int_equal(fk.chosen, 0);
-	tick(dmn, SHORT_KB, t);
-	assert_int_equal(fk.chosen, 1);
+	short_tick(dmn, t, 1);
 	assert_int_equal(fk.sigkills, 1);
 	assert_int_equal(fk.submitted, 1);
 	assert_ptr_equal(dmn->w[0].inflight, fk.slot[0]);
 	for (int i = 1; i <= 10; i++)
-		tick(dmn, SHORT_KB, t + i * 100000000LL);
-	assert_int_equal(fk.chosen, 1);
+		short_tick(dmn, t + i * 100000000LL, 1);
 	assert_int_equal(fk.sigkills, 1);
 	kid_exits(0);
-	tick(dmn, SHORT_KB, t + 1100000000LL);
-	assert_int_equal(fk.chosen, 2);
+	short_tick(dmn, t + 1100000000LL, 2);
 	assert_int_equal(fk.sigkills, 2);
 	assert_ptr_equal(dmn->w[0].inflight, fk.slot[1]);
 }
@@ -258,14 +262,11 @@ static void inflight_blocks_until_reaped(void **state)
 	struct daemon *dmn = &((struct fixture *)*state)->dmn;
 	long long t = now_ns();
 
-	tick(dmn, SHORT_KB, t);
-	assert_int_equal(fk.chosen, 1);
-	tick(dmn, SHORT_KB, t + 100000000LL);
-	assert_int_equal(fk.chosen, 1);
+	short_tick(dmn, t, 1);
+	short_tick(dmn, t + 100000000LL, 1);
 	fk.slot[0]->v.reap_outcome = REAP_REAPED;
 	atomic_store(&fk.slot[0]->v.reap_done, true);
-	tick(dmn, SHORT_KB, t + 200000000LL);
-	assert_int_equal(fk.chosen, 2);
+	short_tick(dmn, t + 200000000LL, 2);
 	/* the reaped victim, still alive, is never chosen again (MMF_OOM_SKIP) */
 	assert_true(victims_done_has(&dmn->done, fk.kid[0], 1));
 }
@@ -277,15 +278,26 @@ static void inflight_blocks_until_deadline(void **state)
 	struct daemon *dmn = &((struct fixture *)*state)->dmn;
 	long long t = now_ns();
 
-	tick(dmn, SHORT_KB, t);
-	assert_int_equal(fk.chosen, 1);
-	tick(dmn, SHORT_KB, t + 4900000000LL);
-	assert_int_equal(fk.chosen, 1);
+	short_tick(dmn, t, 1);
+	short_tick(dmn, t + 4900000000LL, 1);
 	assert_non_null(dmn->w[0].inflight);
-	tick(dmn, SHORT_KB, t + 5000000000LL);
-	assert_int_equal(fk.chosen, 2);
+	short_tick(dmn, t + 5000000000LL, 2);
 	assert_ptr_equal(dmn->w[0].inflight, fk.slot[1]);
 	assert_true(victims_done_has(&dmn->done, fk.kid[0], 1));
+}
+
+/* A victim killed, then a reload with the file now holding text: the watch of the scope,
+ * new or kept, still has that victim in flight */
+static void reload_with_victim(struct fixture *fx, const char *text, long long t)
+{
+	struct daemon *dmn = &fx->dmn;
+
+	short_tick(dmn, t, 1);
+	write_conf(fx->path, text);
+	daemon_reload(dmn);
+	assert_int_equal(dmn->nw, 1);
+	assert_ptr_equal(dmn->w[0].inflight, fk.slot[0]);
+	assert_int_equal(fk.slot[0]->state, SLOT_INFLIGHT);
 }
 
 /* A reload (SIGHUP) while a victim is in flight: the new watch of the same scope keeps it,
@@ -296,38 +308,25 @@ static void reload_keeps_victim_in_flight(void **state)
 	struct daemon *dmn = &fx->dmn;
 	long long t = now_ns();
 
-	tick(dmn, SHORT_KB, t);
-	assert_int_equal(fk.chosen, 1);
-	write_conf(fx->path, "[oomreaper]\ndeadline = 6\ngrace = 0\n");
-	daemon_reload(dmn);
+	reload_with_victim(fx, "[oomreaper]\ndeadline = 6\ngrace = 0\n", t);
 	assert_ptr_not_equal(dmn->conf, dmn->first_conf);
 	assert_int_equal(dmn->conf->deadline_ms, 6000);
-	assert_int_equal(dmn->nw, 1);
-	assert_ptr_equal(dmn->w[0].inflight, fk.slot[0]);
-	assert_int_equal(fk.slot[0]->state, SLOT_INFLIGHT);
 	for (int i = 1; i <= 5; i++)
-		tick(dmn, SHORT_KB, t + i * 100000000LL);
-	assert_int_equal(fk.chosen, 1);
+		short_tick(dmn, t + i * 100000000LL, 1);
 	kid_exits(0);
-	tick(dmn, SHORT_KB, t + 600000000LL);
-	assert_int_equal(fk.chosen, 2);
+	short_tick(dmn, t + 600000000LL, 2);
 }
 
-/* A reload that is refused (a bad file) keeps the running watch and its victim */
+/* A reload that is refused (a bad file) keeps the running configuration, watch and victim */
 static void failed_reload_keeps_victim_in_flight(void **state)
 {
 	struct fixture *fx = *state;
 	struct daemon *dmn = &fx->dmn;
 	long long t = now_ns();
 
-	tick(dmn, SHORT_KB, t);
-	assert_int_equal(fk.chosen, 1);
-	write_conf(fx->path, "[oomreaper]\ndeadline = soon\n");
-	daemon_reload(dmn);
+	reload_with_victim(fx, "[oomreaper]\ndeadline = soon\n", t);
 	assert_ptr_equal(dmn->conf, dmn->first_conf);
-	assert_ptr_equal(dmn->w[0].inflight, fk.slot[0]);
-	tick(dmn, SHORT_KB, t + 100000000LL);
-	assert_int_equal(fk.chosen, 1);
+	short_tick(dmn, t + 100000000LL, 1);
 }
 
 int main(void)
