@@ -1,7 +1,7 @@
 /* daemon_state.h - the daemon's state: the scopes it watches (struct watch), the victims it
- * holds (struct slot) and the daemon itself (struct daemon), passed to every function of its
- * loop and set-up (daemon.c, watch.h), a scope's course (watch.c, follow.c) and its lines
- * (daemon_log.c). Structures only: what acts on them is declared by watch.h and daemon_log.h. */
+ * holds (struct slot) and the daemon itself (struct daemon), passed as an argument to its loop
+ * and set-up (daemon.c), a scope's course (watch.c, follow.c) and its lines (daemon_log.c).
+ * Structures only: what acts on them is declared by watch.h and daemon_log.h. */
 #ifndef OOMREAPER_DAEMON_STATE_H
 #define OOMREAPER_DAEMON_STATE_H
 
