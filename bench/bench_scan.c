@@ -269,11 +269,11 @@ static enum verdict same_victim(const struct bench *b, const char *who,
 		return SAME;
 	bool changed = false;
 
-	for (int i = 0; i < c->scanned && i < sel->cap && !listed; i++) {
-		listed = sel->pids[i] == b->survey_victim;
+	for (int i = 0; i < c->scanned && i < selector_room(sel) && !listed; i++) {
+		listed = selector_pids(sel)[i] == b->survey_victim;
 		if (listed) {
 			int j = table_find(&b->sv.table, b->survey_victim);
-			long then = sel->scores[i];
+			long then = selector_scores(sel)[i];
 			long later = j >= 0 ? b->sv.table.procs[j].kernel_score : -1;
 
 			changed = (c->found && then < c->victim.kernel_score) ||
@@ -368,7 +368,8 @@ int main(int argc, char **argv)
 
 			if (!run[c])
 				continue;
-			bool opens = (c == C_SELECTH1 || c == C_SELECTHN) && b.selh.n_held == 0;
+			bool opens = (c == C_SELECTH1 || c == C_SELECTHN) &&
+				     selector_held(&b.selh, NULL, NULL) == 0;
 
 			if (opens) {
 				kmem0 = kmem_bytes();
@@ -450,7 +451,7 @@ int main(int argc, char **argv)
 					"victim than the survey\n", mismatches, sels * rounds);
 	}
 	if (run[C_SELECTH1] || run[C_SELECTHN]) {
-		int held = b.selh.n_held;
+		int held = selector_held(&b.selh, NULL, NULL);
 		long long kmem2 = kmem_bytes(), slab2 = slab_kb();
 
 		selector_free(&b.selh);

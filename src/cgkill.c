@@ -12,6 +12,7 @@
 #include "rank.h"
 #include "readfile.h"
 #include "scan.h"
+#include "sys.h"
 
 /* Where the v1 memory and freezer hierarchies are mounted */
 #define V1_MEMORY "/sys/fs/cgroup/memory"

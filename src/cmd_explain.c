@@ -172,9 +172,10 @@ int cmd_explain(const char *prog, int argc, char **argv)
 		r = EXIT_NOTHING;
 	} else {
 		int n = select_all_pids(&sel);
+		const pid_t *all = selector_pids(&sel);
 
 		/* what `kill --pid` and `kill` would make of it: the same calls */
-		r = n < 0 ? n : select_judge(&sel, &c.scope, pid, sel.pids, n, &judged, NULL);
+		r = n < 0 ? n : select_judge(&sel, &c.scope, pid, all, n, &judged, NULL);
 		if (r >= 0)
 			r = select_victim(&sel, &c.scope, &ch);
 		if (r < 0) {

@@ -20,6 +20,7 @@
 #include "report.h"
 #include "scan.h"
 #include "select.h"
+#include "sys.h"
 #include "text.h"
 
 /* How often a victim that changes under us (exits, pid reused) is chosen again */
@@ -42,7 +43,8 @@ struct kill_opts {
 	int reap_delay_ms;
 };
 
-/* Storage for the kill path, made before anything is chosen (DESIGN invariant 3) */
+/* Storage for the kill path, made before anything is chosen (docs/design.md,
+ * invariant 3) */
 static struct victim victims[REAP_QUEUE_LEN];
 static struct reaper reaper;
 static char stdout_buf[1 << 16];
@@ -113,7 +115,8 @@ static int left_alive(const struct victim *v)
 /*
  * Waits until the victims' memory is back: every member exited, or the address space
  * reaped. Waits a little more for the other event so that both times can be reported, but
- * never past the deadline and never on a reaper that is stuck (DESIGN invariant 4).
+ * never past the deadline and never on a reaper that is stuck (docs/design.md, invariant
+ * 4).
  * Returns true when the memory is back; false when a victim is stuck (reported).
  */
 static bool await_victims(struct victim *v, int nv, int deadline_ms, int fd)
@@ -209,8 +212,9 @@ static int choose(struct cli *c, struct selector *sel, const struct kill_opts *o
 
 	if (o->pid) {
 		int n = select_all_pids(sel);
+		const pid_t *all = selector_pids(sel);
 
-		r = n < 0 ? n : select_judge(sel, &c->scope, o->pid, sel->pids, n, &p, v);
+		r = n < 0 ? n : select_judge(sel, &c->scope, o->pid, all, n, &p, v);
 		if (r > 0)
 			return refuse(c, &p);
 		*scanned = 1;
@@ -225,10 +229,12 @@ static int choose(struct cli *c, struct selector *sel, const struct kill_opts *o
 			cli_error(c, "kill: no process can be chosen");
 			return EXIT_NOTHING;
 		}
-		/* a cgroup's selection leaves its members in sel->pids: list everyone again */
+		/* a cgroup's selection leaves its members in selector_pids(): list everyone
+		 * again */
 		int n = r ? r : select_all_pids(sel);
+		const pid_t *all = selector_pids(sel);
 
-		r = n < 0 ? n : victim_gather(v, sel, &ch.victim, sel->pids, n, &pinned);
+		r = n < 0 ? n : victim_gather(v, sel, &ch.victim, all, n, &pinned);
 		if (r == -EPERM) {
 			/* the selection checked it: it changed since */
 			p = ch.victim;
@@ -378,7 +384,7 @@ static int start_up(struct cli *c, const struct kill_opts *o, struct selector *s
 	if (select_all_pids(sel) < 0)
 		cli_error(c, "kill: warning: cannot list processes");
 	/* and room for a victim's group, or a cgroup, of every process there is */
-	if (victim_reserve(&victims[0], sel->cap)) {
+	if (victim_reserve(&victims[0], selector_room(sel))) {
 		cli_error(c, "kill: cannot allocate room for the victims");
 		return EXIT_NOTHING;
 	}

@@ -725,3 +725,15 @@ void config_print(const struct config *c, FILE *f)
 			fprintf(f, "\n");
 	}
 }
+
+void rules_warn(const struct config *c, FILE *f)
+{
+	for (int i = 0; i < c->nrules; i++) {
+		const struct rule *r = &c->rules[i];
+		const char *why = rule_gameable(r);
+
+		if (why)
+			fprintf(f, "%s:%d: warning: [rule %s] %s, but %s\n", c->path, r->line,
+				r->name, r->action == RULE_IGNORE ? "ignores" : "avoids", why);
+	}
+}

@@ -5,49 +5,23 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdbool.h>
-#include <sys/types.h>
 
 #include "decide.h"
-#include "pattern.h"
-#include "select.h"
+#include "rules.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/oomreaper.conf"
 #define CONFIG_MAX_SCOPES 16
 #define CONFIG_MAX_RULES 32
-#define CONFIG_MAX_UIDS 64
 /* The longest line of a configuration file: a kubelet cgroup path is ~250 bytes */
 #define CONFIG_MAX_LINE 4096
 /* The largest size a level may be: 1 EiB, more than any machine, far from overflowing */
 #define LEVEL_MAX_KB (1ULL << 50)
-
-/* what a rule matches: the first two a process chooses for itself, the others it cannot */
-enum rule_field { RULE_COMM, RULE_CMDLINE, RULE_CGROUP, RULE_USER, RULE_EXE, RULE_UID };
-enum rule_action { RULE_PREFER, RULE_AVOID, RULE_IGNORE };
 
 struct scope_conf {
 	char cgroup[PATH_MAX];		/* empty for the whole machine */
 	struct thresholds th;
 	int line[3];			/* where mem_min, mem_kill, swap_min were set: a line of
 					 * the file, -1 a flag, 0 the default */
-};
-
-/*
- * prefer / avoid / ignore processes whose comm, cmdline, cgroup, user, exe or uid matches a
- * pattern (pattern.h), and who run as one of users when that list is given
- */
-struct rule {
-	char name[64];
-	int line;			/* of its first key in the file, for warnings */
-	enum rule_field field;
-	char pattern[PATTERN_MAX_LEN + 1];
-	struct pattern re;
-	bool compiled;
-	enum rule_action action;
-	int weight;			/* oom_score_adj units added (prefer) or taken (avoid) */
-	uid_t uids[CONFIG_MAX_UIDS];	/* RULE_USER: the users matched, resolved at load */
-	int nuids;
-	uid_t only[CONFIG_MAX_UIDS];	/* users =: the real uids the rule is limited to */
-	int nonly;
 };
 
 struct config {
@@ -108,5 +82,9 @@ void config_free(struct config *c);
 
 /* Writes the configuration as an INI file would hold it, for check-config. */
 void config_print(const struct config *c, FILE *f);
+
+/* Writes "FILE:LINE: warning: ..." to f for each rule of c that the processes it judges can
+ * steer (rule_gameable(): ignore or avoid on comm or cmdline alone). */
+void rules_warn(const struct config *c, FILE *f);
 
 #endif

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "daemon_log.h"
 #include "kill.h"
 #include "notify.h"
 #include "reap.h"
@@ -24,6 +25,7 @@
 #include "sample.h"
 #include "scan.h"
 #include "select.h"
+#include "sys.h"
 #include "watch.h"
 
 /* oom_score files a global scope's selector keeps open between selections. Each costs about
@@ -31,12 +33,12 @@
  * 18 MB, cover most machines; past that the rest are opened afresh at each selection */
 #define HELD_FILES_MAX 4096
 
-struct daemon dmn;
+static struct daemon the_daemon;
 
 /* --- set-up ---------------------------------------------------------------------------- */
 
 /* A wake-up from the kernel when memory gets tight, where it offers one; idx: w's place */
-static void arm_events(struct watch *w, int idx)
+static void arm_events(struct daemon *dmn, struct watch *w, int idx)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLPRI, .data.u64 = EV_SCOPE };
 
@@ -45,7 +47,8 @@ static void arm_events(struct watch *w, int idx)
 		char trig[64];
 		/* unprivileged windows must be multiples of 2 s; wake at a quarter of the limit */
 		long window = 2000000, stall = (long)(w->conf->th.psi_pct / 100.0 * window / 4);
-		int fd = openat(dmn.cli->proc_fd, "pressure/memory", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		int fd = openat(dmn->cli->proc_fd, "pressure/memory",
+				O_RDWR | O_NONBLOCK | O_CLOEXEC);
 
 		snprintf(trig, sizeof(trig), "%s %ld %ld", w->conf->th.psi_full ? "full" : "some",
 			 stall < 1 ? 1 : stall, window);
@@ -83,14 +86,14 @@ static void arm_events(struct watch *w, int idx)
 	}
 	if (w->event_fd >= 0) {
 		ev.data.u64 = EV_SCOPE | (uint64_t)idx << 8;
-		epoll_ctl(dmn.epfd, EPOLL_CTL_ADD, w->event_fd, &ev);
+		epoll_ctl(dmn->epfd, EPOLL_CTL_ADD, w->event_fd, &ev);
 	}
 }
 
-int watch_open_scope(struct watch *w, int idx, char *err, size_t len)
+int watch_open_scope(struct daemon *dmn, struct watch *w, int idx, char *err, size_t len)
 {
 	const char *cg = w->conf->cgroup[0] ? w->conf->cgroup : NULL;
-	int r = scope_open(&w->scope, dmn.cli->proc_fd, cg);
+	int r = scope_open(&w->scope, dmn->cli->proc_fd, cg);
 	const char *why = r ? NULL : scope_unwatchable(&w->scope);
 
 	if (r || why) {
@@ -104,39 +107,39 @@ int watch_open_scope(struct watch *w, int idx, char *err, size_t len)
 		return r;
 	}
 	scope_name(&w->scope, w->name, sizeof(w->name));
-	sample_files_open(&w->files, &w->scope, dmn.cli->proc_fd, w->conf->th.psi);
-	arm_events(w, idx);
+	sample_files_open(&w->files, &w->scope, dmn->cli->proc_fd, w->conf->th.psi);
+	arm_events(dmn, w, idx);
 	return 0;
 }
 
-void watch_close_scope(struct watch *w)
+void watch_close_scope(struct daemon *dmn, struct watch *w)
 {
 	if (w->event_fd >= 0) {
-		epoll_ctl(dmn.epfd, EPOLL_CTL_DEL, w->event_fd, NULL);
+		epoll_ctl(dmn->epfd, EPOLL_CTL_DEL, w->event_fd, NULL);
 		close(w->event_fd);
 	}
 	if (w->control_fd >= 0)
 		close(w->control_fd);
 	w->event_fd = w->control_fd = -1;
-	watch_disarm_levels(w);
+	watch_disarm_levels(dmn, w);
 	sample_files_close(&w->files);
 	scope_close(&w->scope);
 }
 
-static void close_watch(struct watch *w)
+static void close_watch(struct daemon *dmn, struct watch *w)
 {
-	watch_drop_ready(w);
+	watch_drop_ready(dmn, w);
 	if (w->inflight) {
-		slot_release(w->inflight);
+		slot_release(dmn, w->inflight);
 		w->inflight = NULL;
 	}
 	if (w->back_fd >= 0) {
-		epoll_ctl(dmn.epfd, EPOLL_CTL_DEL, w->back_fd, NULL);
+		epoll_ctl(dmn->epfd, EPOLL_CTL_DEL, w->back_fd, NULL);
 		close(w->back_fd);
 		w->back_fd = -1;
 	}
 	if (!w->gone)
-		watch_close_scope(w);
+		watch_close_scope(dmn, w);
 	selector_free(&w->sel);
 }
 
@@ -151,13 +154,13 @@ static void close_watch(struct watch *w)
 
 /* Every process judged by the running configuration's rules: at start-up, and once a reload
  * has taken (the verdicts of the rules it replaced are forgotten: rule_memos_refresh()) */
-static void judge_all(void)
+static void judge_all(struct daemon *dmn)
 {
 	/* a refresh that fails leaves processes unjudged: selections read them, as without */
-	if (dmn.conf->nrules)
-		rule_memos_refresh(&dmn.memos, dmn.conf->rules, dmn.conf->nrules,
-				   dmn.cli->proc_fd, 0);
-	dmn.next_memos = 0;
+	if (dmn->conf->nrules)
+		rule_memos_refresh(&dmn->memos, dmn->conf->rules, dmn->conf->nrules,
+				   dmn->cli->proc_fd, 0);
+	dmn->next_memos = 0;
 }
 
 /*
@@ -166,20 +169,22 @@ static void judge_all(void)
  * skip the SIGTERM. Returns 0, or -EINVAL with the reason in err; a scope that cannot be
  * sampled is not judged here (sampling says so once running).
  */
-static int check_levels(const struct config *conf, const struct scope_conf *sc,
+static int check_levels(struct daemon *dmn, const struct config *conf, const struct scope_conf *sc,
 			struct scope *scope, const struct sample_files *f, char *err,
 			size_t len)
 {
 	struct sample smp;
 
-	if (sample_scope(scope, dmn.cli->proc_fd, f, &smp) < 0 || !smp.total_kb)
+	if (sample_scope(scope, dmn->cli->proc_fd, f, &smp) < 0 || !smp.total_kb)
 		return 0;
 	return thresholds_check(conf, sc, smp.total_kb, err, len);
 }
 
 int daemon_check_levels(struct cli *c, const struct config *conf, char *err, size_t len)
 {
-	dmn.cli = c;
+	struct daemon *dmn = &the_daemon;
+
+	dmn->cli = c;
 	for (int i = 0; i < conf->nscopes; i++) {
 		const struct scope_conf *sc = &conf->scopes[i];
 		struct sample_files f;
@@ -188,7 +193,7 @@ int daemon_check_levels(struct cli *c, const struct config *conf, char *err, siz
 		if (scope_open(&scope, c->proc_fd, sc->cgroup[0] ? sc->cgroup : NULL))
 			continue;
 		sample_files_open(&f, &scope, c->proc_fd, false);
-		int r = check_levels(conf, sc, &scope, &f, err, len);
+		int r = check_levels(dmn, conf, sc, &scope, &f, err, len);
 
 		sample_files_close(&f);
 		scope_close(&scope);
@@ -200,22 +205,23 @@ int daemon_check_levels(struct cli *c, const struct config *conf, char *err, siz
 
 /* A reload names a cgroup that is removed and awaited: w goes on waiting for it, as the
  * running watch did (reload() hands it that watch's wake-up). Whether there was one */
-static bool still_gone(struct watch *w)
+static bool still_gone(struct daemon *dmn, struct watch *w)
 {
-	for (int i = 0; i < dmn.nw; i++)
-		if (dmn.w[i].gone && !strcmp(dmn.w[i].conf->cgroup, w->conf->cgroup)) {
+	for (int i = 0; i < dmn->nw; i++)
+		if (dmn->w[i].gone && !strcmp(dmn->w[i].conf->cgroup, w->conf->cgroup)) {
 			w->gone = true;
-			w->scope = dmn.w[i].scope;
-			w->files = dmn.w[i].files;
-			memcpy(w->name, dmn.w[i].name, sizeof(w->name));
+			w->scope = dmn->w[i].scope;
+			w->files = dmn->w[i].files;
+			memcpy(w->name, dmn->w[i].name, sizeof(w->name));
 			return true;
 		}
 	return false;
 }
 
-/* Opens every scope of the configuration into ws, dmn.w or a reload's new set. Returns 0, or
+/* Opens every scope of the configuration into ws, dmn->w or a reload's new set. Returns 0, or
  * -errno with the scope's name in err, having closed what it opened */
-static int open_watches(struct config *conf, struct watch *ws, char *err, size_t len)
+static int open_watches(struct daemon *dmn, struct config *conf, struct watch *ws, char *err,
+			size_t len)
 {
 	for (int i = 0; i < conf->nscopes; i++) {
 		struct watch *w = &ws[i];
@@ -223,42 +229,57 @@ static int open_watches(struct config *conf, struct watch *ws, char *err, size_t
 		memset(w, 0, sizeof(*w));
 		w->event_fd = w->control_fd = w->back_fd = w->level_fd = -1;
 		w->conf = &conf->scopes[i];
-		int r = watch_open_scope(w, i, err, len);
+		int r = watch_open_scope(dmn, w, i, err, len);
 
-		if (r == -ENOENT && still_gone(w))
+		if (r == -ENOENT && still_gone(dmn, w))
 			r = 0;
 		/* the levels against the scope's memory as it is now: refused before they run */
-		if (!r && !w->gone && (r = check_levels(conf, w->conf, &w->scope, &w->files, err,
-							len)))
-			close_watch(w);
+		if (!r && !w->gone &&
+		    (r = check_levels(dmn, conf, w->conf, &w->scope, &w->files, err, len)))
+			close_watch(dmn, w);
 		if (r) {
 			for (int j = 0; j < i; j++)
-				close_watch(&ws[j]);
+				close_watch(dmn, &ws[j]);
 			return r;
 		}
 		decider_init(&w->dec);
-		w->dec.floor_fill_kb_s = dmn.fill_capacity;
-		w->sel = (struct selector){ .proc_fd = dmn.cli->proc_fd, .self = dmn.cli->self,
+		w->dec.floor_fill_kb_s = dmn->fill_capacity;
+		w->sel = (struct selector){ .proc_fd = dmn->cli->proc_fd, .self = dmn->cli->self,
 					    .threads = scan_default_threads(),
-					    .same_mm = dmn.cli->same_mm, .rules = conf->rules,
+					    .same_mm = dmn->cli->same_mm, .rules = conf->rules,
 					    .nrules = conf->nrules,
-					    .memos = conf->nrules ? &dmn.memos : NULL,
-					    .policy = conf->policy, .done = &dmn.done };
+					    .memos = conf->nrules ? &dmn->memos : NULL,
+					    .policy = conf->policy, .done = &dmn->done };
 		selector_hold_files(&w->sel, HELD_FILES_MAX / conf->nscopes);
 	}
 	return 0;
 }
 
+int daemon_open_watches(struct daemon *dmn, char *err, size_t len)
+{
+	int r = open_watches(dmn, dmn->conf, dmn->w, err, len);
+
+	dmn->nw = r ? 0 : dmn->conf->nscopes;
+	return r;
+}
+
+void daemon_close_watches(struct daemon *dmn)
+{
+	for (int i = 0; i < dmn->nw; i++)
+		close_watch(dmn, &dmn->w[i]);
+	dmn->nw = 0;
+}
+
 /* One selection per scope grows the buffers and opens the files a selection needs, so that the
  * first one under pressure allocates as little as the later ones and finds its code resident */
-static void warm_watches(void)
+static void warm_watches(struct daemon *dmn)
 {
-	for (int i = 0; i < dmn.nw; i++) {
+	for (int i = 0; i < dmn->nw; i++) {
 		struct choice warm;
 
 		/* a removed cgroup has nothing to choose from until it is back */
-		if (!dmn.w[i].gone)
-			select_victim(&dmn.w[i].sel, &dmn.w[i].scope, &warm);
+		if (!dmn->w[i].gone)
+			select_victim(&dmn->w[i].sel, &dmn->w[i].scope, &warm);
 	}
 }
 
@@ -268,15 +289,15 @@ static void warm_watches(void)
  * and a kill run, so that what they use is resident and locked before memory is short
  * (resident.h). Says what it did in out.
  */
-static void settle(struct line *out)
+static void settle(struct daemon *dmn, struct line *out)
 {
 	struct resident_trim t;
 	struct rehearsal rh;
-	pid_t child = dmn.rehearsal_stuck || dmn.nw == 0 ? 0 : resident_understudy();
+	pid_t child = dmn->rehearsal_stuck || dmn->nw == 0 ? 0 : resident_understudy();
 	int e = resident_trim(&t);
 
-	slots_reserve();
-	warm_watches();
+	slots_reserve(dmn);
+	warm_watches(dmn);
 	line_str(out, "resident: ");
 	if (e < 0) {
 		line_str(out, "could not drop start-up's pages (");
@@ -292,8 +313,8 @@ static void settle(struct line *out)
 		line_str(out, "not now");
 		return;
 	}
-	e = resident_rehearse(&dmn.reaper, &dmn.w[0].sel, dmn.cli->proc_fd, child, &dmn.rehearsal,
-			      &rh);
+	e = resident_rehearse(&dmn->reaper, &dmn->w[0].sel, dmn->cli->proc_fd, child,
+			      &dmn->rehearsal, &rh);
 	if (e < 0) {
 		line_str(out, "FAILED at ");
 		line_str(out, rh.failed ? rh.failed : "?");
@@ -302,7 +323,7 @@ static void settle(struct line *out)
 		line_str(out, "): kills may fail");
 		return;
 	}
-	dmn.rehearsal_stuck = rh.outcome == REAP_PENDING;
+	dmn->rehearsal_stuck = rh.outcome == REAP_PENDING;
 	line_str(out, rh.outcome == REAP_REAPED	    ? "killed and reaped in "
 		      : rh.outcome == REAP_EXITED   ? "killed, exited before its reap, in "
 		      : rh.outcome == REAP_PENDING  ? "killed, the reaper did not answer in "
@@ -356,7 +377,7 @@ int daemon_config(const struct daemon_args *a, struct config *conf, char *err, s
  * victim in flight, which blocks its scope until its memory is back (a reload must not let
  * a second kill start beside it), the victim chosen ahead and the fill history.
  */
-static void carry_over(struct watch *to, struct watch *from, int idx)
+static void carry_over(struct daemon *dmn, struct watch *to, struct watch *from, int idx)
 {
 	/* the victim's exit wakes the loop with its scope's place, which may have changed */
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT,
@@ -364,7 +385,7 @@ static void carry_over(struct watch *to, struct watch *from, int idx)
 
 	if (!from->gone)
 		to->dec = from->dec;
-	to->dec.floor_fill_kb_s = dmn.fill_capacity;
+	to->dec.floor_fill_kb_s = dmn->fill_capacity;
 	to->ready = from->ready;
 	to->ready_at = from->ready_at;
 	to->ready_avail = from->ready_avail;
@@ -384,12 +405,12 @@ static void carry_over(struct watch *to, struct watch *from, int idx)
 
 		to->back_fd = from->back_fd;
 		from->back_fd = -1;
-		epoll_ctl(dmn.epfd, EPOLL_CTL_MOD, to->back_fd, &back);
+		epoll_ctl(dmn->epfd, EPOLL_CTL_MOD, to->back_fd, &back);
 	}
 	/* not yet signalled (a grace running) it is not registered: ENOENT, and sigkill()
 	 * registers it with the new place */
 	if (to->inflight && to->inflight->v.n && to->inflight->v.m[0].pidfd >= 0)
-		epoll_ctl(dmn.epfd, EPOLL_CTL_MOD, to->inflight->v.m[0].pidfd, &ev);
+		epoll_ctl(dmn->epfd, EPOLL_CTL_MOD, to->inflight->v.m[0].pidfd, &ev);
 }
 
 static bool same_scope(const struct scope_conf *a, const struct scope_conf *b)
@@ -399,27 +420,27 @@ static bool same_scope(const struct scope_conf *a, const struct scope_conf *b)
 
 /* SIGHUP: a new configuration, or the running one kept with the reason. The new scopes are
  * opened beside the running ones, which stay untouched until all of them opened */
-static void reload(void)
+void daemon_reload(struct daemon *dmn)
 {
 	/* two configurations, the running one and the next, swapped: never copied whole */
 	static struct config spare;
-	struct config *old = dmn.conf;
-	struct config *next = old == &spare ? dmn.first_conf : &spare;
+	struct config *old = dmn->conf;
+	struct config *next = old == &spare ? dmn->first_conf : &spare;
 	struct watch *staged = NULL;
 	char err[512];
 
-	if (daemon_config(dmn.args, next, err, sizeof(err))) {
+	if (daemon_config(dmn->args, next, err, sizeof(err))) {
 		log_line("reload failed, keeping the running configuration: ", err, NULL);
-		jevent("reload", NULL, err);
+		jevent(dmn, "reload", NULL, err);
 		return;
 	}
 	/* a reload is no kill path: its scopes are made in memory it gives back after */
 	staged = calloc((size_t)next->nscopes, sizeof(*staged));
-	if (!staged || open_watches(next, staged, err, sizeof(err))) {
+	if (!staged || open_watches(dmn, next, staged, err, sizeof(err))) {
 		if (!staged)
 			snprintf(err, sizeof(err), "%s", strerror(ENOMEM));
 		log_line("reload failed, keeping the running configuration: ", err, NULL);
-		jevent("reload", NULL, err);
+		jevent(dmn, "reload", NULL, err);
 		config_free(next);
 		free(staged);
 		return;
@@ -427,71 +448,71 @@ static void reload(void)
 	bool taken[CONFIG_MAX_SCOPES] = { false };
 
 	for (int i = 0; i < next->nscopes; i++)
-		for (int j = 0; j < dmn.nw; j++)
-			if (!taken[j] && same_scope(staged[i].conf, dmn.w[j].conf)) {
-				carry_over(&staged[i], &dmn.w[j], i);
+		for (int j = 0; j < dmn->nw; j++)
+			if (!taken[j] && same_scope(staged[i].conf, dmn->w[j].conf)) {
+				carry_over(dmn, &staged[i], &dmn->w[j], i);
 				taken[j] = true;
 				break;
 			}
-	for (int i = 0; i < dmn.nw; i++)
-		close_watch(&dmn.w[i]);
-	memcpy(dmn.w, staged, (size_t)next->nscopes * sizeof(*staged));
-	dmn.nw = next->nscopes;
+	for (int i = 0; i < dmn->nw; i++)
+		close_watch(dmn, &dmn->w[i]);
+	memcpy(dmn->w, staged, (size_t)next->nscopes * sizeof(*staged));
+	dmn->nw = next->nscopes;
 	free(staged);
-	dmn.conf = next;
+	dmn->conf = next;
 	config_free(old);
-	judge_all();
+	judge_all(dmn);
 	struct line l;
 
 	/* the reload's parsing touched pages start-up had dropped: drop them again */
 	line_init(&l);
-	if (slots_in_flight())
-		warm_watches();
+	if (slots_in_flight(dmn))
+		warm_watches(dmn);
 	else
-		settle(&l);
+		settle(dmn, &l);
 	log_settled("configuration reloaded from ",
-		    dmn.conf->path[0] ? dmn.conf->path : "defaults", &l);
-	jevent("reload", NULL, "ok");
+		    dmn->conf->path[0] ? dmn->conf->path : "defaults", &l);
+	jevent(dmn, "reload", NULL, "ok");
 }
 
 /* One line of what this kernel offers, probed, not assumed */
-static void probe(void)
+static void probe(struct daemon *dmn)
 {
-	char *buf = dmn.probed;
+	char *buf = dmn->probed;
 	int pidfd = sys_pidfd_open(getpid());
 	bool mrelease = sys_process_mrelease(-1) < 0 && errno != ENOSYS;
-	bool psi = faccessat(dmn.cli->proc_fd, "pressure/memory", R_OK, 0) == 0;
+	bool psi = faccessat(dmn->cli->proc_fd, "pressure/memory", R_OK, 0) == 0;
 	bool v1 = access("/sys/fs/cgroup/memory/memory.limit_in_bytes", F_OK) == 0;
 	int psi_trig = 0;
 
-	for (int i = 0; i < dmn.nw; i++)
-		psi_trig |= dmn.w[i].scope.kind == SCOPE_GLOBAL && dmn.w[i].event_fd >= 0;
+	for (int i = 0; i < dmn->nw; i++)
+		psi_trig |= dmn->w[i].scope.kind == SCOPE_GLOBAL && dmn->w[i].event_fd >= 0;
 	if (pidfd >= 0)
 		close(pidfd);
-	int n = snprintf(buf, sizeof(dmn.probed),
+	int n = snprintf(buf, sizeof(dmn->probed),
 			 "pidfd %s, process_mrelease %s, PSI %s%s, cgroup v1 memory %s, memory "
 			 "fills at up to %.0f MiB/s%s; watching",
 			 pidfd >= 0 ? "yes" : "NO",
 			 mrelease ? "yes" : "no (memory freed only on exit)", psi ? "yes" : "no",
 			 psi_trig ? " (trigger armed)" : "", v1 ? "yes" : "no",
-			 dmn.fill_capacity / 1024,
-			 dmn.conf->dry_run ? ", DRY RUN: nothing is signalled" : "");
+			 dmn->fill_capacity / 1024,
+			 dmn->conf->dry_run ? ", DRY RUN: nothing is signalled" : "");
 
 	/* the scopes by name, so that a newcomer sees what is watched: "cgroup v2 /path" */
-	for (int i = 0; i < dmn.nw && n > 0 && (size_t)n < sizeof(dmn.probed); i++)
-		n += snprintf(buf + n, sizeof(dmn.probed) - (size_t)n, "%s %s", i ? "," : "",
-			      dmn.w[i].name);
+	for (int i = 0; i < dmn->nw && n > 0 && (size_t)n < sizeof(dmn->probed); i++)
+		n += snprintf(buf + n, sizeof(dmn->probed) - (size_t)n, "%s %s", i ? "," : "",
+			      dmn->w[i].name);
 }
 
 /* Whether the scope holds oomreaper itself. Start-up only: it reads the scope's pids. */
-static bool holds_self(const struct watch *w)
+static bool holds_self(struct daemon *dmn, const struct watch *w)
 {
 	pid_t *pids = NULL;
-	int n = scope_pids(&w->scope, dmn.cli->proc_fd, &pids);
+	int n = scope_pids(&w->scope, dmn->cli->proc_fd, &pids);
 	bool found = false;
 
 	for (int i = 0; i < n && !found; i++)
-		found = pids[i] == dmn.cli->self;
+		found = pids[i] == dmn->cli->self;
 	free(pids);
 	return found;
 }
@@ -502,18 +523,18 @@ static bool holds_self(const struct watch *w)
  * machine, or its own cgroup). Elsewhere it is said nowhere: a newcomer's first lines are
  * not a warning about nothing.
  */
-static void warn_adj(int err)
+static void warn_adj(struct daemon *dmn, int err)
 {
 	struct line l;
 
-	for (int i = 0; i < dmn.nw; i++) {
-		if (!holds_self(&dmn.w[i]))
+	for (int i = 0; i < dmn->nw; i++) {
+		if (!holds_self(dmn, &dmn->w[i]))
 			continue;
 		line_init(&l);
 		line_str(&l, "oomreaper: warning: cannot set oom_score_adj -1000 (");
 		line_str(&l, strerror(err));
 		line_str(&l, "): scope ");
-		line_str(&l, dmn.w[i].name);
+		line_str(&l, dmn->w[i].name);
 		line_str(&l, " holds oomreaper itself, and the kernel's OOM killer may choose it "
 			     "there");
 		line_write(&l, 2);
@@ -521,7 +542,7 @@ static void warn_adj(int err)
 	}
 }
 
-static int start(void)
+static int start(struct daemon *dmn)
 {
 	sigset_t mask;
 	struct reap_opts ro;
@@ -533,7 +554,7 @@ static int start(void)
 	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 
 	if (fd < 0 || write(fd, "-1000", 5) < 0)
-		warn_adj(errno);
+		warn_adj(dmn, errno);
 	if (fd >= 0)
 		close(fd);
 	sigemptyset(&mask);
@@ -542,42 +563,42 @@ static int start(void)
 	sigaddset(&mask, SIGHUP);
 	/* blocked before the reaper thread starts, so that it inherits the mask */
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
-	dmn.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (dmn.sfd < 0)
+	dmn->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (dmn->sfd < 0)
 		return -errno;
-	reap_opts_default(&ro, dmn.cli->proc_fd);
+	reap_opts_default(&ro, dmn->cli->proc_fd);
 	ro.report_fd = 2;
-	ro.delay_ms = dmn.conf->reap_delay_ms;
+	ro.delay_ms = dmn->conf->reap_delay_ms;
 	/* test hooks: see reap.h; and choosing made slow, as on a loaded machine (watch.c) */
 	if (reap_opts_test_hook(&ro))
 		return -EINVAL;
 	const char *stall = getenv("OOMREAPER_TEST_STALL_MS");
 
-	dmn.test_stall_ms = stall ? atol(stall) : 0;
-	if (dmn.test_stall_ms < 0 || dmn.test_stall_ms > 60000)
+	dmn->test_stall_ms = stall ? atol(stall) : 0;
+	if (dmn->test_stall_ms < 0 || dmn->test_stall_ms > 60000)
 		return -EINVAL;
-	int r = reaper_start(&dmn.reaper, &ro);
+	int r = reaper_start(&dmn->reaper, &ro);
 
 	if (r)
 		return r;
 	/* every thread before settle(): starting one later would bring back what it drops */
 	scan_start_helpers(scan_default_threads());
 	ev.data.u64 = EV_SIGNAL;
-	epoll_ctl(dmn.epfd, EPOLL_CTL_ADD, dmn.sfd, &ev);
+	epoll_ctl(dmn->epfd, EPOLL_CTL_ADD, dmn->sfd, &ev);
 	ev.data.u64 = EV_REAPER;
-	epoll_ctl(dmn.epfd, EPOLL_CTL_ADD, dmn.reaper.done_fd, &ev);
+	epoll_ctl(dmn->epfd, EPOLL_CTL_ADD, dmn->reaper.done_fd, &ev);
 	return 0;
 }
 
-static void handle_signals(void)
+static void handle_signals(struct daemon *dmn)
 {
 	struct signalfd_siginfo si;
 
-	while (read(dmn.sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+	while (read(dmn->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP)
-			reload();
+			daemon_reload(dmn);
 		else
-			dmn.stop = true;
+			dmn->stop = true;
 	}
 }
 
@@ -586,12 +607,12 @@ static void handle_signals(void)
  * epoll_wait's own timeout, in ms: a timerfd would cost two more syscalls a wake-up, and
  * sampling needs no finer than its 10 ms floor.
  */
-static int wait_ms(long long now)
+static int wait_ms(struct daemon *dmn, long long now)
 {
 	long long next = now + (long long)SAMPLE_MAX_MS * 1000000;
 
-	for (int i = 0; i < dmn.nw; i++) {
-		struct watch *w = &dmn.w[i];
+	for (int i = 0; i < dmn->nw; i++) {
+		struct watch *w = &dmn->w[i];
 
 		if (w->next_ns < next)
 			next = w->next_ns;
@@ -600,8 +621,8 @@ static int wait_ms(long long now)
 		if (w->inflight && w->deadline < next)
 			next = w->deadline;
 	}
-	if (dmn.watchdog_ms && dmn.next_watchdog < next)
-		next = dmn.next_watchdog;
+	if (dmn->watchdog_ms && dmn->next_watchdog < next)
+		next = dmn->next_watchdog;
 	if (next <= now)
 		return 0;
 	/* rounded up: waking a little late is a sample a little late; early, a wasted wake-up */
@@ -610,17 +631,20 @@ static int wait_ms(long long now)
 
 int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 {
+	/* the one daemon of the process: its state travels from here as an argument */
+	struct daemon *dmn = &the_daemon;
 	char err[512];
 	struct epoll_event evs[16];
 
-	dmn.cli = c;
-	dmn.args = a;
-	dmn.conf = dmn.first_conf = conf;
-	dmn.log_fd = -1;
+	dmn->ops = &watch_ops_live;
+	dmn->cli = c;
+	dmn->args = a;
+	dmn->conf = dmn->first_conf = conf;
+	dmn->log_fd = -1;
 	if (conf->log_json[0]) {
-		dmn.log_fd = strcmp(conf->log_json, "-") == 0 ? 1
+		dmn->log_fd = strcmp(conf->log_json, "-") == 0 ? 1
 			     : log_open(conf->log_json, err, sizeof(err));
-		if (dmn.log_fd < 0) {
+		if (dmn->log_fd < 0) {
 			cli_error(c, "run: --log-json %s", err);
 			return EXIT_USAGE;
 		}
@@ -629,77 +653,76 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 	 * a slow start-up measured elsewhere (144-325 MiB/s where stress-ng filled at 4.5 GB/s) */
 	const char *cap = getenv("OOMREAPER_TEST_FILL_KBS");
 
-	dmn.fill_capacity = cap ? atof(cap) : decide_measure_fill_capacity();
+	dmn->fill_capacity = cap ? atof(cap) : decide_measure_fill_capacity();
 	/* the scopes first: a bad one is bad usage, said before anything starts */
-	dmn.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (dmn.epfd < 0 || open_watches(conf, dmn.w, err, sizeof(err))) {
-		cli_error(c, "run: %s", dmn.epfd < 0 ? strerror(errno) : err);
+	dmn->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (dmn->epfd < 0 || daemon_open_watches(dmn, err, sizeof(err))) {
+		cli_error(c, "run: %s", dmn->epfd < 0 ? strerror(errno) : err);
 		return EXIT_USAGE;
 	}
-	dmn.nw = conf->nscopes;
-	judge_all();
-	int r = start();
+	judge_all(dmn);
+	int r = start(dmn);
 
 	if (r) {
 		cli_error(c, "run: cannot start: %s", strerror(-r));
 		return EXIT_NOTHING;
 	}
-	probe();
+	probe(dmn);
 	notify_init();
-	dmn.watchdog_ms = notify_watchdog_ms();
+	dmn->watchdog_ms = notify_watchdog_ms();
 	struct line l;
 
 	/* last: what start-up touched is dropped here, and nothing but the loop runs after */
 	line_init(&l);
-	settle(&l);
-	log_settled("started: ", dmn.probed, &l);
-	if (dmn.log_fd >= 0) {
+	settle(dmn, &l);
+	log_settled("started: ", dmn->probed, &l);
+	if (dmn->log_fd >= 0) {
 		struct line j;
 
 		jbegin(&j, "start");
-		jstr(&j, "reason", dmn.probed);
+		jstr(&j, "reason", dmn->probed);
 		jstr(&j, "resident", line_text(&l));
-		jend(&j);
+		jend(dmn, &j);
 	}
 	notify("READY=1\nSTATUS=watching memory");
 	long long now = now_ns();
 
-	for (int i = 0; i < dmn.nw; i++)
-		dmn.w[i].next_ns = now;
-	dmn.next_watchdog = now;
-	while (!dmn.stop) {
+	for (int i = 0; i < dmn->nw; i++)
+		dmn->w[i].next_ns = now;
+	dmn->next_watchdog = now;
+	while (!dmn->stop) {
 		now = now_ns();
-		for (int i = 0; i < dmn.nw; i++) {
-			struct watch *w = &dmn.w[i];
+		for (int i = 0; i < dmn->nw; i++) {
+			struct watch *w = &dmn->w[i];
 
 			if (now >= w->next_ns ||
 			    (w->inflight && (now >= w->deadline ||
 					     (w->escalate_at && now >= w->escalate_at))))
-				watch_tick(w, now);
+				watch_tick(dmn, w, now);
 			else if (w->inflight)
-				watch_follow(w, now);
+				watch_follow(dmn, w, now);
 		}
-		slots_sweep();
-		if (dmn.conf->nrules && now >= dmn.next_memos) {
-			rule_memos_refresh(&dmn.memos, dmn.conf->rules, dmn.conf->nrules,
-					   dmn.cli->proc_fd, MEMOS_BUDGET_NS);
-			dmn.next_memos = now + MEMOS_EVERY_NS;
+		slots_sweep(dmn);
+		if (dmn->conf->nrules && now >= dmn->next_memos) {
+			rule_memos_refresh(&dmn->memos, dmn->conf->rules, dmn->conf->nrules,
+					   dmn->cli->proc_fd, MEMOS_BUDGET_NS);
+			dmn->next_memos = now + MEMOS_EVERY_NS;
 		}
-		if (dmn.watchdog_ms && now >= dmn.next_watchdog) {
+		if (dmn->watchdog_ms && now >= dmn->next_watchdog) {
 			notify("WATCHDOG=1");
-			dmn.next_watchdog = now + dmn.watchdog_ms * 1000000LL / 2;
+			dmn->next_watchdog = now + dmn->watchdog_ms * 1000000LL / 2;
 		}
-		int n = epoll_wait(dmn.epfd, evs, 16, wait_ms(now_ns()));
+		int n = epoll_wait(dmn->epfd, evs, 16, wait_ms(dmn, now_ns()));
 
 		for (int i = 0; i < n; i++) {
 			uint64_t tag = evs[i].data.u64, x;
 
 			switch (tag & 0xff) {
 			case EV_SIGNAL:
-				handle_signals();
+				handle_signals(dmn);
 				break;
 			case EV_REAPER:
-				if (read(dmn.reaper.done_fd, &x, sizeof(x)) < 0) {
+				if (read(dmn->reaper.done_fd, &x, sizeof(x)) < 0) {
 					/* drained by an earlier wake-up */
 				}
 				break;
@@ -707,8 +730,8 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 				/* a scope's kernel event, or a victim's exit: look now */
 				int k = (int)(tag >> 8);
 
-				if (k < dmn.nw) {
-					struct watch *w = &dmn.w[k];
+				if (k < dmn->nw) {
+					struct watch *w = &dmn->w[k];
 
 					char buf[256];
 
@@ -737,13 +760,12 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 	}
 	notify("STOPPING=1");
 	/* the stop event first: say_stopping() counts it when it could not be written */
-	jevent("stop", NULL, NULL);
-	say_stopping();
-	for (int i = 0; i < dmn.nw; i++)
-		close_watch(&dmn.w[i]);
+	jevent(dmn, "stop", NULL, NULL);
+	say_stopping(dmn);
+	daemon_close_watches(dmn);
 	/* the caller frees its own; a reload's is ours */
-	if (dmn.conf != dmn.first_conf)
-		config_free(dmn.conf);
-	rule_memos_free(&dmn.memos);
+	if (dmn->conf != dmn->first_conf)
+		config_free(dmn->conf);
+	rule_memos_free(&dmn->memos);
 	return 0;
 }

@@ -10,8 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon_log.h"
+#include "daemon_state.h"
 #include "report.h"
-#include "watch.h"
+#include "sys.h"
 
 /* "oomreaper: ABC": the parts may hold a comm, a path or a value read from a file, so each
  * goes through the cleaner */
@@ -90,12 +92,12 @@ int log_open(const char *path, char *err, size_t len)
  * and then only counted, so that a full disk neither floods stderr nor passes unsaid; the
  * line is dropped, never retried: the loop does not wait on the log.
  */
-static void log_write_json(struct line *l)
+static void log_write_json(struct daemon *dmn, struct line *l)
 {
-	int r = line_write(l, dmn.log_fd);
+	int r = line_write(l, dmn->log_fd);
 	const char *desc;
 
-	if (!r || dmn.log_failures++)
+	if (!r || dmn->log_failures++)
 		return;
 	/* strerrordesc_np(): no translation, no allocation, unlike strerror() */
 	desc = strerrordesc_np(-r);
@@ -109,15 +111,15 @@ static void log_write_json(struct line *l)
 	line_write(l, 2);
 }
 
-void say_stopping(void)
+void say_stopping(struct daemon *dmn)
 {
 	struct line l;
 
 	line_init(&l);
 	line_str(&l, "oomreaper: stopping");
-	if (dmn.log_failures) {
+	if (dmn->log_failures) {
 		line_str(&l, "; ");
-		line_ulong(&l, dmn.log_failures);
+		line_ulong(&l, dmn->log_failures);
 		line_str(&l, " JSON log line(s) could not be written");
 	}
 	line_write(&l, 2);
@@ -181,33 +183,33 @@ void jnum(struct line *l, const char *key, long long val)
 	line_long(l, val);
 }
 
-void jend(struct line *l)
+void jend(struct daemon *dmn, struct line *l)
 {
 	line_str(l, "}");
-	if (dmn.log_fd >= 0)
-		log_write_json(l);
+	if (dmn->log_fd >= 0)
+		log_write_json(dmn, l);
 }
 
-void jevent(const char *event, const char *scope, const char *reason)
+void jevent(struct daemon *dmn, const char *event, const char *scope, const char *reason)
 {
 	struct line l;
 
-	if (dmn.log_fd < 0)
+	if (dmn->log_fd < 0)
 		return;
 	jbegin(&l, event);
 	if (scope)
 		jstr(&l, "scope", scope);
 	if (reason)
 		jstr(&l, "reason", reason);
-	jend(&l);
+	jend(dmn, &l);
 }
 
-void jvictim(const char *event, const struct watch *w, const struct victim *v,
+void jvictim(struct daemon *dmn, const char *event, const struct watch *w, const struct victim *v,
 		    const char *extra_key, long long extra)
 {
 	struct line l;
 
-	if (dmn.log_fd < 0)
+	if (dmn->log_fd < 0)
 		return;
 	jbegin(&l, event);
 	jstr(&l, "scope", w->name);
@@ -221,7 +223,7 @@ void jvictim(const char *event, const struct watch *w, const struct victim *v,
 	jnum(&l, "left_alive", v->unsignalled);
 	if (extra_key)
 		jnum(&l, extra_key, extra);
-	jend(&l);
+	jend(dmn, &l);
 }
 
 /* Starts a human line about a scope: "oomreaper: SCOPE: ", the scope's path shortened at its
@@ -244,7 +246,7 @@ static void line_scope(struct line *l, const struct watch *w)
 	line_scope_keep(l, w, SCOPE_LINE_KEEP);
 }
 
-void say_killed(const struct watch *w, const struct slot *s)
+void say_killed(struct daemon *dmn, const struct watch *w, const struct slot *s)
 {
 	struct line l;
 	/* what pre-selection buys: from the sample that fired to the SIGKILL */
@@ -268,7 +270,7 @@ void say_killed(const struct watch *w, const struct slot *s)
 		line_str(&l, "), which shares its memory");
 		line_write(&l, 2);
 	}
-	jvictim("kill", w, &s->v, "sample_to_kill_us", us);
+	jvictim(dmn, "kill", w, &s->v, "sample_to_kill_us", us);
 }
 
 void say_process(const struct watch *w, const struct slot *s, const char *what)
@@ -289,7 +291,7 @@ void say_process(const struct watch *w, const struct slot *s, const char *what)
  * A victim that was dying before we chose it: nobody new was killed, its memory is reaped
  * (oom_kill_process() with task_will_free_mem(): "mark it and let it go")
  */
-void say_reaping_dying(const struct watch *w, const struct slot *s)
+void say_reaping_dying(struct daemon *dmn, const struct watch *w, const struct slot *s)
 {
 	const struct proc_info *p = &s->v.chosen;
 	long long us = w->fired_at && s->v.t_kill > w->fired_at ? (s->v.t_kill - w->fired_at) / 1000
@@ -305,12 +307,12 @@ void say_reaping_dying(const struct watch *w, const struct slot *s)
 	line_ulong(&l, (p->rss_anon_kb + p->rss_file_kb + p->rss_shmem_kb) / 1024);
 	line_str(&l, " MiB: no new victim while its memory comes back");
 	line_write(&l, 2);
-	jvictim("reap_dying", w, &s->v, "sample_to_kill_us", us);
+	jvictim(dmn, "reap_dying", w, &s->v, "sample_to_kill_us", us);
 }
 
 /* A kill called off: a new sample after a long choice found memory no longer short */
-void say_abort(const struct watch *w, const struct slot *s, const char *was, long long ms,
-	       const struct decision *now)
+void say_abort(struct daemon *dmn, const struct watch *w, const struct slot *s, const char *was,
+	       long long ms, const struct decision *now)
 {
 	struct line l;
 
@@ -326,20 +328,20 @@ void say_abort(const struct watch *w, const struct slot *s, const char *was, lon
 	line_str(&l, "', and memory is no longer short: ");
 	line_str(&l, now->reason[0] ? now->reason : "available above every level");
 	line_write(&l, 2);
-	if (dmn.log_fd >= 0) {
+	if (dmn->log_fd >= 0) {
 		jbegin(&l, "abort");
 		jstr(&l, "scope", w->name);
 		jnum(&l, "pid", s->v.chosen.pid);
 		jstr(&l, "was", was);
 		jnum(&l, "choose_ms", ms);
 		jstr(&l, "now", now->reason);
-		jnum(&l, "aborts", dmn.aborts);
-		jend(&l);
+		jnum(&l, "aborts", dmn->aborts);
+		jend(dmn, &l);
 	}
 }
 
 /* The trigger's lines: written after the signal when there is one, so as not to delay it */
-void say_trigger(const struct watch *w, const struct decision *d)
+void say_trigger(struct daemon *dmn, const struct watch *w, const struct decision *d)
 {
 	struct line l;
 
@@ -348,7 +350,7 @@ void say_trigger(const struct watch *w, const struct decision *d)
 	line_str(&l, ": ");
 	line_str(&l, d->reason);
 	line_write(&l, 2);
-	if (dmn.log_fd >= 0) {
+	if (dmn->log_fd >= 0) {
 		jbegin(&l, "trigger");
 		jstr(&l, "scope", w->name);
 		jstr(&l, "trigger", trigger_name(d->trigger));
@@ -364,11 +366,11 @@ void say_trigger(const struct watch *w, const struct decision *d)
 			jnum(&l, "sample_ts", (rt.tv_sec * 1000000000LL + rt.tv_nsec - age_ns) /
 						      1000000);
 		}
-		jend(&l);
+		jend(dmn, &l);
 	}
 }
 
-void say_would_kill(const struct watch *w, const struct slot *s)
+void say_would_kill(struct daemon *dmn, const struct watch *w, const struct slot *s)
 {
 	struct line l;
 
@@ -383,10 +385,10 @@ void say_would_kill(const struct watch *w, const struct slot *s)
 	line_long(&l, s->v.n - 1);
 	line_str(&l, " sharer(s)");
 	line_write(&l, 2);
-	jvictim("would_kill", w, &s->v, NULL, 0);
+	jvictim(dmn, "would_kill", w, &s->v, NULL, 0);
 }
 
-void say_exited(const struct watch *w, const struct slot *s)
+void say_exited(struct daemon *dmn, const struct watch *w, const struct slot *s)
 {
 	const struct victim *v = &s->v;
 	long long ms = ms_between(v->t_kill ? v->t_kill : v->t_term, v->t_exited);
@@ -401,16 +403,16 @@ void say_exited(const struct watch *w, const struct slot *s)
 	line_long(&l, ms);
 	line_str(&l, v->t_kill ? " ms after the kill" : " ms after SIGTERM");
 	line_write(&l, 2);
-	jvictim("exit", w, v, "ms", ms);
+	jvictim(dmn, "exit", w, v, "ms", ms);
 }
 
 /* The reaper writes its own human line (reap.h): here, only the JSON event */
-void say_reaped(const struct watch *w, const struct slot *s)
+void say_reaped(struct daemon *dmn, const struct watch *w, const struct slot *s)
 {
 	const struct victim *v = &s->v;
 	struct line l;
 
-	if (dmn.log_fd < 0)
+	if (dmn->log_fd < 0)
 		return;
 	jbegin(&l, "reap");
 	jstr(&l, "scope", w->name);
@@ -419,5 +421,5 @@ void say_reaped(const struct watch *w, const struct slot *s)
 	jnum(&l, "attempts", v->reap_attempts);
 	jnum(&l, "ms", v->t_reaped ? ms_between(v->t_kill, v->t_reaped) : -1);
 	jnum(&l, "now_anon_kb", (long long)v->now_anon_kb);
-	jend(&l);
+	jend(dmn, &l);
 }

@@ -4,97 +4,12 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kill.h"
 #include "rank.h"
 #include "scan.h"
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-#ifndef SYS_process_mrelease
-#define SYS_process_mrelease 448
-#endif
-
-int sys_pidfd_open(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-int sys_pidfd_send_signal(int pidfd, int sig)
-{
-	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-}
-
-int sys_process_mrelease(int pidfd)
-{
-	return (int)syscall(SYS_process_mrelease, pidfd, 0);
-}
-
-long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-int victim_reserve(struct victim *v, int cap)
-{
-	struct member *m;
-
-	if (cap <= v->cap)
-		return 0;
-	m = realloc(v->m, sizeof(*m) * (size_t)cap);
-	if (!m)
-		return -ENOMEM;
-	v->m = m;
-	v->cap = cap;
-	return 0;
-}
-
-void victim_reset(struct victim *v, const struct proc_info *chosen)
-{
-	struct member *m = v->m;
-	int cap = v->cap;
-
-	memset(v, 0, sizeof(*v));
-	v->m = m;
-	v->cap = cap;
-	if (chosen) {
-		v->chosen = *chosen;
-		v->chosen.cgroup = NULL;
-	}
-}
-
-int victim_add(struct victim *v, const struct proc_info *p)
-{
-	/* doubling: a group of thousands costs a few reallocations, all before any signal */
-	if (v->n == v->cap && victim_reserve(v, v->cap < VICTIM_MEMBERS_START
-						? VICTIM_MEMBERS_START : 2 * v->cap))
-		return -ENOMEM;
-	struct member *m = &v->m[v->n++];
-
-	memset(m, 0, sizeof(*m));
-	m->pid = p->pid;
-	m->pidfd = -1;
-	m->start_time = p->start_time;
-	memcpy(m->comm, p->comm, sizeof(m->comm));
-	return 0;
-}
-
-void victim_free(struct victim *v)
-{
-	free(v->m);
-	v->m = NULL;
-	v->cap = v->n = 0;
-}
+#include "sys.h"
 
 int victim_gather(struct victim *v, const struct selector *sel, const struct proc_info *chosen,
 		  const pid_t *pids, int n, pid_t *pinned)

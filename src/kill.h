@@ -2,71 +2,12 @@
 #ifndef OOMREAPER_KILL_H
 #define OOMREAPER_KILL_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "proc.h"
 #include "select.h"
 #include "share.h"
-
-/*
- * Members a victim holds room for from start-up (victim_reserve). A larger group grows the
- * room while it is gathered, before anything is signalled: the group is killed whole or,
- * when the room cannot be made, not at all.
- */
-#define VICTIM_MEMBERS_START 64
-
-/* One process of a victim's address-space group, held by its pidfd */
-struct member {
-	pid_t pid;
-	int pidfd;			/* -1 until opened */
-	unsigned long long start_time;	/* identity read at selection */
-	char comm[COMM_LEN];
-	bool killed;			/* SIGKILL sent */
-	bool gone;			/* exited (pidfd readable) */
-};
-
-/*
- * A victim: the chosen process and its sharers, and what happened to them. Its members live
- * in storage made at start-up (victim_reserve) and grown, when a group is larger, only while
- * the group is gathered; opening, signalling and following it allocate nothing.
- */
-struct victim {
-	struct proc_info chosen;	/* as read at selection: the report's fields */
-	struct member *m;		/* m[0] is the chosen process; room for cap */
-	int n, cap;
-	int unsignalled;		/* members the last victim_signal() did not reach and that
-					 * had not exited: left alive */
-	long long t_term;		/* CLOCK_MONOTONIC ns of SIGTERM, 0 if none */
-	long long t_kill;		/* of SIGKILL */
-	long long t_exited;		/* when every member had exited, 0 if not yet */
-	bool independent;		/* members do not share an mm (a cgroup kill): reap each */
-	bool gathered;			/* the group of m[0], whole (select_group) */
-	long long reap_by;		/* the reaper gives its word by then (ns); 0: no limit */
-	bool quiet;			/* a rehearsal (resident.h): reports made, not written */
-
-	/* written by the reaper thread (reap.c) before it sets reap_done */
-	int reap_outcome;		/* enum reap_outcome */
-	int reap_err;			/* errno of the last process_mrelease */
-	int reap_attempts;
-	int reaped_members;
-	bool robust_wait;		/* waited for robust futexes before reaping */
-	long long t_reaped;
-	unsigned long now_anon_kb, now_file_kb, now_shmem_kb;
-	atomic_bool reap_done;
-};
-
-/* Makes room for cap members (kept by victim_reset). Returns 0, or -ENOMEM. */
-int victim_reserve(struct victim *v, int cap);
-
-/* Empties v for a new victim, chosen, as its only member; keeps its room. */
-void victim_reset(struct victim *v, const struct proc_info *chosen);
-
-/* Adds p as a member, growing the room when it is full. Returns 0, or -ENOMEM. */
-int victim_add(struct victim *v, const struct proc_info *p);
-
-/* Frees the room of a victim that is closed and no longer in anyone's hands. */
-void victim_free(struct victim *v);
+#include "victim.h"
 
 /*
  * The victim chosen and every process of pids[0..n-1] that shares its address space, each
@@ -99,13 +40,5 @@ int victim_signal(struct victim *v, int sig);
 bool victim_poll_gone(struct victim *v);
 
 void victim_close(struct victim *v);
-
-/* pidfd_open(2), pidfd_send_signal(2), process_mrelease(2): no glibc wrappers in 2.36 */
-int sys_pidfd_open(pid_t pid);
-int sys_pidfd_send_signal(int pidfd, int sig);
-int sys_process_mrelease(int pidfd);
-
-/* CLOCK_MONOTONIC in ns */
-long long now_ns(void);
 
 #endif

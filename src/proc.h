@@ -16,7 +16,8 @@
 /* Which file of /proc/PID an error came from, so a skipped entry can say why */
 enum proc_file { PF_NONE, PF_STAT, PF_STATUS, PF_ADJ, PF_SCORE, PF_CGROUP };
 
-/* Why a process cannot be chosen. Each mirrors a rule of mm/oom_kill.c or of DESIGN.md */
+/* Why a process cannot be chosen. Each mirrors a rule of mm/oom_kill.c or of docs/design.md
+ */
 enum exclusion {
 	EXCL_NONE = 0,
 	EXCL_INIT,		/* global init: oom_unkillable_task() */
@@ -24,9 +25,9 @@ enum exclusion {
 	EXCL_SELF,		/* the killer itself */
 	EXCL_ADJ_MIN,		/* oom_score_adj -1000: oom_badness() */
 	EXCL_NO_MM,		/* zombie or exiting, no memory left: find_lock_task_mm() */
-	EXCL_VFORK,		/* in vfork, its mm is the parent's: in_vfork(), seed 003 */
-	EXCL_SHARES_PROTECTED,	/* its mm is pinned by a protected process: seed 004 */
-	EXCL_DYING,		/* SIGKILL pending or exiting: a victim in flight, seed 001 */
+	EXCL_VFORK,		/* in vfork, its mm is the parent's: in_vfork() */
+	EXCL_SHARES_PROTECTED,	/* its mm is pinned by a protected process */
+	EXCL_DYING,		/* SIGKILL pending or exiting: tsk_is_oom_victim() */
 	EXCL_IGNORED,		/* an ignore rule of the configuration */
 	EXCL_VANISHED,		/* exited while it was being read */
 	EXCL_UNREADABLE,	/* a /proc file could not be read or parsed */

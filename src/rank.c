@@ -69,12 +69,14 @@ enum exclusion rank_exclusion(const struct proc_info *p, pid_t self)
 	/* "explicitly marked oom unkillable" */
 	if (p->oom_score_adj <= OOM_SCORE_ADJ_MIN)
 		return EXCL_ADJ_MIN;
-	/* seed 003: the vfork child's mm is its parent's; the parent is judged on its own adj */
+	/* in_vfork() (commit "mm, oom: skip vforked tasks from being selected", Linux 4.8): the
+	 * vfork child's mm is its parent's; the parent is judged on its own adj */
 	if (p->vfork_child)
 		return EXCL_VFORK;
 	/*
-	 * seed 001 patch 1: a victim already dying is not chosen again; waiting for it is the
-	 * killer's business (a deadline), and a manual kill takes the next one, as SysRq-f.
+	 * oom_evaluate_task(): a victim already dying (tsk_is_oom_victim()) is not chosen again;
+	 * waiting for it is the killer's business (a deadline), and a manual kill takes the next
+	 * one, as SysRq-f (is_sysrq_oom()) does.
 	 */
 	if (p->kill_pending || (p->flags & PF_EXITING))
 		return EXCL_DYING;
@@ -121,13 +123,12 @@ bool rank_better(const struct proc_info *a, const struct proc_info *b)
 	return a->pid > b->pid;
 }
 
-/* The table being sorted: qsort passes no context. rank_table is not reentrant. */
-static const struct proc_table *sort_table;
-
-static int by_rank(const void *x, const void *y)
+/* qsort_r()'s comparator of indices into the table ctx */
+static int by_rank(const void *x, const void *y, void *ctx)
 {
-	const struct proc_info *a = &sort_table->procs[*(const int *)x];
-	const struct proc_info *b = &sort_table->procs[*(const int *)y];
+	const struct proc_table *t = ctx;
+	const struct proc_info *a = &t->procs[*(const int *)x];
+	const struct proc_info *b = &t->procs[*(const int *)y];
 	bool ea = a->excl == EXCL_NONE, eb = b->excl == EXCL_NONE;
 
 	if (ea != eb)
@@ -139,7 +140,7 @@ static int by_rank(const void *x, const void *y)
 	return rank_better(b, a) ? 1 : 0;
 }
 
-/* seed 003 needs the parent: it is in the child's group when they share an mm */
+/* in_vfork() needs the parent: it is in the child's group when they share an mm */
 static bool shares_with_parent(const struct proc_table *t, const struct proc_info *p,
 			       char *parent_state)
 {
@@ -168,7 +169,8 @@ int rank_table(struct proc_table *t, const struct rank_ctx *c, int *order)
 		p->score = 0;
 	}
 	/*
-	 * seed 004, "hide mm shared with kthread or global init": killing a sharer of a
+	 * __oom_kill_process() (commit "mm, oom: hide mm which is shared with kthread or global
+	 * init", Linux 4.8): killing a sharer of a
 	 * protected process would not free the mm, and the reap would fail; so the whole
 	 * group is hidden, and the reason names the protected process.
 	 */
@@ -199,9 +201,7 @@ int rank_table(struct proc_table *t, const struct rank_ctx *c, int *order)
 		}
 		order[i] = i;
 	}
-	sort_table = t;
-	qsort(order, (size_t)t->n, sizeof(*order), by_rank);
-	sort_table = NULL;
+	qsort_r(order, (size_t)t->n, sizeof(*order), by_rank, (void *)t);
 	return eligible;
 }
 

@@ -53,7 +53,7 @@ const char *exclusion_reason(enum exclusion e);
 /* The reason p is excluded, with its particulars (which protected pid, which file), in buf. */
 const char *exclusion_describe(const struct proc_info *p, char *buf, size_t len);
 
-/* seed 003: a vfork child shares its parent's mm while the parent waits (state D). */
+/* in_vfork(): a vfork child shares its parent's mm while the parent waits (state D). */
 bool vfork_rule(bool shares_mm_with_parent, char parent_state);
 
 /*

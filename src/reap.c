@@ -15,6 +15,7 @@
 #include "readfile.h"
 #include "report.h"
 #include "scan.h"
+#include "sys.h"
 
 void reap_opts_default(struct reap_opts *o, int proc_fd)
 {

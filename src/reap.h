@@ -52,7 +52,8 @@ int reaper_start(struct reaper *r, const struct reap_opts *o);
 
 /*
  * Queues a victim whose members have had SIGKILL. The caller keeps v alive until
- * v->reap_done; the killer never waits on the reaper otherwise (DESIGN invariant 4).
+ * v->reap_done; the killer never waits on the reaper otherwise (docs/design.md,
+ * invariant 4).
  * Returns 0, or -EBUSY when REAP_QUEUE_LEN victims are already in flight.
  */
 int reaper_submit(struct reaper *r, struct victim *v);

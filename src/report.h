@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "kill.h"
+#include "proc.h"
 
 /*
  * A line assembled in a fixed buffer: the kill path may not call malloc or take stdio's

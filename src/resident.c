@@ -16,6 +16,7 @@
 
 #include "resident.h"
 #include "scan.h"
+#include "sys.h"
 
 /* Mappings of a process: a few dozen; past this, the rest are left as they are */
 #define MAX_RANGES 256

@@ -404,14 +404,3 @@ const char *rule_gameable(const struct rule *r)
 	return NULL;
 }
 
-void rules_warn(const struct config *c, FILE *f)
-{
-	for (int i = 0; i < c->nrules; i++) {
-		const struct rule *r = &c->rules[i];
-		const char *why = rule_gameable(r);
-
-		if (why)
-			fprintf(f, "%s:%d: warning: [rule %s] %s, but %s\n", c->path, r->line,
-				r->name, r->action == RULE_IGNORE ? "ignores" : "avoids", why);
-	}
-}

@@ -4,9 +4,39 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
-#include "config.h"
+#include "pattern.h"
 #include "proc.h"
+
+#define CONFIG_MAX_UIDS 64
+
+/* what a rule matches: the first two a process chooses for itself, the others it cannot */
+enum rule_field { RULE_COMM, RULE_CMDLINE, RULE_CGROUP, RULE_USER, RULE_EXE, RULE_UID };
+enum rule_action { RULE_PREFER, RULE_AVOID, RULE_IGNORE };
+
+/*
+ * prefer / avoid / ignore processes whose comm, cmdline, cgroup, user, exe or uid matches a
+ * pattern (pattern.h), and who run as one of users when that list is given; the
+ * configuration's [rule] sections (config.h)
+ */
+struct rule {
+	char name[64];
+	int line;			/* of its first key in the file, for warnings */
+	enum rule_field field;
+	char pattern[PATTERN_MAX_LEN + 1];
+	struct pattern re;
+	bool compiled;
+	enum rule_action action;
+	int weight;			/* oom_score_adj units added (prefer) or taken (avoid) */
+	uid_t uids[CONFIG_MAX_UIDS];	/* RULE_USER: the users matched, resolved at load */
+	int nuids;
+	uid_t only[CONFIG_MAX_UIDS];	/* users =: the real uids the rule is limited to */
+	int nonly;
+};
+
+/* Who is chosen: the kernel's largest badness, or the fastest growth since the last look */
+enum policy { POLICY_LARGEST, POLICY_FASTEST_GROWING };
 
 struct rule_verdict {
 	bool ignore;			/* never chosen, nor anything sharing its memory */
@@ -92,8 +122,5 @@ int rules_judge(const struct rule_memos *ms, const struct rule *rules, int n, in
  * what a process chooses for itself: comm, cmdline), or NULL.
  */
 const char *rule_gameable(const struct rule *r);
-
-/* Writes "FILE:LINE: warning: ..." for each such rule of c to f. */
-void rules_warn(const struct config *c, FILE *f);
 
 #endif

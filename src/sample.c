@@ -4,10 +4,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kill.h"
 #include "parse.h"
 #include "readfile.h"
 #include "sample.h"
+#include "sys.h"
 
 int parse_pressure(const char *buf, size_t len, unsigned long long *some_us,
 		   unsigned long long *full_us)

@@ -6,10 +6,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "kill.h"
 #include "rules.h"
 #include "scan.h"
 #include "select.h"
+#include "sys.h"
+#include "victim.h"
 
 /* Reallocates *p to n elements of size; on failure it stays as it was */
 static int resize(void *p, size_t n, size_t size)
@@ -22,24 +23,57 @@ static int resize(void *p, size_t n, size_t size)
 	return 0;
 }
 
-/* Makes every per-process buffer hold cap entries */
+/*
+ * What a selection reuses from one call to the next, grown on demand: once grown at start-up,
+ * a selection on a machine of about the same size allocates nothing. Its own, not its
+ * callers': they set the selector's settings and read the pids through selector_pids().
+ */
+/* fastest-growing: a candidate's size at the last selection */
+struct growth {
+	pid_t pid;
+	unsigned long long start_time;
+	long points;
+};
+
+struct selector_buffers {
+	pid_t *pids;
+	long *scores;
+	int *order;
+	int *fds;
+	pid_t *pinners;		/* the processes that could pin a candidate's mm */
+	int *adjs;		/* a cgroup scope's oom_score_adj, by index */
+	long *bounds;		/* the most badness each could have in the scope */
+	int cap;
+	/* oom_score files held open between calls (selector_hold_files) */
+	pid_t *held_pids;	/* ascending */
+	int *held_fds;
+	int n_held;
+	/* fastest-growing: each candidate's size at the last selection */
+	struct growth *grown;
+	int n_grown, cap_grown;
+	long long grown_at;
+};
+
+/* Makes every per-process buffer hold cap entries, the buffers made on the first call */
 static int grow(struct selector *sel, int cap)
 {
 	size_t n = (size_t)cap;
 
-	if (cap <= sel->cap)
-		return 0;
-	if (resize(&sel->pids, n, sizeof(*sel->pids)) ||
-	    resize(&sel->scores, n, sizeof(*sel->scores)) ||
-	    resize(&sel->order, n, sizeof(*sel->order)) ||
-	    resize(&sel->pinners, n, sizeof(*sel->pinners)) ||
-	    resize(&sel->adjs, n, sizeof(*sel->adjs)) ||
-	    resize(&sel->bounds, n, sizeof(*sel->bounds)) ||
-	    resize(&sel->fds, n, sizeof(*sel->fds)) ||
-	    resize(&sel->held_pids, n, sizeof(*sel->held_pids)) ||
-	    resize(&sel->held_fds, n, sizeof(*sel->held_fds)))
+	if (!sel->buf && !(sel->buf = calloc(1, sizeof(*sel->buf))))
 		return -ENOMEM;
-	sel->cap = cap;
+	if (cap <= sel->buf->cap)
+		return 0;
+	if (resize(&sel->buf->pids, n, sizeof(*sel->buf->pids)) ||
+	    resize(&sel->buf->scores, n, sizeof(*sel->buf->scores)) ||
+	    resize(&sel->buf->order, n, sizeof(*sel->buf->order)) ||
+	    resize(&sel->buf->pinners, n, sizeof(*sel->buf->pinners)) ||
+	    resize(&sel->buf->adjs, n, sizeof(*sel->buf->adjs)) ||
+	    resize(&sel->buf->bounds, n, sizeof(*sel->buf->bounds)) ||
+	    resize(&sel->buf->fds, n, sizeof(*sel->buf->fds)) ||
+	    resize(&sel->buf->held_pids, n, sizeof(*sel->buf->held_pids)) ||
+	    resize(&sel->buf->held_fds, n, sizeof(*sel->buf->held_fds)))
+		return -ENOMEM;
+	sel->buf->cap = cap;
 	return 0;
 }
 
@@ -73,65 +107,84 @@ static int by_pid(const void *a, const void *b)
  */
 static void match_held(struct selector *sel, int n)
 {
+	struct selector_buffers *b = sel->buf;
 	int j = 0;
 
 	for (int i = 1; i < n; i++)
-		if (sel->pids[i - 1] > sel->pids[i]) {
+		if (b->pids[i - 1] > b->pids[i]) {
 			/* /proc lists pids in order; a fixture tree need not */
-			qsort(sel->pids, (size_t)n, sizeof(*sel->pids), by_pid);
+			qsort(b->pids, (size_t)n, sizeof(*b->pids), by_pid);
 			break;
 		}
 	for (int i = 0; i < n; i++) {
-		while (j < sel->n_held && sel->held_pids[j] < sel->pids[i])
-			close(sel->held_fds[j++]);
-		sel->fds[i] = j < sel->n_held && sel->held_pids[j] == sel->pids[i]
-				      ? sel->held_fds[j++] : -1;
+		while (j < b->n_held && b->held_pids[j] < b->pids[i])
+			close(b->held_fds[j++]);
+		b->fds[i] = j < b->n_held && b->held_pids[j] == b->pids[i]
+				      ? b->held_fds[j++] : -1;
 	}
-	while (j < sel->n_held)
-		close(sel->held_fds[j++]);
-	sel->n_held = 0;
+	while (j < b->n_held)
+		close(b->held_fds[j++]);
+	b->n_held = 0;
 }
 
 /* Keeps the files the scan held for the next selection. */
 static void keep_held(struct selector *sel, int n)
 {
+	struct selector_buffers *b = sel->buf;
 	int k = 0;
 
 	for (int i = 0; i < n; i++)
-		if (sel->fds[i] >= 0) {
-			sel->held_pids[k] = sel->pids[i];
-			sel->held_fds[k++] = sel->fds[i];
+		if (b->fds[i] >= 0) {
+			b->held_pids[k] = b->pids[i];
+			b->held_fds[k++] = b->fds[i];
 		}
-	sel->n_held = k;
+	b->n_held = k;
 }
 
 void selector_free(struct selector *sel)
 {
-	for (int j = 0; j < sel->n_held; j++)
-		close(sel->held_fds[j]);
-	sel->n_held = 0;
-	free(sel->fds);
-	free(sel->pinners);
-	sel->pinners = NULL;
-	free(sel->adjs);
-	sel->adjs = NULL;
-	free(sel->bounds);
-	sel->bounds = NULL;
-	free(sel->held_pids);
-	free(sel->held_fds);
-	sel->fds = NULL;
-	sel->held_pids = NULL;
-	sel->held_fds = NULL;
-	free(sel->grown);
-	sel->grown = NULL;
-	sel->n_grown = sel->cap_grown = 0;
-	free(sel->pids);
-	free(sel->scores);
-	free(sel->order);
-	sel->pids = NULL;
-	sel->scores = NULL;
-	sel->order = NULL;
-	sel->cap = 0;
+	struct selector_buffers *b = sel->buf;
+
+	if (!b)
+		return;
+	for (int j = 0; j < b->n_held; j++)
+		close(b->held_fds[j]);
+	free(b->fds);
+	free(b->pinners);
+	free(b->adjs);
+	free(b->bounds);
+	free(b->held_pids);
+	free(b->held_fds);
+	free(b->grown);
+	free(b->pids);
+	free(b->scores);
+	free(b->order);
+	free(b);
+	sel->buf = NULL;
+}
+
+const pid_t *selector_pids(const struct selector *sel)
+{
+	return sel->buf ? sel->buf->pids : NULL;
+}
+
+const long *selector_scores(const struct selector *sel)
+{
+	return sel->buf ? sel->buf->scores : NULL;
+}
+
+int selector_room(const struct selector *sel)
+{
+	return sel->buf ? sel->buf->cap : 0;
+}
+
+int selector_held(const struct selector *sel, const pid_t **pids, const int **fds)
+{
+	if (pids)
+		*pids = sel->buf ? sel->buf->held_pids : NULL;
+	if (fds)
+		*fds = sel->buf ? sel->buf->held_fds : NULL;
+	return sel->buf ? sel->buf->n_held : 0;
 }
 
 int select_all_pids(struct selector *sel)
@@ -141,15 +194,15 @@ int select_all_pids(struct selector *sel)
 	if (r)
 		return r;
 	for (;;) {
-		int n = scan_pids(sel->proc_fd, sel->pids, sel->cap);
+		int n = scan_pids(sel->proc_fd, sel->buf->pids, sel->buf->cap);
 
 		if (n < 0)
 			return n;
 		/* keep a quarter spare, so that a machine that grows a little costs no realloc
 		 * when memory is short */
-		if (n > sel->cap - sel->cap / 4 && (r = grow(sel, n + n / 2 + 64)))
-			return n <= sel->cap ? n : r;
-		if (n <= sel->cap)
+		if (n > sel->buf->cap - sel->buf->cap / 4 && (r = grow(sel, n + n / 2 + 64)))
+			return n <= sel->buf->cap ? n : r;
+		if (n <= sel->buf->cap)
 			return n;
 		/* processes appeared between two listings: list again into the room made */
 	}
@@ -365,15 +418,17 @@ int select_judge(const struct selector *sel, const struct scope *s, pid_t pid, c
 	return r < 0 ? r : EXCL_NONE;
 }
 
-/* Reads the oom_score of sel->pids[0..n-1], through held files when the selector holds them */
+/* Reads the oom_score of sel->buf->pids[0..n-1], through held files when the selector holds
+ * them */
 static int read_scores(struct selector *sel, int n)
 {
+	struct selector_buffers *b = sel->buf;
 	int r;
 
 	if (sel->hold <= 0)
-		return scan_scores(sel->proc_fd, sel->pids, n, sel->scores, sel->threads);
+		return scan_scores(sel->proc_fd, b->pids, n, b->scores, sel->threads);
 	match_held(sel, n);
-	r = scan_scores_held(sel->proc_fd, sel->pids, n, sel->scores, sel->fds, sel->hold,
+	r = scan_scores_held(sel->proc_fd, b->pids, n, b->scores, b->fds, sel->hold,
 			     sel->threads);
 	keep_held(sel, n);
 	return r;
@@ -412,12 +467,12 @@ static void walk_once(struct selector *sel, const struct scope *s, const int *or
 				second = bounds[i];
 			break;
 		}
-		if (among(sel->pids[i], passed, npassed))
+		if (among(sel->buf->pids[i], passed, npassed))
 			continue;
 		c->detailed++;
-		if (judge(sel, sel->pids[i], &p) != EXCL_NONE)
+		if (judge(sel, sel->buf->pids[i], &p) != EXCL_NONE)
 			continue;
-		p.kernel_score = sel->scores[i];
+		p.kernel_score = sel->buf->scores[i];
 		set_badness(&p, s);
 		if (c->found && !rank_better(&p, &c->victim)) {
 			if (p.badness > second)
@@ -435,12 +490,12 @@ static void walk_once(struct selector *sel, const struct scope *s, const int *or
 }
 
 /*
- * The walk, and the kcmp pass against the processes that could pin its mm (seed 004) for its
- * winner only. Paid by every would-be winner, it made the walk quadratic where thousands of
- * processes tie: each younger one beats the one before, and in a cgroup of 10,000 identical
- * processes that was 10,000 passes of 10,000 kcmp calls, 40 s. A pinned winner is passed over
- * and the walk run again; a pinned mm is rare, and after PINNED_WINNERS_MAX of them the walk
- * checks every would-be winner as it goes.
+ * The walk, and the kcmp pass against the processes that could pin its mm
+ * (__oom_kill_process()) for its winner only. Paid by every would-be winner, it made the walk
+ * quadratic where thousands of processes tie: each younger one beats the one before, and in a
+ * cgroup of 10,000 identical processes that was 10,000 passes of 10,000 kcmp calls, 40 s. A
+ * pinned winner is passed over and the walk run again; a pinned mm is rare, and after
+ * PINNED_WINNERS_MAX of them the walk checks every would-be winner as it goes.
  */
 static void walk(struct selector *sel, const struct scope *s, const int *order, int k,
 		 const long *bounds, const pid_t *pinners, int npinners, struct choice *c)
@@ -464,6 +519,7 @@ static void walk(struct selector *sel, const struct scope *s, const int *order, 
 
 static int select_global(struct selector *sel, const struct scope *s, struct choice *c)
 {
+	struct selector_buffers *b = sel->buf;
 	int n = select_all_pids(sel);
 
 	if (n < 0)
@@ -473,76 +529,75 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 
 	if (r)
 		return r;
-	int k = order_by_score(sel->scores, n, sel->order);
+	int k = order_by_score(b->scores, n, b->order);
 	/* nobody scored this low can beat the best: oom_score is monotonic in badness; prefer
 	 * rules may add to a process the scores rank low */
 	long unit = (long)(s->totalpages / 1000);
 
 	for (int i = 0; i < n; i++)
-		sel->bounds[i] = sel->scores[i] < 0 ? LONG_MIN
-				 : oom_score_max_badness(sel->scores[i], s->global_totalpages) +
-					   rules_boost(sel->memos, sel->rules, sel->nrules,
-						       sel->pids[i]) * unit;
+		b->bounds[i] = b->scores[i] < 0 ? LONG_MIN
+			       : oom_score_max_badness(b->scores[i], s->global_totalpages) +
+					 rules_boost(sel->memos, sel->rules, sel->nrules,
+						     b->pids[i]) * unit;
 	/* the winner's mm is checked against every process, as the kill gathers it: an ignore
 	 * rule protects processes the kernel scores above 0 */
-	walk(sel, s, sel->order, k, sel->bounds, sel->pids, n, c);
+	walk(sel, s, b->order, k, b->bounds, b->pids, n, c);
 	return 0;
 }
 
-static const long *sort_bounds;
-
-static int by_bound(const void *x, const void *y)
+/* qsort_r()'s comparator of indices into the bounds ctx: the largest first */
+static int by_bound(const void *x, const void *y, void *ctx)
 {
-	long a = sort_bounds[*(const int *)x], b = sort_bounds[*(const int *)y];
+	const long *bounds = ctx;
+	long a = bounds[*(const int *)x], b = bounds[*(const int *)y];
 
 	return (a < b) - (a > b);
 }
 
 static int select_cgroup(struct selector *sel, const struct scope *s, struct choice *c)
 {
+	struct selector_buffers *b = sel->buf;
 	/* every process of the machine may pin a member's mm: a sharer outside the cgroup */
 	int all = select_all_pids(sel);
 
 	if (all < 0)
 		return all;
-	memcpy(sel->pinners, sel->pids, sizeof(pid_t) * (size_t)all);
+	memcpy(b->pinners, b->pids, sizeof(pid_t) * (size_t)all);
 	pid_t *members = NULL;
 	int n = scope_pids(s, sel->proc_fd, &members);
 
 	if (n < 0)
 		return n;
-	int r = n > sel->cap - 64 ? grow(sel, n + n / 2 + 64) : 0;
+	int r = n > b->cap - 64 ? grow(sel, n + n / 2 + 64) : 0;
 
 	if (r) {
 		free(members);
 		return r;
 	}
-	memcpy(sel->pids, members, sizeof(pid_t) * (size_t)n);
+	memcpy(b->pids, members, sizeof(pid_t) * (size_t)n);
 	free(members);
 	c->scanned = n;
 	r = read_scores(sel, n);
 	if (!r)
-		r = scan_adjs(sel->proc_fd, sel->pids, n, sel->adjs, sel->threads);
+		r = scan_adjs(sel->proc_fd, b->pids, n, b->adjs, sel->threads);
 	if (r)
 		return r;
 	long tg = (long)(s->global_totalpages / 1000), tc = (long)(s->totalpages / 1000);
 	int k = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (sel->scores[i] < 0)
+		if (b->scores[i] < 0)
 			continue;
-		long hi = oom_score_max_badness(sel->scores[i], s->global_totalpages);
+		long hi = oom_score_max_badness(b->scores[i], s->global_totalpages);
 		/* the points the score leaves room for, then the adj as the cgroup counts it */
-		sel->bounds[i] = hi == LONG_MAX ? LONG_MAX
-			       : hi - sel->adjs[i] * tg + sel->adjs[i] * tc +
+		b->bounds[i] = hi == LONG_MAX ? LONG_MAX
+			       : hi - b->adjs[i] * tg + b->adjs[i] * tc +
 					 rules_boost(sel->memos, sel->rules, sel->nrules,
-						     sel->pids[i]) * tc;
-		sel->order[k++] = i;
+						     b->pids[i]) * tc;
+		b->order[k++] = i;
 	}
-	sort_bounds = sel->bounds;
-	qsort(sel->order, (size_t)k, sizeof(*sel->order), by_bound);
-	sort_bounds = NULL;
-	walk(sel, s, sel->order, k, sel->bounds, sel->pinners, all, c);
+	qsort_r(b->order, (size_t)k, sizeof(*b->order), by_bound, b->bounds);
+	walk(sel, s, b->order, k, b->bounds, b->pinners, all, c);
 	return 0;
 }
 
@@ -581,36 +636,37 @@ static int by_growth_pid(const void *a, const void *b)
 static double growth_of(const struct selector *sel, const struct proc_info *p, long long now)
 {
 	struct growth key = { .pid = p->pid };
-	const struct growth *g = sel->n_grown ? bsearch(&key, sel->grown, (size_t)sel->n_grown,
-							 sizeof(key), by_growth_pid)
-					      : NULL;
+	const struct selector_buffers *b = sel->buf;
+	const struct growth *g = b->n_grown ? bsearch(&key, b->grown, (size_t)b->n_grown,
+						      sizeof(key), by_growth_pid)
+					    : NULL;
 
-	if (!sel->grown_at || now <= sel->grown_at)
+	if (!sel->buf->grown_at || now <= sel->buf->grown_at)
 		return 0;
 	long before = g && g->start_time == p->start_time ? g->points : 0;
 
-	return (double)(p->points - before) * 1e9 / (double)(now - sel->grown_at);
+	return (double)(p->points - before) * 1e9 / (double)(now - sel->buf->grown_at);
 }
 
 /* Keeps every process's size for the next selection's growth */
 static void remember_growth(struct selector *sel, const struct proc_table *t, long long now)
 {
-	if (t->n > sel->cap_grown) {
-		struct growth *g = realloc(sel->grown, sizeof(*g) * (size_t)t->n);
+	if (t->n > sel->buf->cap_grown) {
+		struct growth *g = realloc(sel->buf->grown, sizeof(*g) * (size_t)t->n);
 
 		if (!g)
 			return;
-		sel->grown = g;
-		sel->cap_grown = t->n;
+		sel->buf->grown = g;
+		sel->buf->cap_grown = t->n;
 	}
-	sel->n_grown = 0;
+	sel->buf->n_grown = 0;
 	for (int i = 0; i < t->n; i++)
 		if (t->procs[i].has_mm && !t->procs[i].err)
-			sel->grown[sel->n_grown++] = (struct growth){ t->procs[i].pid,
+			sel->buf->grown[sel->buf->n_grown++] = (struct growth){ t->procs[i].pid,
 								      t->procs[i].start_time,
 								      t->procs[i].points };
-	qsort(sel->grown, (size_t)sel->n_grown, sizeof(*sel->grown), by_growth_pid);
-	sel->grown_at = now;
+	qsort(sel->buf->grown, (size_t)sel->buf->n_grown, sizeof(*sel->buf->grown), by_growth_pid);
+	sel->buf->grown_at = now;
 }
 
 /* The best eligible entry of the table by the policy; -1 when none */
@@ -683,7 +739,7 @@ static int select_table(struct selector *sel, const struct scope *s, struct choi
 	/* a sharer outside the cgroup may be protected: check the would-be victim everywhere */
 	for (int i; !c->found && (i = best_of(sel, &t, now)) >= 0;) {
 		struct proc_info *p = &t.procs[i];
-		pid_t pin = pinned_by(sel, p, sel->pids, all);
+		pid_t pin = pinned_by(sel, p, sel->buf->pids, all);
 
 		if (pin) {
 			p->excl = EXCL_SHARES_PROTECTED;

@@ -4,10 +4,10 @@
 
 #include "proc.h"
 #include "rank.h"
+#include "rules.h"
 #include "scope.h"
 #include "share.h"
 
-struct rule;
 struct victim;
 
 /*
@@ -29,17 +29,16 @@ void victims_done_add(struct victims_done *d, pid_t pid, unsigned long long star
 bool victims_done_has(const struct victims_done *d, pid_t pid, unsigned long long start_time);
 struct rule_memos;
 
-/* Who is chosen: the kernel's largest badness, or the fastest growth since the last look */
-enum policy { POLICY_LARGEST, POLICY_FASTEST_GROWING };
+struct selector_buffers;
 
-/* What a selection needs, and the buffers it reuses from one call to the next */
+/* What a selection is asked to do: its settings, set by the caller */
 struct selector {
 	int proc_fd;
 	pid_t self;
 	int threads;
 	mm_cmp_fn same_mm;	/* kcmp_vm, or a fixture's comparison */
 	void *same_mm_ctx;
-	const struct rule *rules;	/* prefer / avoid / ignore (config.h), or none */
+	const struct rule *rules;	/* prefer / avoid / ignore (rules.h), or none */
 	int nrules;
 	const struct rule_memos *memos;	/* their verdicts judged ahead (rules.h), or NULL */
 	enum policy policy;	/* largest (the kernel's), or fastest-growing */
@@ -49,36 +48,17 @@ struct selector {
 	 * this list, so that its memory is reaped rather than an innocent killed for it.
 	 */
 	const struct victims_done *done;
-	/* buffers, grown on demand */
-	pid_t *pids;
-	long *scores;
-	int *order;
-	int *fds;
-	pid_t *pinners;		/* the processes that could pin a candidate's mm */
-	int *adjs;		/* a cgroup scope's oom_score_adj, by index */
-	long *bounds;		/* the most badness each could have in the scope */
-	int cap;
 	/*
 	 * When set, the selection's check of its winner's group (select_group) gathers the
 	 * group into it, and victim_gather() need not make that pass of kcmp over every
 	 * process again
 	 */
 	struct victim *group;
-	/* oom_score files held open between calls (selector_hold_files) */
+	/* how many oom_score files to hold open between calls (selector_hold_files) */
 	int hold;
-	pid_t *held_pids;	/* ascending */
-	int *held_fds;
-	int n_held;
-	/* fastest-growing: each candidate's size at the last selection */
-	struct growth *grown;
-	int n_grown, cap_grown;
-	long long grown_at;
-};
-
-struct growth {
-	pid_t pid;
-	unsigned long long start_time;
-	long points;
+	/* what it reuses from one call to the next: select.c's own, made by the first call and
+	 * freed by selector_free(); NULL (zero) in a new selector */
+	struct selector_buffers *buf;
 };
 
 struct choice {
@@ -159,12 +139,23 @@ int select_judge(const struct selector *sel, const struct scope *s, pid_t pid, c
 		 int n, struct proc_info *p, struct victim *v);
 
 /*
- * Lists every pid of the machine into sel->pids, growing the buffers (with room to spare)
+ * Lists every pid of the machine into selector_pids(sel), growing the buffers (with room to spare)
  * until they fit: once called at start-up, a selection on a machine of about the same
  * size allocates nothing. Returns how many, or -errno.
  */
 int select_all_pids(struct selector *sel);
 
+/* Frees the selector's buffers; its settings stay, and a later call makes them again */
 void selector_free(struct selector *sel);
+
+/* The pids the last select_all_pids() listed (a cgroup selection leaves its members there) */
+const pid_t *selector_pids(const struct selector *sel);
+/* The oom_score of each of them, as the last global selection read it (-1 unreadable) */
+const long *selector_scores(const struct selector *sel);
+/* How many processes the buffers have room for */
+int selector_room(const struct selector *sel);
+/* How many oom_score files are held open now; *pids and *fds (when not NULL) their pids,
+ * ascending, and their fds */
+int selector_held(const struct selector *sel, const pid_t **pids, const int **fds);
 
 #endif

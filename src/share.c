@@ -1,19 +1,18 @@
 /* share.c - find the processes that share an address space */
 #include <errno.h>
-#include <linux/kcmp.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "share.h"
+#include "sys.h"
 
 enum mm_order kcmp_vm(pid_t a, pid_t b, void *ctx)
 {
 	(void)ctx;
 	/* returns 0 equal, 1 less, 2 greater: an order on the (obfuscated) mm pointers */
-	long r = syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0);
+	long r = sys_kcmp_vm(a, b);
 
 	switch (r) {
 	case 0: return MM_SAME;
@@ -90,12 +89,12 @@ static void merge_sort(struct sorter *s, int *v, int *tmp, int n)
 	memcpy(v, tmp, (size_t)n * sizeof(*v));
 }
 
-static const struct proc_table *key_table;
-
-static int by_total_vm(const void *x, const void *y)
+/* qsort_r()'s comparator of indices into the table ctx, by total_vm */
+static int by_total_vm(const void *x, const void *y, void *ctx)
 {
-	unsigned long a = key_table->procs[*(const int *)x].total_vm_kb;
-	unsigned long b = key_table->procs[*(const int *)y].total_vm_kb;
+	const struct proc_table *t = ctx;
+	unsigned long a = t->procs[*(const int *)x].total_vm_kb;
+	unsigned long b = t->procs[*(const int *)y].total_vm_kb;
 
 	return (a > b) - (a < b);
 }
@@ -136,9 +135,7 @@ long share_find_groups(struct proc_table *t, mm_cmp_fn cmp, void *ctx)
 			idx[n++] = i;
 	}
 	/* the same mm has the same total_vm: sharers can only be found within a run of it */
-	key_table = t;
-	qsort(idx, (size_t)n, sizeof(*idx), by_total_vm);
-	key_table = NULL;
+	qsort_r(idx, (size_t)n, sizeof(*idx), by_total_vm, (void *)t);
 	for (int a = 0; a < n;) {
 		int b = a + 1;
 

@@ -12,7 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
+#include "daemon_log.h"
 #include "scan.h"
+#include "sys.h"
 #include "watch.h"
 
 /* A victim chosen ahead is chosen again when someone may have grown past it: when the memory
@@ -30,30 +33,30 @@
  * burst that fired the trigger had ended meanwhile */
 #define RECHECK_AFTER_NS ((long long)SAMPLE_MIN_MS * 1000000)
 
-static struct slot *slot_take(void)
+struct slot *slot_take(struct daemon *dmn)
 {
 	for (int i = 0; i < POOL; i++)
-		if (dmn.pool[i].state == SLOT_FREE) {
-			struct victim v = dmn.pool[i].v;
+		if (dmn->pool[i].state == SLOT_FREE) {
+			struct victim v = dmn->pool[i].v;
 
 			/* the victim's room, made at start-up, stays with the slot */
-			memset(&dmn.pool[i], 0, sizeof(dmn.pool[i]));
-			dmn.pool[i].v.m = v.m;
-			dmn.pool[i].v.cap = v.cap;
-			dmn.pool[i].state = SLOT_READY;
-			return &dmn.pool[i];
+			memset(&dmn->pool[i], 0, sizeof(dmn->pool[i]));
+			dmn->pool[i].v.m = v.m;
+			dmn->pool[i].v.cap = v.cap;
+			dmn->pool[i].state = SLOT_READY;
+			return &dmn->pool[i];
 		}
 	return NULL;
 }
 
 /* Lets a victim go: at once, or once the reaper is done with it */
-void slot_release(struct slot *s)
+void slot_release(struct daemon *dmn, struct slot *s)
 {
 	if (!s)
 		return;
 	/* its exit no longer concerns the loop (harmless when it was never watched) */
 	if (s->v.n && s->v.m[0].pidfd >= 0)
-		epoll_ctl(dmn.epfd, EPOLL_CTL_DEL, s->v.m[0].pidfd, NULL);
+		epoll_ctl(dmn->epfd, EPOLL_CTL_DEL, s->v.m[0].pidfd, NULL);
 	if (s->submitted && !atomic_load_explicit(&s->v.reap_done, memory_order_acquire)) {
 		s->state = SLOT_DRAINING;
 		return;
@@ -62,30 +65,30 @@ void slot_release(struct slot *s)
 	s->state = SLOT_FREE;
 }
 
-void slots_reserve(void)
+void slots_reserve(struct daemon *dmn)
 {
 	/* the slots a kill takes first (slot_take() takes the lowest free one): one chosen ahead
 	 * and one in flight per scope, and one draining at the reaper. Room for all 32 would be
 	 * 100 kB of resident heap; a slot beyond these grows when it gathers, as any does for
 	 * a group larger than its room */
-	int n = 2 * dmn.nw + 2;
+	int n = 2 * dmn->nw + 2;
 
 	for (int i = 0; i < POOL && i < n; i++)
-		victim_reserve(&dmn.pool[i].v, VICTIM_MEMBERS_START);
+		victim_reserve(&dmn->pool[i].v, VICTIM_MEMBERS_START);
 }
 
-void slots_sweep(void)
+void slots_sweep(struct daemon *dmn)
 {
 	for (int i = 0; i < POOL; i++)
-		if (dmn.pool[i].state == SLOT_DRAINING)
-			slot_release(&dmn.pool[i]);
+		if (dmn->pool[i].state == SLOT_DRAINING)
+			slot_release(dmn, &dmn->pool[i]);
 }
 
 /*
  * Chooses the scope's victim and holds it: its group gathered, every member's pidfd open
- * and its identity checked. Returns the slot, or NULL when nobody can be chosen.
+ * and its identity checked. Returns the slot, or NULL (with w->why) when nobody can be chosen.
  */
-static struct slot *choose(struct watch *w, long *others_bound)
+struct slot *watch_choose(struct daemon *dmn, struct watch *w, long *others_bound)
 {
 	struct choice ch;
 	struct slot *s;
@@ -93,7 +96,7 @@ static struct slot *choose(struct watch *w, long *others_bound)
 	int r;
 
 	for (int tries = 0; tries < 3; tries++) {
-		if (!(s = slot_take())) {
+		if (!(s = slot_take(dmn))) {
 			snprintf(w->why, sizeof(w->why), "every victim slot is in use");
 			return NULL;
 		}
@@ -117,9 +120,10 @@ static struct slot *choose(struct watch *w, long *others_bound)
 			return NULL;
 		}
 		last = ch.victim.pid;
-		int g = victim_gather(&s->v, &w->sel, &ch.victim, w->sel.pids, n, &pinned);
+		const pid_t *all = selector_pids(&w->sel);
+		int g = victim_gather(&s->v, &w->sel, &ch.victim, all, n, &pinned);
 
-		if (g > 0 && victim_open(&s->v, dmn.cli->proc_fd) == 0) {
+		if (g > 0 && victim_open(&s->v, dmn->cli->proc_fd) == 0) {
 			*others_bound = ch.others_bound;
 			return s;
 		}
@@ -140,7 +144,7 @@ static struct slot *choose(struct watch *w, long *others_bound)
  * Its figures are brought up to date (the kill line reports them), and *badness is its
  * badness now.
  */
-static bool still_good(const struct watch *w, struct slot *s, long *badness)
+static bool still_good(struct daemon *dmn, const struct watch *w, struct slot *s, long *badness)
 {
 	struct proc_info p;
 	struct pollfd pfd = { .fd = s->v.m[0].pidfd, .events = POLLIN };
@@ -148,7 +152,7 @@ static bool still_good(const struct watch *w, struct slot *s, long *badness)
 	if (poll(&pfd, 1, 0) != 0)
 		return false;
 	memset(&p, 0, sizeof(p));
-	if (scan_proc(dmn.cli->proc_fd, s->v.m[0].pid, SCAN_DETAIL, &p) ||
+	if (scan_proc(dmn->cli->proc_fd, s->v.m[0].pid, SCAN_DETAIL, &p) ||
 	    p.start_time != s->v.m[0].start_time || select_exclusion(&w->sel, &p) != EXCL_NONE)
 		return false;
 	unsigned long t = w->scope.totalpages;
@@ -161,10 +165,10 @@ static bool still_good(const struct watch *w, struct slot *s, long *badness)
 	return true;
 }
 
-void watch_drop_ready(struct watch *w)
+void watch_drop_ready(struct daemon *dmn, struct watch *w)
 {
 	if (w->ready) {
-		slot_release(w->ready);
+		slot_release(dmn, w->ready);
 		w->ready = NULL;
 	}
 }
@@ -174,11 +178,12 @@ void watch_drop_ready(struct watch *w)
  * deeper than now, and the same process, alive and eligible. Otherwise someone else may have
  * grown past it since.
  */
-static bool ready_fresh(const struct watch *w, const struct sample *smp, long long now)
+static bool ready_fresh(struct daemon *dmn, const struct watch *w, const struct sample *smp,
+			long long now)
 {
 	long badness;
 
-	if (!w->ready || !still_good(w, w->ready, &badness))
+	if (!w->ready || !still_good(dmn, w, w->ready, &badness))
 		return false;
 	if (w->ready_lead_bound == LONG_MAX)
 		return now - w->ready_at < PRESELECT_MAX_AGE_NS &&
@@ -193,12 +198,12 @@ static bool ready_fresh(const struct watch *w, const struct sample *smp, long lo
 }
 
 /* In the warning band: keep the next victim chosen, so that the kill costs a re-check */
-static void preselect(struct watch *w, const struct sample *smp, long long now)
+static void preselect(struct daemon *dmn, struct watch *w, const struct sample *smp, long long now)
 {
-	if (ready_fresh(w, smp, now))
+	if (ready_fresh(dmn, w, smp, now))
 		return;
-	watch_drop_ready(w);
-	w->ready = choose(w, &w->ready_lead_bound);
+	watch_drop_ready(dmn, w);
+	w->ready = dmn->ops->choose(dmn, w, &w->ready_lead_bound);
 	w->ready_at = now;
 	w->ready_avail = smp->avail_kb;
 }
@@ -209,29 +214,30 @@ static bool was_dying(const struct victim *v)
 	return v->chosen.kill_pending || (v->chosen.flags & PF_EXITING);
 }
 
-static void sigkill(struct watch *w, struct slot *s, long long now, const struct decision *d)
+static void sigkill(struct daemon *dmn, struct watch *w, struct slot *s, long long now,
+		    const struct decision *d)
 {
 	/* one wake-up at its exit is all the loop needs */
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT,
-				  .data.u64 = EV_SCOPE | (uint64_t)(w - dmn.w) << 8 };
+				  .data.u64 = EV_SCOPE | (uint64_t)(w - dmn->w) << 8 };
 
 	/* a dying victim gets it again: harmless, and its sharers may not be dying */
-	victim_signal(&s->v, SIGKILL);
+	dmn->ops->signal(&s->v, SIGKILL);
 	if (d)
-		say_trigger(w, d);
+		say_trigger(dmn, w, d);
 	if (was_dying(&s->v))
-		say_reaping_dying(w, s);
+		say_reaping_dying(dmn, w, s);
 	else
-		say_killed(w, s);
-	s->v.reap_by = s->v.t_kill + (long long)dmn.conf->deadline_ms * 1000000;
-	if (reaper_submit(&dmn.reaper, &s->v) == 0)
+		say_killed(dmn, w, s);
+	s->v.reap_by = s->v.t_kill + (long long)dmn->conf->deadline_ms * 1000000;
+	if (dmn->ops->submit(&dmn->reaper, &s->v) == 0)
 		s->submitted = true;
 	else
 		log_line("the reaper's queue is full: ", w->name, " is not reaped");
 	/* the victim's exit wakes the loop, so that the scope is sampled again at once */
-	epoll_ctl(dmn.epfd, EPOLL_CTL_ADD, s->v.m[0].pidfd, &ev);
+	epoll_ctl(dmn->epfd, EPOLL_CTL_ADD, s->v.m[0].pidfd, &ev);
 	w->escalate_at = 0;
-	w->deadline = now + (long long)dmn.conf->deadline_ms * 1000000;
+	w->deadline = now + (long long)dmn->conf->deadline_ms * 1000000;
 }
 
 /*
@@ -239,66 +245,66 @@ static void sigkill(struct watch *w, struct slot *s, long long now, const struct
  * still short. *d becomes the new decision. When it is not, the victim is kept as chosen
  * ahead if the scope is still in the warning band, and the abort is said and counted.
  */
-static bool still_short(struct watch *w, struct slot *s, long others_bound,
+static bool still_short(struct daemon *dmn, struct watch *w, struct slot *s, long others_bound,
 			struct decision *d, long long chosen_ns)
 {
 	struct sample smp;
 	long long fired = w->fired_at;
 	char was[sizeof(d->reason)];
 
-	if (watch_sample(w, &smp) || w->gone)
+	if (dmn->ops->sample(dmn, w, &smp) || w->gone)
 		return true;	/* no word from the scope: act on the one we had */
 	memcpy(was, d->reason, sizeof(was));
 	decide(&w->dec, &w->conf->th, &smp, d);
 	w->fired_at = smp.t_ns;
 	if (d->verdict >= VERDICT_TERM)
 		return true;
-	dmn.aborts++;
-	say_abort(w, s, was, ms_between(fired, chosen_ns), d);
+	dmn->aborts++;
+	say_abort(dmn, w, s, was, ms_between(fired, chosen_ns), d);
 	if (d->verdict == VERDICT_WARN) {
 		w->ready = s;
 		w->ready_at = smp.t_ns;
 		w->ready_avail = smp.avail_kb;
 		w->ready_lead_bound = others_bound;
 	} else {
-		slot_release(s);
+		slot_release(dmn, s);
 	}
 	w->next_ns = smp.t_ns + (long long)d->next_ms * 1000000;
 	return false;
 }
 
 /* Test hook (OOMREAPER_TEST_STALL_MS): choosing takes this long, as on a loaded machine */
-static void test_stall(void)
+static void test_stall(struct daemon *dmn)
 {
-	struct timespec ts = { dmn.test_stall_ms / 1000, dmn.test_stall_ms % 1000 * 1000000L };
+	struct timespec ts = { dmn->test_stall_ms / 1000, dmn->test_stall_ms % 1000 * 1000000L };
 
-	if (dmn.test_stall_ms)
+	if (dmn->test_stall_ms)
 		nanosleep(&ts, NULL);
 }
 
 /* A trigger fired in the scope: kill its victim, or say what would be killed */
-static void act(struct watch *w, const struct sample *smp, const struct decision *fired,
-		long long now)
+static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
+		const struct decision *fired, long long now)
 {
 	struct decision dd = *fired, *d = &dd;
 	/* chosen ahead in the warning band: a re-check of one process, not a scan */
-	struct slot *s = ready_fresh(w, smp, now) ? w->ready : NULL;
+	struct slot *s = ready_fresh(dmn, w, smp, now) ? w->ready : NULL;
 	long bound = w->ready_lead_bound;
 
 	if (!s) {
-		watch_drop_ready(w);
-		s = choose(w, &bound);
+		watch_drop_ready(dmn, w);
+		s = dmn->ops->choose(dmn, w, &bound);
 	}
 	w->ready = NULL;
-	test_stall();
+	test_stall(dmn);
 	long long chosen_ns = now_ns();
 
 	if (s && chosen_ns - smp->t_ns > RECHECK_AFTER_NS &&
-	    !still_short(w, s, bound, d, chosen_ns))
+	    !still_short(dmn, w, s, bound, d, chosen_ns))
 		return;
 	if (!s) {
 		if (!w->said_nothing) {
-			say_trigger(w, d);
+			say_trigger(dmn, w, d);
 			log_line(w->name, ": no process can be chosen: ", w->why);
 		}
 		w->said_nothing = true;
@@ -307,83 +313,83 @@ static void act(struct watch *w, const struct sample *smp, const struct decision
 		return;
 	}
 	w->said_nothing = false;
-	if (dmn.conf->dry_run) {
-		say_trigger(w, d);
-		say_would_kill(w, s);
+	if (dmn->conf->dry_run) {
+		say_trigger(dmn, w, d);
+		say_would_kill(dmn, w, s);
 		/* as a real victim would, it blocks the scope until its deadline */
-		w->quiet_until = now + (long long)dmn.conf->deadline_ms * 1000000;
-		slot_release(s);
+		w->quiet_until = now + (long long)dmn->conf->deadline_ms * 1000000;
+		slot_release(dmn, s);
 		return;
 	}
 	s->state = SLOT_INFLIGHT;
 	w->inflight = s;
 	/* a dying victim needs no warning: it is on its way out already */
-	if (dmn.conf->grace_ms && d->verdict == VERDICT_TERM && !was_dying(&s->v)) {
-		victim_signal(&s->v, SIGTERM);
-		say_trigger(w, d);
+	if (dmn->conf->grace_ms && d->verdict == VERDICT_TERM && !was_dying(&s->v)) {
+		dmn->ops->signal(&s->v, SIGTERM);
+		say_trigger(dmn, w, d);
 		say_process(w, s, "sent SIGTERM: SIGKILL when its grace ends, unless it exits");
-		jvictim("term", w, &s->v, "grace_ms", dmn.conf->grace_ms);
-		w->escalate_at = now + (long long)dmn.conf->grace_ms * 1000000;
-		w->deadline = w->escalate_at + (long long)dmn.conf->deadline_ms * 1000000;
+		jvictim(dmn, "term", w, &s->v, "grace_ms", dmn->conf->grace_ms);
+		w->escalate_at = now + (long long)dmn->conf->grace_ms * 1000000;
+		w->deadline = w->escalate_at + (long long)dmn->conf->deadline_ms * 1000000;
 		return;
 	}
-	sigkill(w, s, now, d);
+	sigkill(dmn, w, s, now, d);
 }
 
 /*
  * The kernel's MMF_OOM_SKIP: a victim let go while it still lives (reaped, or past its
  * deadline) is never chosen again, or a stuck one would be chosen for ever.
  */
-static void done_with(struct slot *s)
+static void done_with(struct daemon *dmn, struct slot *s)
 {
 	victim_poll_gone(&s->v);
 	for (int i = 0; i < s->v.n; i++)
 		if (!s->v.m[i].gone)
-			victims_done_add(&dmn.done, s->v.m[i].pid, s->v.m[i].start_time);
+			victims_done_add(&dmn->done, s->v.m[i].pid, s->v.m[i].start_time);
 }
 
 /* Says what became of a victim: its exit, its reap */
-static void report_progress(struct watch *w, struct slot *s)
+static void report_progress(struct daemon *dmn, struct watch *w, struct slot *s)
 {
 	if (!s->exit_logged && victim_poll_gone(&s->v)) {
 		s->exit_logged = true;
-		say_exited(w, s);
+		say_exited(dmn, w, s);
 	}
 	if (s->submitted && !s->reap_logged &&
 	    atomic_load_explicit(&s->v.reap_done, memory_order_acquire)) {
 		s->reap_logged = true;
-		say_reaped(w, s);
+		say_reaped(dmn, w, s);
 	}
 }
 
 /*
  * The victim in flight: escalate after the grace; unblock the scope once its memory is back
- * (exited or reaped) or its deadline passed (seed 001 patch 5: a stuck victim must not
- * block the killer for ever).
+ * (exited or reaped) or its deadline passed: oom_reap_task() sets MMF_OOM_SKIP once it has
+ * reaped the mm or given up on it, so that a stuck victim does not block the killer for ever.
  */
-void watch_follow(struct watch *w, long long now)
+void watch_follow(struct daemon *dmn, struct watch *w, long long now)
 {
 	struct slot *s = w->inflight;
 
 	if (!s)
 		return;
-	report_progress(w, s);
+	report_progress(dmn, w, s);
 	if (w->escalate_at) {
 		if (s->exit_logged) {
 			w->inflight = NULL;
 			w->escalate_at = 0;
-			slot_release(s);
-		} else if (now >= w->escalate_at && dmn.conf->dry_run) {
+			slot_release(dmn, s);
+		} else if (now >= w->escalate_at && dmn->conf->dry_run) {
 			/* a reload into dry run while the grace ran: no signal from now on, and
 			 * the victim no longer blocks its scope (invariant 1, docs/design.md) */
 			say_process(w, s, "did not exit within its grace; dry run now: no SIGKILL");
 			w->inflight = NULL;
 			w->escalate_at = 0;
-			slot_release(s);
+			slot_release(dmn, s);
 		} else if (now >= w->escalate_at) {
 			say_process(w, s, "did not exit within its grace: SIGKILL");
 			w->fired_at = 0;	/* a timer, not a sample, sent this one */
-			sigkill(w, s, now, NULL);
+			sigkill(dmn, w, s, now, NULL);
 		}
 		return;
 	}
@@ -392,26 +398,26 @@ void watch_follow(struct watch *w, long long now)
 
 	if (s->exit_logged || reaped) {
 		w->inflight = NULL;
-		done_with(s);
-		slot_release(s);
+		done_with(dmn, s);
+		slot_release(dmn, s);
 		/* memory is back: look again now, the scope may still be short */
 		w->next_ns = now;
 		return;
 	}
 	if (now >= w->deadline) {
 		say_process(w, s, "stuck: neither gone nor reaped by the deadline; moving on");
-		jvictim("stuck", w, &s->v, "ms", ms_between(s->v.t_kill, now));
+		jvictim(dmn, "stuck", w, &s->v, "ms", ms_between(s->v.t_kill, now));
 		w->inflight = NULL;
-		done_with(s);
-		slot_release(s);
+		done_with(dmn, s);
+		slot_release(dmn, s);
 		w->next_ns = now;
 	}
 }
 
-void watch_disarm_levels(struct watch *w)
+void watch_disarm_levels(struct daemon *dmn, struct watch *w)
 {
 	if (w->level_fd >= 0) {
-		epoll_ctl(dmn.epfd, EPOLL_CTL_DEL, w->level_fd, NULL);
+		epoll_ctl(dmn->epfd, EPOLL_CTL_DEL, w->level_fd, NULL);
 		close(w->level_fd);
 	}
 	w->level_fd = -1;
@@ -438,17 +444,17 @@ static int v1_threshold(struct watch *w, int efd, unsigned long long bytes)
  * do is caught at the band's edge however seldom an idle scope is sampled. The levels follow
  * the scope's total: armed again when it changes. Without them, sampling paces itself.
  */
-static void arm_levels(struct watch *w, const struct sample *smp)
+static void arm_levels(struct daemon *dmn, struct watch *w, const struct sample *smp)
 {
 	struct epoll_event ev = { .events = EPOLLIN,
-				  .data.u64 = EV_SCOPE | (uint64_t)(w - dmn.w) << 8 };
+				  .data.u64 = EV_SCOPE | (uint64_t)(w - dmn->w) << 8 };
 	unsigned long long total = smp->total_kb;
 	unsigned long long min_kb = level_kb(&w->conf->th.mem_min, total);
 
 	if (w->scope.kind != SCOPE_CGROUP_V1 || w->files.usage < 0 || !smp->used_kb ||
 	    (total == w->levels_total_kb && min_kb == w->levels_min_kb))
 		return;
-	watch_disarm_levels(w);
+	watch_disarm_levels(dmn, w);
 	w->levels_total_kb = total;
 	w->levels_min_kb = min_kb;
 	if (2 * min_kb >= total)
@@ -459,7 +465,7 @@ static void arm_levels(struct watch *w, const struct sample *smp)
 		return;
 	if (v1_threshold(w, efd, (total - 2 * min_kb) * 1024) ||
 	    v1_threshold(w, efd, (total - min_kb) * 1024) ||
-	    epoll_ctl(dmn.epfd, EPOLL_CTL_ADD, efd, &ev)) {
+	    epoll_ctl(dmn->epfd, EPOLL_CTL_ADD, efd, &ev)) {
 		close(efd);
 		return;
 	}
@@ -467,45 +473,53 @@ static void arm_levels(struct watch *w, const struct sample *smp)
 	w->dec.wake_used_kb = total - 2 * min_kb;
 }
 
-void watch_tick(struct watch *w, long long now)
+void watch_tick(struct daemon *dmn, struct watch *w, long long now)
 {
 	struct sample smp;
 	struct decision d;
 
-	watch_follow(w, now);
-	if (watch_sample(w, &smp)) {
+	watch_follow(dmn, w, now);
+	if (dmn->ops->sample(dmn, w, &smp)) {
 		w->next_ns = now + (long long)SAMPLE_MAX_MS * 1000000;
 		return;
 	}
-	arm_levels(w, &smp);
+	arm_levels(dmn, w, &smp);
 	decide(&w->dec, &w->conf->th, &smp, &d);
 	w->next_ns = smp.t_ns + (long long)d.next_ms * 1000000;
 	w->fired_at = smp.t_ns;
 	if (d.verdict == VERDICT_OK) {
 		if (!d.prepare)
-			watch_drop_ready(w);
+			watch_drop_ready(dmn, w);
 		else if (!w->inflight && now >= w->quiet_until)
-			preselect(w, &smp, now);
+			preselect(dmn, w, &smp, now);
 		return;
 	}
-	/* seed 001: while a victim is on its way out, its memory is on its way back */
+	/* oom_evaluate_task() aborts the scan while a victim's mm is not MMF_OOM_SKIP: while a
+	 * victim is on its way out, its memory is on its way back (docs/design.md, invariant 5) */
 	if (w->inflight || now < w->quiet_until) {
 		if (w->next_ns > now + 50000000LL)
 			w->next_ns = now + 50000000LL;
 		return;
 	}
 	if (d.verdict == VERDICT_WARN) {
-		preselect(w, &smp, now);
+		preselect(dmn, w, &smp, now);
 		return;
 	}
-	act(w, &smp, &d, now);
+	act(dmn, w, &smp, &d, now);
 }
 
 /* Whether a victim is on its way: a rehearsal would queue behind it at the reaper */
-bool slots_in_flight(void)
+bool slots_in_flight(struct daemon *dmn)
 {
 	for (int i = 0; i < POOL; i++)
-		if (dmn.pool[i].state == SLOT_INFLIGHT || dmn.pool[i].state == SLOT_DRAINING)
+		if (dmn->pool[i].state == SLOT_INFLIGHT || dmn->pool[i].state == SLOT_DRAINING)
 			return true;
 	return false;
 }
+
+const struct watch_ops watch_ops_live = {
+	.sample = watch_sample,
+	.choose = watch_choose,
+	.signal = victim_signal,
+	.submit = reaper_submit,
+};

@@ -1,127 +1,57 @@
-/* watch.h - the daemon's state: the scopes it watches and the victims it holds. Shared by its
- * loop and set-up (daemon.c), a scope's course from sample to kill (watch.c) and its lines
- * (daemon_log.c); nothing else includes it. */
+/* watch.h - what acts on the daemon's state (daemon_state.h): a scope's course from sample to
+ * kill (watch.c), a scope followed as it changes (follow.c), its scope opened and closed and the
+ * configuration reloaded (daemon.c). The daemon's own files and its tests include it. */
 #ifndef OOMREAPER_WATCH_H
 #define OOMREAPER_WATCH_H
 
-#include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 
-#include "cli.h"
-#include "config.h"
-#include "daemon.h"
-#include "rules.h"
-#include "decide.h"
-#include "kill.h"
-#include "reap.h"
-#include "report.h"
-#include "sample.h"
-#include "scope.h"
-#include "select.h"
-
-/* Victims: one chosen ahead and one in flight per scope, made at start-up */
-#define POOL (2 * CONFIG_MAX_SCOPES)
-
-enum slot_state { SLOT_FREE, SLOT_READY, SLOT_INFLIGHT, SLOT_DRAINING };
-
-struct slot {
-	struct victim v;
-	enum slot_state state;
-	bool submitted;			/* handed to the reaper: freed only once it is done */
-	bool exit_logged, reap_logged;
-};
-
-struct watch {
-	const struct scope_conf *conf;
-	struct scope scope;
-	struct decider dec;
-	struct selector sel;
-	struct sample_files files;
-	char name[PATH_MAX + 32];
-	struct slot *ready;		/* chosen in the warning band, pidfds held */
-	long long ready_at;
-	unsigned long long ready_avail;
-	long ready_lead_bound;		/* choice.others_bound of the ready victim */
-	struct slot *inflight;		/* blocks kills in this scope (DESIGN invariant 5) */
-	long long deadline;
-	long long escalate_at;		/* SIGKILL after SIGTERM's grace; 0 when none */
-	long long quiet_until;		/* dry-run: a would-be victim blocks as a real one */
-	long long fired_at;		/* when the sample that fired the trigger was read */
-	bool said_nothing;		/* "no victim" said once per episode */
-	char why[160];			/* why choose() found nobody */
-	long long next_ns;
-	int event_fd;			/* PSI trigger, v1 OOM eventfd or v2 memory.events */
-	int control_fd;			/* what the v1 eventfd is registered against */
-	int level_fd;			/* v1: usage thresholds at the band's edge, mem_min */
-	unsigned long long levels_total_kb, levels_min_kb; /* what they were armed for */
-	bool gone;			/* the cgroup was removed: waiting for its path */
-	bool said_refused;		/* back, but not watchable: said once */
-	int back_fd;			/* while gone: inotify on the parent, for its return */
-};
-
-struct daemon {
-	struct cli *cli;
-	const struct daemon_args *args;
-	struct config *conf;		/* the running one: first_conf, or reload()'s spare */
-	struct config *first_conf;	/* the caller's */
-	struct watch w[CONFIG_MAX_SCOPES];
-	int nw;
-	struct slot pool[POOL];
-	struct reaper reaper;
-	int epfd, sfd, log_fd;
-	unsigned long log_failures;	/* JSON lines that could not be written */
-	long watchdog_ms;
-	long long next_watchdog;
-	double fill_capacity;		/* kB/s the machine can fill, measured at start */
-	struct victim rehearsal;	/* settle()'s victim: a child of ours */
-	bool rehearsal_stuck;		/* the reaper never gave its word on it: not again */
-	char probed[2048];		/* what probe() found, said once started */
-	struct victims_done done;	/* let go while alive: never chosen again */
-	long aborts;			/* kills called off: memory back before the signal */
-	long test_stall_ms;		/* test hook: choosing takes this long */
-	struct rule_memos memos;	/* the rules' verdicts, judged ahead in the loop */
-	long long next_memos;
-	bool stop;
-};
-
-/* epoll tags: what woke us */
-enum { EV_SIGNAL = 1, EV_REAPER, EV_SCOPE };
-
-/* The one daemon of the process (daemon.c) */
-extern struct daemon dmn;
-
-static inline long long ms_between(long long a, long long b)
-{
-	return (b - a) / 1000000;
-}
+#include "daemon_state.h"
 
 /* --- watch.c: a scope's course from sample to kill ------------------------------------- */
 
+/* What a daemon's watches do to the world: the real sample, selection, signal and reaper */
+extern const struct watch_ops watch_ops_live;
+
+/* Takes a free victim slot, its room kept; NULL when every one is in use */
+struct slot *slot_take(struct daemon *dmn);
+/* Chooses the scope's victim and holds it in a slot; NULL, with w->why, when nobody can be */
+struct slot *watch_choose(struct daemon *dmn, struct watch *w, long *others_bound);
 /* Samples the scope, decides, and chooses ahead, kills or waits as the decision says */
-void watch_tick(struct watch *w, long long now);
+void watch_tick(struct daemon *dmn, struct watch *w, long long now);
 /* The victim in flight between samples: its exit, its reap, its grace and deadline */
-void watch_follow(struct watch *w, long long now);
+void watch_follow(struct daemon *dmn, struct watch *w, long long now);
 /* Lets go of the v1 usage thresholds (a watch closed, or armed again) */
-void watch_disarm_levels(struct watch *w);
+void watch_disarm_levels(struct daemon *dmn, struct watch *w);
 /* Lets the victim chosen ahead go */
-void watch_drop_ready(struct watch *w);
+void watch_drop_ready(struct daemon *dmn, struct watch *w);
 /* Lets a victim go: at once, or once the reaper is done with it */
-void slot_release(struct slot *s);
+void slot_release(struct daemon *dmn, struct slot *s);
 /* Makes the victim slots' room for a group's members, before any is chosen (kill.h) */
-void slots_reserve(void);
+void slots_reserve(struct daemon *dmn);
 /* Frees the victims the reaper has finished with since */
-void slots_sweep(void);
+void slots_sweep(struct daemon *dmn);
 /* Whether a victim is on its way: a rehearsal would queue behind it at the reaper */
-bool slots_in_flight(void);
+bool slots_in_flight(struct daemon *dmn);
 
 /* --- daemon.c: a watch's scope, opened and closed as the configuration or the cgroup
  * comes and goes -------------------------------------------------------------------------- */
 
 /* Opens w's scope (w->conf), its files and its kernel events; idx: its place in dmn.w.
  * Returns 0, or -errno with the reason in err */
-int watch_open_scope(struct watch *w, int idx, char *err, size_t len);
+int watch_open_scope(struct daemon *dmn, struct watch *w, int idx, char *err, size_t len);
 /* Closes them; the victims and the selector stay */
-void watch_close_scope(struct watch *w);
+void watch_close_scope(struct daemon *dmn, struct watch *w);
+/* Opens every scope of dmn->conf into dmn->w, the levels checked against each scope's memory
+ * now. Returns 0, or -errno with the scope and the reason in err, nothing left open */
+int daemon_open_watches(struct daemon *dmn, char *err, size_t len);
+/* Closes every watch, letting its victims go */
+void daemon_close_watches(struct daemon *dmn);
+/* SIGHUP: loads the configuration again (dmn->args) and opens its scopes beside the running
+ * ones; a scope kept (matched by path) keeps its victim in flight, its victim chosen ahead and
+ * its fill history. A configuration or a scope refused keeps the running one, said why */
+void daemon_reload(struct daemon *dmn);
 
 /* --- follow.c: a scope followed as it changes -------------------------------------------- */
 
@@ -130,34 +60,6 @@ void watch_close_scope(struct watch *w);
  * ahead are brought to it; a removed cgroup is said gone once, closed, and waited for until
  * its path comes back, then watched afresh. Returns 0, or -errno when there is no sample.
  */
-int watch_sample(struct watch *w, struct sample *smp);
-
-/* --- daemon_log.c: human lines on stderr, JSON lines on dmn.log_fd; write(2), no stdio --- */
-
-void log_line(const char *a, const char *b, const char *c);
-/* Opens --log-json's file (see daemon_log.c); the fd, or -errno with the reason in err */
-int log_open(const char *path, char *err, size_t len);
-/* "stopping", and how many JSON lines could not be written, if any */
-void say_stopping(void);
-/* "oomreaper: A B; what settle() said", or without the last part when it said nothing */
-void log_settled(const char *a, const char *b, struct line *settled);
-/* A JSON event: jbegin(), then jstr() and jnum() fields, then jend() writes it */
-void jbegin(struct line *l, const char *event);
-void jstr(struct line *l, const char *key, const char *val);
-void jnum(struct line *l, const char *key, long long val);
-void jend(struct line *l);
-void jevent(const char *event, const char *scope, const char *reason);
-void jvictim(const char *event, const struct watch *w, const struct victim *v,
-	     const char *extra_key, long long extra);
-void say_trigger(const struct watch *w, const struct decision *d);
-void say_killed(const struct watch *w, const struct slot *s);
-/* "oomreaper: SCOPE: process PID (comm) WHAT" */
-void say_process(const struct watch *w, const struct slot *s, const char *what);
-void say_reaping_dying(const struct watch *w, const struct slot *s);
-void say_abort(const struct watch *w, const struct slot *s, const char *was, long long ms,
-	       const struct decision *now);
-void say_would_kill(const struct watch *w, const struct slot *s);
-void say_exited(const struct watch *w, const struct slot *s);
-void say_reaped(const struct watch *w, const struct slot *s);
+int watch_sample(struct daemon *dmn, struct watch *w, struct sample *smp);
 
 #endif

@@ -1,6 +1,7 @@
 """End-to-end tests of `oomreaper kill`: real victims in cgroups the tests make, frozen with the
-cgroup v1 freezer where a victim must stay stuck (in state D, holding its memory, as the seeds'
-victim blocked on a lock), the reap measured from outside.
+cgroup v1 freezer where a victim must stay stuck (in state D, holding its memory, as a
+victim blocked on a lock is in the kernel's "mm, oom: introduce oom reaper", Linux 4.6), the
+reap measured from outside.
 
 run.py imports this module and runs its tests with its harness: the same cgroups, helpers,
 cleanup and one line per test. Safety, on top of the harness's: every `oomreaper kill` goes

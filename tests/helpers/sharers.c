@@ -3,8 +3,9 @@
  *
  * Allocates and touches MB MiB, then clone(CLONE_VM | SIGCHLD) without CLONE_THREAD N - 1
  * times (default once): more processes (each its own pid, its own thread group) that share
- * the first's mm, as in seed 001 (1). The first then takes the name COMM, if given (the
- * others keep "sharers"). Prints "ready PARENT CHILD..." and all wait to be killed.
+ * the first's mm, which __oom_kill_process() kills together. The first then takes the name
+ * COMM, if given (the others keep "sharers"). Prints "ready PARENT CHILD..." and all wait to
+ * be killed.
  */
 #include <errno.h>
 #include <sched.h>

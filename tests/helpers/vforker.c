@@ -3,8 +3,9 @@
  *
  * Allocates and touches MB MiB, then vfork(). The child borrows the parent's address space and
  * stays in it (it neither execs nor exits), so the parent sleeps uninterruptibly (state D) in
- * the kernel's wait_for_vfork_done(): the case of seed 003, where the kernel never chooses the
- * child. The child prints "ready PARENT CHILD" and waits to be killed; it dies with its parent.
+ * the kernel's wait_for_vfork_done(): the case of in_vfork(), where the kernel never chooses
+ * the child. The child prints "ready PARENT CHILD" and waits to be killed; it dies with its
+ * parent.
  */
 #include <errno.h>
 #include <signal.h>

@@ -208,7 +208,7 @@ static void exclusions(void **state)
 	/* a vfork child that is -1000 itself is excluded for that first */
 	p.oom_score_adj = -1000;
 	assert_int_equal(rank_exclusion(&p, 42), EXCL_ADJ_MIN);
-	/* seed 001 patch 1: a victim in flight (SIGKILL pending, or in do_exit) */
+	/* oom_evaluate_task(): a victim in flight (SIGKILL pending, or in do_exit) */
 	p = proc(500, 1000, 0);
 	p.kill_pending = true;
 	assert_int_equal(rank_exclusion(&p, 42), EXCL_DYING);
@@ -396,7 +396,8 @@ static void table_empty(void **state)
 	table_free(&t);
 }
 
-/* seed 004: a group with init or a -1000 member is hidden entirely, naming the protector */
+/* "mm, oom: hide mm which is shared with kthread or global init": a group with init or a
+ * -1000 member is hidden entirely, naming the protector */
 static void table_group_protected(void **state)
 {
 	struct proc_info ps[] = {
@@ -459,7 +460,7 @@ static void table_group_self(void **state)
 	table_free(&t);
 }
 
-/* seed 003: the vfork child is never chosen, its waiting parent may be */
+/* in_vfork(): the vfork child is never chosen, its waiting parent may be */
 static void table_vfork(void **state)
 {
 	struct proc_info ps[] = { proc(700, 50000, 0), proc(701, 50000, 500), proc(800, 400, 0),

@@ -665,10 +665,11 @@ static void selection_and_gather_agree(void **state)
 			assert_true(ch.found);
 			assert_int_not_equal(ch.victim.pid, 20);
 			int n = select_all_pids(&sel);
+			const pid_t *all = selector_pids(&sel);
 
 			assert_true(n > 0);
 			/* what the selection chose, the kill takes */
-			assert_true(victim_gather(&v, &sel, &ch.victim, sel.pids, n, &pinned) > 0);
+			assert_true(victim_gather(&v, &sel, &ch.victim, all, n, &pinned) > 0);
 			assert_int_equal(v.m[0].pid, ch.victim.pid);
 			/* and when the selection's own check gathers the group, it is that one */
 			int members = v.n;
@@ -679,13 +680,13 @@ static void selection_and_gather_agree(void **state)
 			sel.group = NULL;
 			assert_true(v.gathered && v.n == members);
 			assert_int_equal(v.m[0].pid, ch.victim.pid);
-			assert_int_equal(victim_gather(&v, &sel, &ch.victim, sel.pids, n, &pinned),
+			assert_int_equal(victim_gather(&v, &sel, &ch.victim, all, n, &pinned),
 					 members);
 			/* what it passed over, the judgement and the kill refuse, for one reason */
-			assert_int_equal(select_judge(&sel, &s, 20, sel.pids, n, &p, NULL),
+			assert_int_equal(select_judge(&sel, &s, 20, all, n, &p, NULL),
 					 EXCL_SHARES_PROTECTED);
 			assert_int_equal(p.excl_pid, protector);
-			assert_int_equal(victim_gather(&v, &sel, &p, sel.pids, n, &pinned), -EPERM);
+			assert_int_equal(victim_gather(&v, &sel, &p, all, n, &pinned), -EPERM);
 			assert_int_equal(pinned, protector);
 
 			scope_close(&s);

@@ -835,21 +835,26 @@ static void select_global_held_files(void **state)
 		assert_true(c.found);
 		assert_int_equal(c.victim.pid, 31);
 		assert_int_equal(c.victim.kernel_score, 900);
-		assert_int_equal(sel.n_held, 4);
-		for (int j = 1; j < sel.n_held; j++)
-			assert_true(sel.held_pids[j - 1] < sel.held_pids[j]);
-		for (int j = 0; j < sel.n_held; j++)
-			assert_true(fcntl(sel.held_fds[j], F_GETFD) >= 0);
+		const pid_t *held;
+		const int *fds;
+
+		assert_int_equal(selector_held(&sel, &held, &fds), 4);
+		for (int j = 1; j < 4; j++)
+			assert_true(held[j - 1] < held[j]);
+		for (int j = 0; j < 4; j++)
+			assert_true(fcntl(fds[j], F_GETFD) >= 0);
 	}
 	/* room for all: one file per process of the tree */
 	assert_int_equal(selector_hold_files(&sel, 1000), 1000);
 	assert_int_equal(select_victim(&sel, &s, &c), 0);
 	assert_int_equal(c.victim.pid, 31);
-	assert_int_equal(sel.n_held, c.scanned);
-	int fd0 = sel.held_fds[0];
+	const int *fds;
+
+	assert_int_equal(selector_held(&sel, NULL, &fds), c.scanned);
+	int fd0 = fds[0];
 
 	selector_free(&sel);
-	assert_int_equal(sel.n_held, 0);
+	assert_int_equal(selector_held(&sel, NULL, NULL), 0);
 	assert_int_equal(fcntl(fd0, F_GETFD), -1);
 	scope_close(&s);
 	close(sel.proc_fd);

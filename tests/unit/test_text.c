@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "daemon_log.h"
 #include "report.h"
 #include "text.h"
 #include "watch.h"
@@ -184,9 +185,10 @@ static void json_event_always_valid(void **state)
 	static const char *const units[] = { "\\", "\"", "\x01", "\xc3\xa9", "a\\\"\x1f\xe2\x82\xac",
 					     "/kubepods/burstable/pod" };
 	char path[1300];
+	/* no JSON log: jend() makes the line and writes it nowhere */
+	static struct daemon dmn = { .log_fd = -1 };
 
 	(void)state;
-	dmn.log_fd = -1;
 	for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++)
 		for (size_t n = 0; n <= 1200; n++) {
 			struct line l;
@@ -197,7 +199,7 @@ static void json_event_always_valid(void **state)
 			jnum(&l, "pid", 4242);
 			jstr(&l, "comm", "hog\n\xff");
 			jnum(&l, "badness", -9223372036854775807LL - 1);
-			jend(&l);
+			jend(&dmn, &l);
 			assert_true(valid_json_line(line_text(&l)));
 			/* a value takes 512 bytes at most: the members after it always fit */
 			assert_non_null(strstr(line_text(&l), "\"badness\": -92233"));

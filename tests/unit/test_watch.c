@@ -1,0 +1,344 @@
+/* test_watch.c - a scope's course (watch.c) driven on a series of samples: the sample, the
+ * choice, the signal and the hand-off to the reaper are the test's (struct watch_ops), so that
+ * what is proven is the watch's own rule: one victim in flight per scope, until it has exited,
+ * been reaped or passed its deadline, and across a reload.
+ *
+ * The victims are children of the test blocked on a pipe: nothing is signalled (the fake
+ * signal only records it); a victim "exits" when the test closes its pipe. */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "daemon.h"
+#include "daemon_log.h"
+#include "sys.h"
+#include "watch.h"
+
+#define KIDS_MAX 8
+/* The scope's memory, and what is available in and below the band (10 % / 5 % defaults) */
+#define TOTAL_KB 1000000ULL
+#define PLENTY_KB 500000ULL
+#define SHORT_KB 20000ULL
+
+struct fake {
+	unsigned long long avail_kb;	/* what the next sample reads */
+	int chosen;			/* victims chosen (fake_choose) */
+	int sigkills, sigterms;
+	int submitted;
+	pid_t kid[KIDS_MAX];		/* victim i is kid[i], blocked reading its pipe */
+	int pipe_w[KIDS_MAX];
+	struct slot *slot[KIDS_MAX];
+};
+
+struct fixture {
+	struct daemon dmn;
+	struct config conf;
+	struct daemon_args args;
+	struct cli cli;
+	char path[64];			/* the configuration file */
+};
+
+static struct fake fk;
+
+/* A victim of our own: a child that exits when its pipe is closed, never signalled */
+static pid_t spawn_kid(int *write_end)
+{
+	int p[2];
+	char c;
+
+	if (pipe(p))
+		return -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		/* the other victims' pipes are theirs to close: held here, they would never end */
+		for (int i = 0; i < KIDS_MAX; i++)
+			if (fk.kid[i])
+				close(fk.pipe_w[i]);
+		close(p[1]);
+		while (read(p[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(p[0]);
+	*write_end = p[1];
+	return pid;
+}
+
+/* Victim i exits, and is waited for (a pidfd stays readable once its process is reaped) */
+static void kid_exits(int i)
+{
+	close(fk.pipe_w[i]);
+	fk.pipe_w[i] = -1;
+	waitpid(fk.kid[i], NULL, 0);
+	fk.kid[i] = 0;
+}
+
+static int fake_sample(struct daemon *dmn, struct watch *w, struct sample *smp)
+{
+	(void)dmn, (void)w;
+	memset(smp, 0, sizeof(*smp));
+	smp->t_ns = now_ns();
+	smp->total_kb = TOTAL_KB;
+	smp->avail_kb = fk.avail_kb;
+	return 0;
+}
+
+/* As watch_choose() leaves it: a slot holding the victim by its pidfd */
+static struct slot *fake_choose(struct daemon *dmn, struct watch *w, long *others_bound)
+{
+	struct slot *s;
+	struct proc_info p = { .start_time = 1 };
+	int i = fk.chosen;
+
+	if (i >= KIDS_MAX || !(s = slot_take(dmn))) {
+		snprintf(w->why, sizeof(w->why), "fixture: no victim left");
+		return NULL;
+	}
+	p.pid = fk.kid[i] = spawn_kid(&fk.pipe_w[i]);
+	assert_true(p.pid > 0);
+	snprintf(p.comm, sizeof(p.comm), "victim%c", (char)('0' + i));
+	victim_reset(&s->v, &p);
+	assert_int_equal(victim_add(&s->v, &p), 0);
+	s->v.m[0].pidfd = sys_pidfd_open(p.pid);
+	assert_true(s->v.m[0].pidfd >= 0);
+	s->v.gathered = true;
+	fk.slot[i] = s;
+	fk.chosen++;
+	*others_bound = LONG_MAX;
+	return s;
+}
+
+/* victim_signal()'s bookkeeping, without the signal */
+static int fake_signal(struct victim *v, int sig)
+{
+	if (sig == SIGKILL) {
+		fk.sigkills++;
+		v->t_kill = now_ns();
+		for (int i = 0; i < v->n; i++)
+			v->m[i].killed = true;
+	} else {
+		fk.sigterms++;
+		v->t_term = now_ns();
+	}
+	v->unsignalled = 0;
+	return v->n;
+}
+
+static int fake_submit(struct reaper *r, struct victim *v)
+{
+	(void)r, (void)v;
+	fk.submitted++;
+	return 0;
+}
+
+static const struct watch_ops fake_ops = {
+	.sample = fake_sample,
+	.choose = fake_choose,
+	.signal = fake_signal,
+	.submit = fake_submit,
+};
+
+static void write_conf(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A daemon watching the whole machine with the default levels, deadline 5 s, no grace */
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct daemon *dmn = &fx->dmn;
+	char err[512];
+
+	memset(&fk, 0, sizeof(fk));
+	fk.avail_kb = PLENTY_KB;
+	snprintf(fx->path, sizeof(fx->path), "/tmp/test_watch.%d.conf", (int)getpid());
+	write_conf(fx->path, "[oomreaper]\ndeadline = 5\ngrace = 0\n");
+	fx->cli.prog = "test_watch";
+	fx->args.config_path = fx->path;
+	fx->args.config_given = true;
+	if (cli_open(&fx->cli) || daemon_config(&fx->args, &fx->conf, err, sizeof(err))) {
+		fprintf(stderr, "setup: %s\n", err);
+		return -1;
+	}
+	dmn->ops = &fake_ops;
+	dmn->cli = &fx->cli;
+	dmn->args = &fx->args;
+	dmn->conf = dmn->first_conf = &fx->conf;
+	dmn->log_fd = -1;
+	dmn->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (dmn->epfd < 0 || daemon_open_watches(dmn, err, sizeof(err))) {
+		fprintf(stderr, "setup: %s\n", err);
+		return -1;
+	}
+	slots_reserve(dmn);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	struct daemon *dmn = &fx->dmn;
+
+	daemon_close_watches(dmn);
+	/* the fake reaper is done with every victim: their pidfds are closed */
+	for (int i = 0; i < POOL; i++)
+		atomic_store(&dmn->pool[i].v.reap_done, true);
+	slots_sweep(dmn);
+	for (int i = 0; i < KIDS_MAX; i++)
+		if (fk.kid[i])
+			kid_exits(i);
+	if (dmn->conf != dmn->first_conf)
+		config_free(dmn->conf);
+	config_free(dmn->first_conf);
+	for (int i = 0; i < POOL; i++)
+		victim_free(&dmn->pool[i].v);
+	close(dmn->epfd);
+	cli_close(&fx->cli);
+	unlink(fx->path);
+	free(fx);
+	return 0;
+}
+
+/* One sample reading avail_kb, at now */
+static void tick(struct daemon *dmn, unsigned long long avail_kb, long long now)
+{
+	fk.avail_kb = avail_kb;
+	watch_tick(dmn, &dmn->w[0], now);
+	slots_sweep(dmn);
+}
+
+/* A sample under mem_kill at t, after which chosen victims have been chosen in all */
+static void short_tick(struct daemon *dmn, long long t, int chosen)
+{
+	tick(dmn, SHORT_KB, t);
+	assert_int_equal(fk.chosen, chosen);
+}
+
+/* Memory short: the first sample under mem_kill kills; ten more while it is in flight kill
+ * nobody else; once it has exited, the next short sample chooses the next victim */
+static void inflight_blocks_until_exit(void **state)
+{
+	struct daemon *dmn = &((struct fixture *)*state)->dmn;
+	long long t = now_ns();
+
+	tick(dmn, PLENTY_KB, t);
+	assert_int_equal(fk.chosen, 0);
+	short_tick(dmn, t, 1);
+	assert_int_equal(fk.sigkills, 1);
+	assert_int_equal(fk.submitted, 1);
+	assert_ptr_equal(dmn->w[0].inflight, fk.slot[0]);
+	for (int i = 1; i <= 10; i++)
+		short_tick(dmn, t + i * 100000000LL, 1);
+	assert_int_equal(fk.sigkills, 1);
+	kid_exits(0);
+	short_tick(dmn, t + 1100000000LL, 2);
+	assert_int_equal(fk.sigkills, 2);
+	assert_ptr_equal(dmn->w[0].inflight, fk.slot[1]);
+}
+
+/* A victim reaped (the reaper's word, REAP_REAPED) no longer blocks, though it lives on */
+static void inflight_blocks_until_reaped(void **state)
+{
+	struct daemon *dmn = &((struct fixture *)*state)->dmn;
+	long long t = now_ns();
+
+	short_tick(dmn, t, 1);
+	short_tick(dmn, t + 100000000LL, 1);
+	fk.slot[0]->v.reap_outcome = REAP_REAPED;
+	atomic_store(&fk.slot[0]->v.reap_done, true);
+	short_tick(dmn, t + 200000000LL, 2);
+	/* the reaped victim, still alive, is never chosen again (MMF_OOM_SKIP) */
+	assert_true(victims_done_has(&dmn->done, fk.kid[0], 1));
+}
+
+/* A victim that neither exits nor is reaped blocks its scope until its deadline (5 s), and
+ * not a moment longer: the kernel's livelock, which a timer ends */
+static void inflight_blocks_until_deadline(void **state)
+{
+	struct daemon *dmn = &((struct fixture *)*state)->dmn;
+	long long t = now_ns();
+
+	short_tick(dmn, t, 1);
+	short_tick(dmn, t + 4900000000LL, 1);
+	assert_non_null(dmn->w[0].inflight);
+	short_tick(dmn, t + 5000000000LL, 2);
+	assert_ptr_equal(dmn->w[0].inflight, fk.slot[1]);
+	assert_true(victims_done_has(&dmn->done, fk.kid[0], 1));
+}
+
+/* A victim killed, then a reload with the file now holding text: the watch of the scope,
+ * new or kept, still has that victim in flight */
+static void reload_with_victim(struct fixture *fx, const char *text, long long t)
+{
+	struct daemon *dmn = &fx->dmn;
+
+	short_tick(dmn, t, 1);
+	write_conf(fx->path, text);
+	daemon_reload(dmn);
+	assert_int_equal(dmn->nw, 1);
+	assert_ptr_equal(dmn->w[0].inflight, fk.slot[0]);
+	assert_int_equal(fk.slot[0]->state, SLOT_INFLIGHT);
+}
+
+/* A reload (SIGHUP) while a victim is in flight: the new watch of the same scope keeps it,
+ * so memory still short kills nobody else until it has exited */
+static void reload_keeps_victim_in_flight(void **state)
+{
+	struct fixture *fx = *state;
+	struct daemon *dmn = &fx->dmn;
+	long long t = now_ns();
+
+	reload_with_victim(fx, "[oomreaper]\ndeadline = 6\ngrace = 0\n", t);
+	assert_ptr_not_equal(dmn->conf, dmn->first_conf);
+	assert_int_equal(dmn->conf->deadline_ms, 6000);
+	for (int i = 1; i <= 5; i++)
+		short_tick(dmn, t + i * 100000000LL, 1);
+	kid_exits(0);
+	short_tick(dmn, t + 600000000LL, 2);
+}
+
+/* A reload that is refused (a bad file) keeps the running configuration, watch and victim */
+static void failed_reload_keeps_victim_in_flight(void **state)
+{
+	struct fixture *fx = *state;
+	struct daemon *dmn = &fx->dmn;
+	long long t = now_ns();
+
+	reload_with_victim(fx, "[oomreaper]\ndeadline = soon\n", t);
+	assert_ptr_equal(dmn->conf, dmn->first_conf);
+	short_tick(dmn, t + 100000000LL, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(inflight_blocks_until_exit, setup, teardown),
+		cmocka_unit_test_setup_teardown(inflight_blocks_until_reaped, setup, teardown),
+		cmocka_unit_test_setup_teardown(inflight_blocks_until_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(reload_keeps_victim_in_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_reload_keeps_victim_in_flight, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
