@@ -246,14 +246,27 @@ static void line_scope(struct line *l, const struct watch *w)
 	line_scope_keep(l, w, SCOPE_LINE_KEEP);
 }
 
+/* "PID (comm)", the comm cleaned (line_comm) */
+static void line_process(struct line *l, pid_t pid, const char *comm)
+{
+	line_long(l, pid);
+	line_str(l, " (");
+	line_comm(l, comm);
+	line_str(l, ")");
+}
+
+/* What pre-selection buys: from the sample that fired to the SIGKILL, in us; -1 when a timer,
+ * not a sample, sent it */
+static long long sample_to_kill_us(const struct watch *w, const struct victim *v)
+{
+	return w->fired_at && v->t_kill > w->fired_at ? (v->t_kill - w->fired_at) / 1000 : -1;
+}
+
 void say_killed(struct daemon *dmn, const struct watch *w, const struct slot *s)
 {
-	struct line l;
-	/* what pre-selection buys: from the sample that fired to the SIGKILL */
-	long long us = w->fired_at && s->v.t_kill > w->fired_at ? (s->v.t_kill - w->fired_at) / 1000
-								 : -1;
+	struct line l, k;
+	long long us = sample_to_kill_us(w, &s->v);
 
-	struct line k;
 
 	/* the kernel's line whole, figures last: a long cgroup path gives way, not them */
 	line_init(&k);
@@ -264,10 +277,8 @@ void say_killed(struct daemon *dmn, const struct watch *w, const struct slot *s)
 	for (int i = 1; i < s->v.n; i++) {
 		line_init(&l);
 		line_str(&l, "oomreaper: killed process ");
-		line_long(&l, s->v.m[i].pid);
-		line_str(&l, " (");
-		line_comm(&l, s->v.m[i].comm);
-		line_str(&l, "), which shares its memory");
+		line_process(&l, s->v.m[i].pid, s->v.m[i].comm);
+		line_str(&l, ", which shares its memory");
 		line_write(&l, 2);
 	}
 	jvictim(dmn, "kill", w, &s->v, "sample_to_kill_us", us);
@@ -279,10 +290,8 @@ void say_process(const struct watch *w, const struct slot *s, const char *what)
 
 	line_scope(&l, w);
 	line_str(&l, "process ");
-	line_long(&l, s->v.chosen.pid);
-	line_str(&l, " (");
-	line_comm(&l, s->v.chosen.comm);
-	line_str(&l, ") ");
+	line_process(&l, s->v.chosen.pid, s->v.chosen.comm);
+	line_str(&l, " ");
 	line_str(&l, what);
 	line_write(&l, 2);
 }
@@ -294,16 +303,13 @@ void say_process(const struct watch *w, const struct slot *s, const char *what)
 void say_reaping_dying(struct daemon *dmn, const struct watch *w, const struct slot *s)
 {
 	const struct proc_info *p = &s->v.chosen;
-	long long us = w->fired_at && s->v.t_kill > w->fired_at ? (s->v.t_kill - w->fired_at) / 1000
-								 : -1;
+	long long us = sample_to_kill_us(w, &s->v);
 	struct line l;
 
 	line_scope(&l, w);
 	line_str(&l, "reaping process ");
-	line_long(&l, p->pid);
-	line_str(&l, " (");
-	line_comm(&l, p->comm);
-	line_str(&l, "), already dying, ");
+	line_process(&l, p->pid, p->comm);
+	line_str(&l, ", already dying, ");
 	line_ulong(&l, (p->rss_anon_kb + p->rss_file_kb + p->rss_shmem_kb) / 1024);
 	line_str(&l, " MiB: no new victim while its memory comes back");
 	line_write(&l, 2);
@@ -318,10 +324,8 @@ void say_abort(struct daemon *dmn, const struct watch *w, const struct slot *s, 
 
 	line_scope(&l, w);
 	line_str(&l, "no kill: choosing process ");
-	line_long(&l, s->v.chosen.pid);
-	line_str(&l, " (");
-	line_comm(&l, s->v.chosen.comm);
-	line_str(&l, ") took ");
+	line_process(&l, s->v.chosen.pid, s->v.chosen.comm);
+	line_str(&l, " took ");
 	line_long(&l, ms);
 	line_str(&l, " ms after the sample that said '");
 	line_str(&l, was);
@@ -376,10 +380,8 @@ void say_would_kill(struct daemon *dmn, const struct watch *w, const struct slot
 
 	line_scope(&l, w);
 	line_str(&l, "would kill process ");
-	line_long(&l, s->v.chosen.pid);
-	line_str(&l, " (");
-	line_comm(&l, s->v.chosen.comm);
-	line_str(&l, ") badness ");
+	line_process(&l, s->v.chosen.pid, s->v.chosen.comm);
+	line_str(&l, " badness ");
 	line_long(&l, s->v.chosen.badness);
 	line_str(&l, ", with ");
 	line_long(&l, s->v.n - 1);
@@ -396,10 +398,8 @@ void say_exited(struct daemon *dmn, const struct watch *w, const struct slot *s)
 
 	line_init(&l);
 	line_str(&l, "oomreaper: process ");
-	line_long(&l, v->chosen.pid);
-	line_str(&l, " (");
-	line_comm(&l, v->chosen.comm);
-	line_str(&l, ") exited ");
+	line_process(&l, v->chosen.pid, v->chosen.comm);
+	line_str(&l, " exited ");
 	line_long(&l, ms);
 	line_str(&l, v->t_kill ? " ms after the kill" : " ms after SIGTERM");
 	line_write(&l, 2);
