@@ -187,3 +187,45 @@ def test_json_log_enospc_is_said_once_and_counted_while_killing():
     finally:
         f.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def kills_through_proc_read_faults(errno_name):
+    """A 512 MiB cgroup, a 50 MiB bystander, a grower at 300 MiB/s; 30 % of the daemon's
+    reads of /proc/PID/stat and /proc/PID/status fail with errno_name: the victim is the
+    grower, never the bystander, and the cgroup never reaches its limit."""
+    cg = oom_cgroup(512)
+    f = Faults(read="/proc/[0-9]*/stat:/proc/[0-9]*/status", rate=30, read_errno=errno_name,
+               seed=11)
+    try:
+        bystander = Watched(hog(cg, 50))
+        d = Daemon("--cgroup", cg, env=f.env)
+        d.wait_started()
+        g = grower(cg, 300, 2000)
+        grown = Watched(g.pid)
+        check(wait_for(lambda: d.events("kill") or d.p.poll() is not None, timeout=20),
+              "no kill: %r" % d.err()[-800:])
+        kills = d.events("kill")
+        check(kills[0]["pid"] == g.pid, "killed %r, want the grower %d" % (kills, g.pid))
+        check(wait_for(grown.gone, timeout=5), "the grower %d is still there" % g.pid)
+        check_never_at_limit(cg)
+        check(bystander.alive(), "the bystander %d was killed" % bystander.pid)
+        d.stop_cleanly()
+        n = f.counts()
+        check(n["reads_failed"] > 0, "the shim failed no read: %r" % n)
+        note("%s: %d of %d reads failed; killed at rss %d MiB" % (
+            errno_name, n["reads_failed"], n["reads"], kills[0]["rss_kb"] // 1024))
+    finally:
+        f.close()
+
+
+def proc_read_fault_test(errno_name):
+    def fn():
+        kills_through_proc_read_faults(errno_name)
+    fn.__name__ = "test_daemon_kills_the_grower_through_%s_on_proc_reads" % errno_name.lower()
+    fn.__doc__ = kills_through_proc_read_faults.__doc__
+    return daemon_test(fn)
+
+
+for _e in READ_ERRNOS:
+    globals()["test_daemon_kills_the_grower_through_%s_on_proc_reads" % _e.lower()] = \
+        proc_read_fault_test(_e)
