@@ -9,6 +9,7 @@ stopped by test_run's Daemon and daemon_test, with its safety: only a --cgroup m
 The shim is loaded ahead of an ASan binary's runtime: the tests set verify_asan_link_order=0.
 """
 
+import json
 import os
 import re
 import shutil
@@ -55,50 +56,13 @@ class Faults:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def kills_through_cgroup_read_faults(errno_name):
-    """A 512 MiB cgroup (kernel OOM killer off), a 50 MiB bystander, a grower at 300 MiB/s;
-    the daemon runs with 30 % of its reads of the cgroup's memory.stat and
-    memory.usage_in_bytes failing with errno_name: it still kills the grower, and only it,
-    before the cgroup reaches its limit, and stops cleanly."""
-    cg = oom_cgroup(512)
-    f = Faults(read="%s/memory.stat:%s/memory.usage_in_bytes" % (cg, cg), rate=30,
-               read_errno=errno_name, seed=7)
-    try:
-        bystander = Watched(hog(cg, 50))
-        d = Daemon("--cgroup", cg, env=f.env)
-        d.wait_started()
-        g = grower(cg, 300, 2000)
-        grown = Watched(g.pid)
-        kill = d.wait_event("kill", timeout=20)
-        check(kill["pid"] == g.pid, "killed %r, want the grower %d" % (kill, g.pid))
-        check(wait_for(grown.gone, timeout=5), "the grower %d is still there" % g.pid)
-        check_never_at_limit(cg)
-        check(bystander.alive(), "the bystander %d was killed" % bystander.pid)
-        check(len(d.events("kill")) == 1, "more than one kill: %s" % d.events("kill"))
-        r = d.stop_cleanly()
-        n = f.counts()
-        check(n["reads_failed"] > 0, "the shim failed no read: %r" % n)
-        lines = r.err.count("\n")
-        check(lines < 200, "%d lines on stderr for %d failed reads: %r"
-              % (lines, n["reads_failed"], r.err[-600:]))
-        note("%s: %d of %d reads failed; killed at rss %d MiB, sample_to_kill_us %d; "
-             "%d stderr lines" % (errno_name, n["reads_failed"], n["reads"],
-                                  kill["rss_kb"] // 1024, kill["sample_to_kill_us"], lines))
-    finally:
-        f.close()
-
-
-def cgroup_read_fault_test(errno_name):
-    def fn():
-        kills_through_cgroup_read_faults(errno_name)
-    fn.__name__ = "test_daemon_kills_through_%s_on_cgroup_reads" % errno_name.lower()
-    fn.__doc__ = kills_through_cgroup_read_faults.__doc__
-    return daemon_test(fn)
-
-
-for _e in READ_ERRNOS:
-    globals()["test_daemon_kills_through_%s_on_cgroup_reads" % _e.lower()] = \
-        cgroup_read_fault_test(_e)
+def per_errno(body, name):
+    """One daemon test of body(ERRNO) for each errno of READ_ERRNOS, named name % errno."""
+    for e in READ_ERRNOS:
+        def fn(e=e):
+            body(e)
+        fn.__name__, fn.__doc__ = name % e.lower(), body.__doc__
+        globals()[fn.__name__] = daemon_test(fn)
 
 
 @test
@@ -116,7 +80,7 @@ def test_unreadable_status_is_skipped_with_its_reason():
         try:
             r = run_tool("list", "--all", "--json", "--cgroup", cg, env=f.env)
             check(r.rc == 0, r.describe())
-            procs = {p["pid"]: p for p in __import__("json").loads(r.out)["processes"]}
+            procs = {p["pid"]: p for p in json.loads(r.out)["processes"]}
             check(big in procs and small in procs, "list lost a hog: %r" % sorted(procs))
             t = run_tool("list", "--all", "--cgroup", cg, env=f.env)
             check(t.rc == 0, t.describe())
@@ -189,43 +153,53 @@ def test_json_log_enospc_is_said_once_and_counted_while_killing():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def kills_through_proc_read_faults(errno_name):
-    """A 512 MiB cgroup, a 50 MiB bystander, a grower at 300 MiB/s; 30 % of the daemon's
-    reads of /proc/PID/stat and /proc/PID/status fail with errno_name: the victim is the
-    grower, never the bystander, and the cgroup never reaches its limit."""
+
+
+def grower_killed_through(errno_name, files, seed):
+    """A 512 MiB cgroup (kernel OOM killer off), a 50 MiB bystander, a grower at 300 MiB/s;
+    30 % of the daemon's reads of files (patterns; CG stands for the cgroup) fail with
+    errno_name: it kills the grower, once, never the bystander, before the cgroup reaches
+    its limit, says nothing of each failed read, and stops cleanly."""
     cg = oom_cgroup(512)
-    f = Faults(read="/proc/[0-9]*/stat:/proc/[0-9]*/status", rate=30, read_errno=errno_name,
-               seed=11)
+    f = Faults(read=files.replace("CG", cg), rate=30, read_errno=errno_name, seed=seed)
     try:
         bystander = Watched(hog(cg, 50))
         d = Daemon("--cgroup", cg, env=f.env)
         d.wait_started()
         g = grower(cg, 300, 2000)
         grown = Watched(g.pid)
-        check(wait_for(lambda: d.events("kill") or d.p.poll() is not None, timeout=20),
-              "no kill: %r" % d.err()[-800:])
-        kills = d.events("kill")
-        check(kills[0]["pid"] == g.pid, "killed %r, want the grower %d" % (kills, g.pid))
+        kill = d.wait_event("kill", timeout=20)
+        check(kill["pid"] == g.pid, "killed %r, want the grower %d" % (kill, g.pid))
         check(wait_for(grown.gone, timeout=5), "the grower %d is still there" % g.pid)
         check_never_at_limit(cg)
         check(bystander.alive(), "the bystander %d was killed" % bystander.pid)
-        d.stop_cleanly()
+        check(len(d.events("kill")) == 1, "more than one kill: %s" % d.events("kill"))
+        r = d.stop_cleanly()
         n = f.counts()
         check(n["reads_failed"] > 0, "the shim failed no read: %r" % n)
-        note("%s: %d of %d reads failed; killed at rss %d MiB" % (
-            errno_name, n["reads_failed"], n["reads"], kills[0]["rss_kb"] // 1024))
+        lines = r.err.count("\n")
+        check(lines < 200, "%d lines on stderr for %d failed reads: %r"
+              % (lines, n["reads_failed"], r.err[-600:]))
+        note("%s: %d of %d reads failed; killed at rss %d MiB, sample_to_kill_us %d; "
+             "%d stderr lines" % (errno_name, n["reads_failed"], n["reads"],
+                                  kill["rss_kb"] // 1024, kill["sample_to_kill_us"], lines))
     finally:
         f.close()
 
 
-def proc_read_fault_test(errno_name):
-    def fn():
-        kills_through_proc_read_faults(errno_name)
-    fn.__name__ = "test_daemon_kills_the_grower_through_%s_on_proc_reads" % errno_name.lower()
-    fn.__doc__ = kills_through_proc_read_faults.__doc__
-    return daemon_test(fn)
+def kills_through_cgroup_read_faults(errno_name):
+    """The grower is killed before the limit while 30 % of the daemon's reads of the
+    cgroup's memory.stat and memory.usage_in_bytes fail with errno_name (a failed sample is
+    taken again at once, not a second later)."""
+    grower_killed_through(errno_name, "CG/memory.stat:CG/memory.usage_in_bytes", 7)
 
 
-for _e in READ_ERRNOS:
-    globals()["test_daemon_kills_the_grower_through_%s_on_proc_reads" % _e.lower()] = \
-        proc_read_fault_test(_e)
+def kills_through_proc_read_faults(errno_name):
+    """The grower, never the bystander, is killed while 30 % of the daemon's reads of
+    /proc/PID/stat and /proc/PID/status fail with errno_name (such a read is tried again)."""
+    grower_killed_through(errno_name, "/proc/[0-9]*/stat:/proc/[0-9]*/status", 11)
+
+
+per_errno(kills_through_cgroup_read_faults, "test_daemon_kills_through_%s_on_cgroup_reads")
+per_errno(kills_through_proc_read_faults,
+          "test_daemon_kills_the_grower_through_%s_on_proc_reads")
