@@ -1,8 +1,13 @@
 # The front door: make, make run, make check, make bench. Meson and Ninja do the building.
 BUILD ?= build
 ASAN ?= build-asan
-# What building, testing and benchmarking need, as Debian packages
-DEBS := meson ninja-build pkg-config gcc libc6-dev libcmocka-dev python3 spin
+FUZZ ?= build-fuzz
+# How long `make fuzz` runs each target, in seconds
+FUZZ_SECONDS ?= 60
+# What building, testing and benchmarking need, as Debian packages: clang and libFuzzer for
+# the fuzz targets, whose corpora `make check` replays
+DEBS := meson ninja-build pkg-config gcc libc6-dev libcmocka-dev python3 spin clang-14 \
+	libclang-rt-14-dev
 BENCH_DEBS := earlyoom
 # The overload scenarios' peers and their pictures
 SCENARIO_DEBS := earlyoom nohang gnuplot-nox
@@ -12,7 +17,7 @@ WORKLOAD_DEBS := stress-ng
 WORKLOAD_BIN := $(BUILD)/bench/workloads
 WORKLOAD_RUNS ?= 3
 
-.PHONY: all deps run check bench bench-scenarios bench-workloads clean
+.PHONY: all deps run check fuzz fuzz-build bench bench-scenarios bench-workloads clean
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -46,9 +51,24 @@ $(ASAN)/build.ninja:
 run: all
 	./$(BUILD)/oomreaper run --dry-run
 
+# The fuzz targets (tests/fuzz/): clang, ASan+UBSan, libFuzzer's coverage in every object
+$(FUZZ)/build.ninja:
+	CC=clang-14 meson setup $(FUZZ) -Dfuzz=true -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dbuildtype=debugoptimized
+
+fuzz-build: deps $(FUZZ)/build.ninja
+	ninja -C $(FUZZ)
+
+# A fuzz build that fails does not stop the check: tests/run says FAIL for each target
+# it lacks, with the reason
 check: all $(ASAN)/build.ninja
 	ninja -C $(ASAN)
-	tests/run $(BUILD) $(ASAN)
+	-@$(MAKE) --no-print-directory fuzz-build
+	tests/run $(BUILD) $(ASAN) $(FUZZ)
+
+# Each fuzz target for FUZZ_SECONDS, one at a time, at nice 19 (tests/fuzz/run)
+fuzz: fuzz-build
+	tests/fuzz/run $(FUZZ) $(FUZZ_SECONDS)
 
 bench: EXTRA_DEBS = $(BENCH_DEBS)
 bench: all
@@ -75,4 +95,4 @@ bench-workloads: all
 	WORKLOAD_RUNS=$(WORKLOAD_RUNS) bench/workloads/run $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ)

@@ -71,6 +71,9 @@ int cmd_run(const char *prog, int argc, char **argv)
 	char err[512];
 	int o, idx;
 
+	/* static for its size and for the daemon, which keeps it; a second call (the argument
+	 * parser's fuzz target) must not find the first's settings in it */
+	a = (struct daemon_args){ 0 };
 	for (int i = 0; i < NSETTINGS; i++)
 		opts[5 + i] = (struct option){ settings[i].opt, required_argument, NULL, 1000 + i };
 	while ((o = getopt_long(argc, argv, "C:c:ng:d:h", opts, &idx)) != -1) {
@@ -113,8 +116,11 @@ setting:
 	rules_warn(&conf, stderr);
 	int r = cli_open(&c);
 
-	if (r)
+	if (r) {
+		/* what the file's rules compiled */
+		config_free(&conf);
 		return r;
+	}
 	r = daemon_run(&c, &a, &conf);
 	config_free(&conf);
 	cli_close(&c);

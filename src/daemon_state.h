@@ -17,6 +17,7 @@
 #include "select.h"
 
 struct cli;
+struct daemon;
 struct daemon_args;
 
 /* Victims: one chosen ahead and one in flight per scope, made at start-up */

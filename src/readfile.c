@@ -1,16 +1,31 @@
 /* readfile.c - small reads that the scan and the kill path can afford */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "parse.h"
 #include "readfile.h"
 
+/*
+ * How often a read that failed for a passing reason is tried again. seq_read() allocates its
+ * buffer, so a /proc file's read can fail with ENOMEM just when an OOM killer reads it; the
+ * process skipped as unreadable could be the one to kill, and a smaller one die in its place.
+ * Bounded: a file that keeps failing costs the kill path a few syscalls, no more.
+ */
+#define READ_TRIES 8
+
+static bool passing_error(int e)
+{
+	return e == EAGAIN || e == ENOMEM || e == EIO;
+}
+
 ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t cap)
 {
 	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	size_t len = 0;
+	int tries = 0;
 
 	if (fd < 0)
 		return -errno;
@@ -19,7 +34,7 @@ ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t cap)
 		ssize_t r = read(fd, buf + len, cap - 1 - len);
 
 		if (r < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || (passing_error(errno) && ++tries < READ_TRIES))
 				continue;
 			int e = errno;
 

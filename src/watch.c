@@ -480,7 +480,10 @@ void watch_tick(struct daemon *dmn, struct watch *w, long long now)
 
 	watch_follow(dmn, w, now);
 	if (dmn->ops->sample(dmn, w, &smp)) {
-		w->next_ns = now + (long long)SAMPLE_MAX_MS * 1000000;
+		/* a read that failed (EIO, EAGAIN, ENOMEM) says nothing of the memory: try again
+		 * at the fastest pace, as a second of blindness lets a 300 MiB/s fill reach the
+		 * limit; only a removed cgroup, waited for, is looked at once a second */
+		w->next_ns = now + (long long)(w->gone ? SAMPLE_MAX_MS : SAMPLE_MIN_MS) * 1000000;
 		return;
 	}
 	arm_levels(dmn, w, &smp);

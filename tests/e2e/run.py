@@ -1236,6 +1236,7 @@ import test_run  # noqa: E402,F401
 import test_decide  # noqa: E402,F401
 import test_input  # noqa: E402,F401
 import test_rules  # noqa: E402,F401
+import test_faults  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------------------------------------
