@@ -16,6 +16,8 @@
  * when the room cannot be made, not at all.
  */
 #define VICTIM_MEMBERS_START 64
+/* ... and the daemon's spare slots: a victim and a few sharers (watch.c slots_reserve) */
+#define VICTIM_MEMBERS_SPARE 4
 
 /* One process of a victim's address-space group, held by its pidfd */
 struct member {

@@ -68,13 +68,14 @@ void slot_release(struct daemon *dmn, struct slot *s)
 void slots_reserve(struct daemon *dmn)
 {
 	/* the slots a kill takes first (slot_take() takes the lowest free one): one chosen ahead
-	 * and one in flight per scope, and one draining at the reaper. Room for all 32 would be
-	 * 100 kB of resident heap; a slot beyond these grows when it gathers, as any does for
-	 * a group larger than its room */
+	 * and one in flight per scope, and one draining at the reaper, get room for a group of
+	 * VICTIM_MEMBERS_START; room that large for all 32 would be 100 kB of resident heap. The
+	 * others, taken only while victims stuck at the reaper hold the first ones, get room for
+	 * a small group, so that no kill starts from no room at all and allocates */
 	int n = 2 * dmn->nw + 2;
 
-	for (int i = 0; i < POOL && i < n; i++)
-		victim_reserve(&dmn->pool[i].v, VICTIM_MEMBERS_START);
+	for (int i = 0; i < POOL; i++)
+		victim_reserve(&dmn->pool[i].v, i < n ? VICTIM_MEMBERS_START : VICTIM_MEMBERS_SPARE);
 }
 
 void slots_sweep(struct daemon *dmn)
