@@ -654,6 +654,10 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 	const char *cap = getenv("OOMREAPER_TEST_FILL_KBS");
 
 	dmn->fill_capacity = cap ? atof(cap) : decide_measure_fill_capacity();
+	if (cap && !(dmn->fill_capacity > 0 && dmn->fill_capacity < 1e9)) {
+		cli_error(c, "run: OOMREAPER_TEST_FILL_KBS=%s: want kB/s above 0", cap);
+		return EXIT_USAGE;
+	}
 	/* the scopes first: a bad one is bad usage, said before anything starts */
 	dmn->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (dmn->epfd < 0 || daemon_open_watches(dmn, err, sizeof(err))) {
