@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "notify.h"
 
 void cli_error(const struct cli *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", c->prog);
+	/* an error at the journal's priority, when stderr is the journal (report.h) */
+	fprintf(stderr, "%s%s: ", notify_stderr_is_journal() ? "<3>" : "", c->prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -430,7 +430,7 @@ void daemon_reload(struct daemon *dmn)
 	char err[512];
 
 	if (daemon_config(dmn->args, next, err, sizeof(err))) {
-		log_line("reload failed, keeping the running configuration: ", err, NULL);
+		log_line(PRIO_ERR, "reload failed, keeping the running configuration: ", err, NULL);
 		jevent(dmn, "reload", NULL, err);
 		return;
 	}
@@ -439,7 +439,7 @@ void daemon_reload(struct daemon *dmn)
 	if (!staged || open_watches(dmn, next, staged, err, sizeof(err))) {
 		if (!staged)
 			snprintf(err, sizeof(err), "%s", strerror(ENOMEM));
-		log_line("reload failed, keeping the running configuration: ", err, NULL);
+		log_line(PRIO_ERR, "reload failed, keeping the running configuration: ", err, NULL);
 		jevent(dmn, "reload", NULL, err);
 		config_free(next);
 		free(staged);
@@ -470,7 +470,7 @@ void daemon_reload(struct daemon *dmn)
 		warm_watches(dmn);
 	else
 		settle(dmn, &l);
-	log_settled("configuration reloaded from ",
+	log_settled(PRIO_INFO, "configuration reloaded from ",
 		    dmn->conf->path[0] ? dmn->conf->path : "defaults", &l);
 	jevent(dmn, "reload", NULL, "ok");
 }
@@ -537,7 +537,7 @@ static void warn_adj(struct daemon *dmn, int err)
 		line_str(&l, dmn->w[i].name);
 		line_str(&l, " holds oomreaper itself, and the kernel's OOM killer may choose it "
 			     "there");
-		line_write(&l, 2);
+		line_say(&l, 2, PRIO_WARNING);
 		return;
 	}
 }
@@ -550,7 +550,7 @@ static int start(struct daemon *dmn)
 
 	/* a killer paged out when memory is short cannot run: lock what it touches */
 	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0)
-		log_line("warning: mlockall: ", strerror(errno), ": may stall when memory is short");
+		log_line(PRIO_WARNING, "warning: mlockall: ", strerror(errno), ": may stall when memory is short");
 	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 
 	if (fd < 0 || write(fd, "-1000", 5) < 0)
@@ -590,15 +590,43 @@ static int start(struct daemon *dmn)
 	return 0;
 }
 
+/*
+ * systemctl status's line (STATUS=): sent when it changed, at most once a second, from the
+ * loop between wake-ups, never between a sample and its kill; force: now, whatever the time
+ * (after READY=1)
+ */
+#define STATUS_EVERY_NS 1000000000LL
+
+static void update_status(struct daemon *dmn, long long now, bool force)
+{
+	struct line l;
+
+	if (!force && now < dmn->next_status)
+		return;
+	status_text(dmn, &l);
+	if (!force && l.n == dmn->status.n && !memcmp(l.buf, dmn->status.buf, l.n))
+		return;
+	dmn->status = l;
+	dmn->next_status = now + STATUS_EVERY_NS;
+	notify(line_text(&dmn->status));
+}
+
 static void handle_signals(struct daemon *dmn)
 {
 	struct signalfd_siginfo si;
 
 	while (read(dmn->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGHUP)
+		if (si.ssi_signo == SIGHUP) {
+			/* systemd holds "reloading" until READY=1, said whether it took or not */
+			notify_reloading();
 			daemon_reload(dmn);
-		else
+			notify("READY=1");
+			update_status(dmn, now_ns(), true);
+		} else if (!dmn->stop) {
+			/* at once: stopping may take the reaper's last report */
+			notify("STOPPING=1");
 			dmn->stop = true;
+		}
 	}
 }
 
@@ -638,6 +666,8 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 
 	dmn->ops = &watch_ops_live;
 	dmn->cli = c;
+	/* before the reaper thread starts: it writes to stderr too */
+	line_prio_prefix(notify_stderr_is_journal());
 	dmn->args = a;
 	dmn->conf = dmn->first_conf = conf;
 	dmn->log_fd = -1;
@@ -679,7 +709,7 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 	/* last: what start-up touched is dropped here, and nothing but the loop runs after */
 	line_init(&l);
 	settle(dmn, &l);
-	log_settled("started: ", dmn->probed, &l);
+	log_settled(PRIO_INFO, "started: ", dmn->probed, &l);
 	if (dmn->log_fd >= 0) {
 		struct line j;
 
@@ -688,7 +718,8 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 		jstr(&j, "resident", line_text(&l));
 		jend(dmn, &j);
 	}
-	notify("READY=1\nSTATUS=watching memory");
+	/* STATUS= follows from the loop, once the scopes have their first samples */
+	notify("READY=1");
 	long long now = now_ns();
 
 	for (int i = 0; i < dmn->nw; i++)
@@ -716,6 +747,7 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 			notify("WATCHDOG=1");
 			dmn->next_watchdog = now + dmn->watchdog_ms * 1000000LL / 2;
 		}
+		update_status(dmn, now, false);
 		int n = epoll_wait(dmn->epfd, evs, 16, wait_ms(dmn, now_ns()));
 
 		for (int i = 0; i < n; i++) {
@@ -762,7 +794,6 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 			}
 		}
 	}
-	notify("STOPPING=1");
 	/* the stop event first: say_stopping() counts it when it could not be written */
 	jevent(dmn, "stop", NULL, NULL);
 	say_stopping(dmn);

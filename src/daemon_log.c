@@ -17,7 +17,7 @@
 
 /* "oomreaper: ABC": the parts may hold a comm, a path or a value read from a file, so each
  * goes through the cleaner */
-void log_line(const char *a, const char *b, const char *c)
+void log_line(enum line_prio prio, const char *a, const char *b, const char *c)
 {
 	struct line l;
 
@@ -28,11 +28,11 @@ void log_line(const char *a, const char *b, const char *c)
 		line_path(&l, b, 0);
 	if (c)
 		line_path(&l, c, 0);
-	line_write(&l, 2);
+	line_say(&l, 2, prio);
 }
 
 /* "oomreaper: A B; what settle() said", or without the last part when it said nothing */
-void log_settled(const char *a, const char *b, struct line *settled)
+void log_settled(enum line_prio prio, const char *a, const char *b, struct line *settled)
 {
 	struct line l;
 
@@ -44,7 +44,7 @@ void log_settled(const char *a, const char *b, struct line *settled)
 		line_str(&l, "; ");
 		line_str(&l, line_text(settled));
 	}
-	line_write(&l, 2);
+	line_say(&l, 2, prio);
 }
 
 /*
@@ -108,7 +108,7 @@ static void log_write_json(struct daemon *dmn, struct line *l)
 	else
 		line_long(l, -r);
 	line_str(l, "; further failures are counted, not said");
-	line_write(l, 2);
+	line_say(l, 2, PRIO_ERR);
 }
 
 void say_stopping(struct daemon *dmn)
@@ -122,7 +122,7 @@ void say_stopping(struct daemon *dmn)
 		line_ulong(&l, dmn->log_failures);
 		line_str(&l, " JSON log line(s) could not be written");
 	}
-	line_write(&l, 2);
+	line_say(&l, 2, PRIO_INFO);
 }
 
 /* Starts a JSON event line: {"ts": ms, "event": "name" */
@@ -273,18 +273,19 @@ void say_killed(struct daemon *dmn, const struct watch *w, const struct slot *s)
 	report_killed(&k, &s->v.chosen);
 	line_scope_keep(&l, w, k.n);
 	line_str(&l, line_text(&k));
-	line_write(&l, 2);
+	line_say(&l, 2, PRIO_NOTICE);
 	for (int i = 1; i < s->v.n; i++) {
 		line_init(&l);
 		line_str(&l, "oomreaper: killed process ");
 		line_process(&l, s->v.m[i].pid, s->v.m[i].comm);
 		line_str(&l, ", which shares its memory");
-		line_write(&l, 2);
+		line_say(&l, 2, PRIO_NOTICE);
 	}
 	jvictim(dmn, "kill", w, &s->v, "sample_to_kill_us", us);
 }
 
-void say_process(const struct watch *w, const struct slot *s, const char *what)
+void say_process(const struct watch *w, const struct slot *s, enum line_prio prio,
+		 const char *what)
 {
 	struct line l;
 
@@ -293,7 +294,7 @@ void say_process(const struct watch *w, const struct slot *s, const char *what)
 	line_process(&l, s->v.chosen.pid, s->v.chosen.comm);
 	line_str(&l, " ");
 	line_str(&l, what);
-	line_write(&l, 2);
+	line_say(&l, 2, prio);
 }
 
 /*
@@ -312,7 +313,7 @@ void say_reaping_dying(struct daemon *dmn, const struct watch *w, const struct s
 	line_str(&l, ", already dying, ");
 	line_ulong(&l, (p->rss_anon_kb + p->rss_file_kb + p->rss_shmem_kb) / 1024);
 	line_str(&l, " MiB: no new victim while its memory comes back");
-	line_write(&l, 2);
+	line_say(&l, 2, PRIO_NOTICE);
 	jvictim(dmn, "reap_dying", w, &s->v, "sample_to_kill_us", us);
 }
 
@@ -331,7 +332,7 @@ void say_abort(struct daemon *dmn, const struct watch *w, const struct slot *s, 
 	line_str(&l, was);
 	line_str(&l, "', and memory is no longer short: ");
 	line_str(&l, now->reason[0] ? now->reason : "available above every level");
-	line_write(&l, 2);
+	line_say(&l, 2, PRIO_INFO);
 	if (dmn->log_fd >= 0) {
 		jbegin(&l, "abort");
 		jstr(&l, "scope", w->name);
@@ -353,7 +354,7 @@ void say_trigger(struct daemon *dmn, const struct watch *w, const struct decisio
 	line_str(&l, trigger_name(d->trigger));
 	line_str(&l, ": ");
 	line_str(&l, d->reason);
-	line_write(&l, 2);
+	line_say(&l, 2, PRIO_WARNING);
 	if (dmn->log_fd >= 0) {
 		jbegin(&l, "trigger");
 		jstr(&l, "scope", w->name);
@@ -386,7 +387,7 @@ void say_would_kill(struct daemon *dmn, const struct watch *w, const struct slot
 	line_str(&l, ", with ");
 	line_long(&l, s->v.n - 1);
 	line_str(&l, " sharer(s)");
-	line_write(&l, 2);
+	line_say(&l, 2, PRIO_NOTICE);
 	jvictim(dmn, "would_kill", w, &s->v, NULL, 0);
 }
 
@@ -402,7 +403,7 @@ void say_exited(struct daemon *dmn, const struct watch *w, const struct slot *s)
 	line_str(&l, " exited ");
 	line_long(&l, ms);
 	line_str(&l, v->t_kill ? " ms after the kill" : " ms after SIGTERM");
-	line_write(&l, 2);
+	line_say(&l, 2, PRIO_NOTICE);
 	jvictim(dmn, "exit", w, v, "ms", ms);
 }
 
@@ -422,4 +423,52 @@ void say_reaped(struct daemon *dmn, const struct watch *w, const struct slot *s)
 	jnum(&l, "ms", v->t_reaped ? ms_between(v->t_kill, v->t_reaped) : -1);
 	jnum(&l, "now_anon_kb", (long long)v->now_anon_kb);
 	jend(dmn, &l);
+}
+
+/* A size for people: "21.3 GiB", "412.5 MiB", "900 kB" */
+static void line_size(struct line *l, unsigned long long kb)
+{
+	unsigned long long unit = kb >= 1024 * 1024 ? 1024 * 1024 : kb >= 1024 ? 1024 : 1;
+	unsigned long long tenths = (kb * 10 + unit / 2) / unit;
+
+	if (unit == 1) {
+		line_ulong(l, kb);
+		line_str(l, " kB");
+		return;
+	}
+	line_ulong(l, tenths / 10);
+	line_str(l, ".");
+	line_ulong(l, tenths % 10);
+	line_str(l, unit == 1024 ? " MiB" : " GiB");
+}
+
+/* What each scope keeps of the line: its figures after a path shortened at its start */
+#define STATUS_SCOPE_KEEP 160
+
+void status_text(struct daemon *dmn, struct line *l)
+{
+	line_init(l);
+	line_str(l, "STATUS=");
+	for (int i = 0; i < dmn->nw; i++) {
+		const struct watch *w = &dmn->w[i];
+		const struct sample *s = decider_newest(&w->dec);
+
+		if (i)
+			line_str(l, "; ");
+		line_path(l, w->name, STATUS_SCOPE_KEEP * (size_t)(dmn->nw - i));
+		line_str(l, ": ");
+		if (w->gone || !s) {
+			line_str(l, w->gone ? "removed" : "not sampled yet");
+			continue;
+		}
+		line_str(l, "available ");
+		line_size(l, s->avail_kb);
+		line_str(l, ", mem_min ");
+		line_size(l, level_kb(&w->conf->th.mem_min, s->total_kb));
+	}
+	line_str(l, "; ");
+	line_long(l, dmn->kills);
+	line_str(l, dmn->kills == 1 ? " kill" : " kills");
+	if (dmn->conf->dry_run)
+		line_str(l, " (dry run: nothing is signalled)");
 }

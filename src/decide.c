@@ -115,6 +115,11 @@ static const struct sample *nth_newest(const struct decider *d, int k)
 	return &d->hist[(d->head - 1 - k + 2 * DECIDE_HISTORY) % DECIDE_HISTORY];
 }
 
+const struct sample *decider_newest(const struct decider *d)
+{
+	return d->n ? nth_newest(d, 0) : NULL;
+}
+
 /*
  * The sample to measure a rate against: the newest one at least min_ns older than the newest,
  * else the oldest no more than max_ns older. NULL when there is none.

@@ -92,6 +92,9 @@ double decide_measure_fill_capacity(void);
 void decide(struct decider *d, const struct thresholds *t, const struct sample *s,
 	    struct decision *out);
 
+/* The newest sample decide() was given, or NULL before the first */
+const struct sample *decider_newest(const struct decider *d);
+
 /* A short name for a trigger, for logs and JSON */
 const char *trigger_name(enum trigger t);
 

@@ -46,7 +46,7 @@ static void limits_changed(struct daemon *dmn, struct watch *w, unsigned long wa
 	line_mib(&l, &w->scope, w->scope.limit_pages);
 	line_str(&l, ", totalpages ");
 	line_ulong(&l, w->scope.totalpages);
-	line_write(&l, 2);
+	line_say(&l, 2, PRIO_INFO);
 	if (dmn->log_fd < 0)
 		return;
 	jbegin(&l, "scope_limit");
@@ -108,7 +108,7 @@ static void await_return(struct daemon *dmn, struct watch *w)
 
 static void scope_gone(struct daemon *dmn, struct watch *w)
 {
-	log_line(w->name, ": removed; watching for it to be made again", NULL);
+	log_line(PRIO_WARNING, w->name, ": removed; watching for it to be made again", NULL);
 	jevent(dmn, "scope_gone", w->name, "removed");
 	watch_drop_ready(dmn, w);
 	watch_close_scope(dmn, w);
@@ -136,7 +136,7 @@ static int scope_back(struct daemon *dmn, struct watch *w)
 	if (r) {
 		w->scope = was;
 		if (!w->said_refused)
-			log_line("made again, but cannot be watched: ", err, NULL);
+			log_line(PRIO_WARNING, "made again, but cannot be watched: ", err, NULL);
 		w->said_refused = true;
 		return r;
 	}
@@ -149,7 +149,7 @@ static int scope_back(struct daemon *dmn, struct watch *w)
 	/* a new cgroup: what was measured of the old one says nothing of it */
 	decider_init(&w->dec);
 	w->dec.floor_fill_kb_s = dmn->fill_capacity;
-	log_line(w->name, ": made again; watching it", NULL);
+	log_line(PRIO_INFO, w->name, ": made again; watching it", NULL);
 	jevent(dmn, "scope_back", w->name, "made again");
 	return 0;
 }

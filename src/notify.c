@@ -2,10 +2,13 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "notify.h"
@@ -62,4 +65,30 @@ long notify_watchdog_ms(void)
 	if (!usec || (pid && atol(pid) != (long)getpid()))
 		return 0;
 	return atol(usec) / 1000;
+}
+
+int notify_reloading(void)
+{
+	struct timespec ts;
+	char text[64];
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(text, sizeof(text), "RELOADING=1\nMONOTONIC_USEC=%llu",
+		 (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+	return notify(text);
+}
+
+bool notify_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	int end = 0;
+
+	if (!js || sscanf(js, "%llu:%llu%n", &dev, &ino, &end) != 2 || js[end])
+		return false;
+	/* a child started with the variable but another stderr (a shell's redirection) is not
+	 * the journal's */
+	return fstat(2, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
 }

@@ -246,8 +246,11 @@ static void report_reap(struct reaper *r, struct victim *v, const struct member 
 		}
 		break;
 	}
+	/* a reap is the kill's end, as the kernel's "oom_reaper: reaped process" is; not
+	 * reaped, the victim's memory stays: a warning */
 	if (!v->quiet)
-		line_write(&l, r->o.report_fd);
+		line_say(&l, r->o.report_fd, out == REAP_REAPED || out == REAP_EXITED
+					     ? PRIO_NOTICE : PRIO_WARNING);
 }
 
 static void reap_victim(struct reaper *r, struct victim *v)

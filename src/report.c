@@ -1,6 +1,7 @@
 /* report.c - log lines without malloc or stdio */
 #include <errno.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -106,13 +107,12 @@ void line_json_str(struct line *l, const char *s, size_t keep)
 	l->n += strlen(l->buf + l->n);
 }
 
-int line_write(struct line *l, int fd)
+/* The n iovecs whole, short writes and EINTR retried (the iovecs are consumed). Returns 0,
+ * or -errno of the write that failed (-EIO when it wrote nothing) */
+static int write_all(int fd, struct iovec *iov, int n)
 {
-	size_t off = 0;
-
-	l->buf[l->n] = '\n';
-	while (off < l->n + 1) {
-		ssize_t w = write(fd, l->buf + off, l->n + 1 - off);
+	while (n > 0) {
+		ssize_t w = writev(fd, iov, n);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -120,9 +120,42 @@ int line_write(struct line *l, int fd)
 			return -errno;
 		if (w == 0)
 			return -EIO;
-		off += (size_t)w;
+		size_t done = (size_t)w;
+
+		for (; n > 0 && done >= iov->iov_len; iov++, n--)
+			done -= iov->iov_len;
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + done;
+			iov->iov_len -= done;
+		}
 	}
 	return 0;
+}
+
+int line_write(struct line *l, int fd)
+{
+	struct iovec iov = { l->buf, l->n + 1 };
+
+	l->buf[l->n] = '\n';
+	return write_all(fd, &iov, 1);
+}
+
+static bool prio_prefix;
+
+void line_prio_prefix(bool on)
+{
+	prio_prefix = on;
+}
+
+int line_say(struct line *l, int fd, enum line_prio prio)
+{
+	char pre[3] = { '<', (char)('0' + prio), '>' };
+	struct iovec iov[2] = { { pre, sizeof(pre) }, { l->buf, l->n + 1 } };
+
+	if (!prio_prefix)
+		return line_write(l, fd);
+	l->buf[l->n] = '\n';
+	return write_all(fd, iov, 2);
 }
 
 void report_killed(struct line *l, const struct proc_info *p)

@@ -2,6 +2,7 @@
 #ifndef OOMREAPER_REPORT_H
 #define OOMREAPER_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "proc.h"
@@ -36,6 +37,27 @@ const char *line_text(struct line *l);
 /* Appends '\n' and writes the line to fd with write(2), short writes and EINTR retried.
  * Returns 0, or -errno of the write that failed (-EIO when it wrote nothing). */
 int line_write(struct line *l, int fd);
+
+/*
+ * A line's syslog priority, which the journal files it under (journalctl -p) when stderr is
+ * the journal: sd-daemon(3)'s "<N>" prefix. The kernel's OOM killer says its kill and reap
+ * at KERN_ERR and KERN_INFO; here a kill or a reap is a notice, what the daemon is told but
+ * cannot do (a bad reload) an error, what may go wrong (memory short, a victim not reaped) a
+ * warning, the rest information.
+ */
+enum line_prio {
+	PRIO_ERR = 3,
+	PRIO_WARNING = 4,
+	PRIO_NOTICE = 5,
+	PRIO_INFO = 6,
+};
+
+/* Whether line_say() starts lines with "<N>". Set once at start-up, before any thread starts:
+ * it describes stderr, which every thread writes to. */
+void line_prio_prefix(bool on);
+/* line_write() to fd, after "<prio>" when the prefix is on, in the same write(2): a line of
+ * the reaper's thread never lands between a prefix and its line */
+int line_say(struct line *l, int fd, enum line_prio prio);
 
 /*
  * "Killed process PID (comm) total-vm:…kB, anon-rss:…kB, file-rss:…kB, shmem-rss:…kB,

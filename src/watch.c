@@ -226,15 +226,18 @@ static void sigkill(struct daemon *dmn, struct watch *w, struct slot *s, long lo
 	dmn->ops->signal(&s->v, SIGKILL);
 	if (d)
 		say_trigger(dmn, w, d);
-	if (was_dying(&s->v))
+	if (was_dying(&s->v)) {
 		say_reaping_dying(dmn, w, s);
-	else
+	} else {
 		say_killed(dmn, w, s);
+		dmn->kills++;
+	}
 	s->v.reap_by = s->v.t_kill + (long long)dmn->conf->deadline_ms * 1000000;
 	if (dmn->ops->submit(&dmn->reaper, &s->v) == 0)
 		s->submitted = true;
 	else
-		log_line("the reaper's queue is full: ", w->name, " is not reaped");
+		log_line(PRIO_WARNING, "the reaper's queue is full: ", w->name,
+			 " is not reaped");
 	/* the victim's exit wakes the loop, so that the scope is sampled again at once */
 	epoll_ctl(dmn->epfd, EPOLL_CTL_ADD, s->v.m[0].pidfd, &ev);
 	w->escalate_at = 0;
@@ -306,7 +309,8 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 	if (!s) {
 		if (!w->said_nothing) {
 			say_trigger(dmn, w, d);
-			log_line(w->name, ": no process can be chosen: ", w->why);
+			log_line(PRIO_WARNING, w->name, ": no process can be chosen: ",
+				 w->why);
 		}
 		w->said_nothing = true;
 		/* a selection every 10 ms that finds nobody is a busy loop: look again later */
@@ -328,7 +332,8 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 	if (dmn->conf->grace_ms && d->verdict == VERDICT_TERM && !was_dying(&s->v)) {
 		dmn->ops->signal(&s->v, SIGTERM);
 		say_trigger(dmn, w, d);
-		say_process(w, s, "sent SIGTERM: SIGKILL when its grace ends, unless it exits");
+		say_process(w, s, PRIO_NOTICE,
+			    "sent SIGTERM: SIGKILL when its grace ends, unless it exits");
 		jvictim(dmn, "term", w, &s->v, "grace_ms", dmn->conf->grace_ms);
 		w->escalate_at = now + (long long)dmn->conf->grace_ms * 1000000;
 		w->deadline = w->escalate_at + (long long)dmn->conf->deadline_ms * 1000000;
@@ -383,12 +388,13 @@ void watch_follow(struct daemon *dmn, struct watch *w, long long now)
 		} else if (now >= w->escalate_at && dmn->conf->dry_run) {
 			/* a reload into dry run while the grace ran: no signal from now on, and
 			 * the victim no longer blocks its scope (invariant 1, docs/design.md) */
-			say_process(w, s, "did not exit within its grace; dry run now: no SIGKILL");
+			say_process(w, s, PRIO_NOTICE,
+				    "did not exit within its grace; dry run now: no SIGKILL");
 			w->inflight = NULL;
 			w->escalate_at = 0;
 			slot_release(dmn, s);
 		} else if (now >= w->escalate_at) {
-			say_process(w, s, "did not exit within its grace: SIGKILL");
+			say_process(w, s, PRIO_NOTICE, "did not exit within its grace: SIGKILL");
 			w->fired_at = 0;	/* a timer, not a sample, sent this one */
 			sigkill(dmn, w, s, now, NULL);
 		}
@@ -406,7 +412,8 @@ void watch_follow(struct daemon *dmn, struct watch *w, long long now)
 		return;
 	}
 	if (now >= w->deadline) {
-		say_process(w, s, "stuck: neither gone nor reaped by the deadline; moving on");
+		say_process(w, s, PRIO_WARNING,
+			    "stuck: neither gone nor reaped by the deadline; moving on");
 		jvictim(dmn, "stuck", w, &s->v, "ms", ms_between(s->v.t_kill, now));
 		w->inflight = NULL;
 		done_with(dmn, s);

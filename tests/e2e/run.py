@@ -1238,6 +1238,7 @@ import test_input  # noqa: E402,F401
 import test_rules  # noqa: E402,F401
 import test_faults  # noqa: E402,F401
 import test_install  # noqa: E402,F401
+import test_journal  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------------------------------------

@@ -93,10 +93,11 @@ class Daemon:
     """`oomreaper run ARGS` in the background, its stderr in a file (a pipe left unread would
     block its write(2)s), its JSON events in another (--log-json, unless args set one).
     in_cgroup: a test cgroup the daemon joins before its exec; stdout: a file for its stdout
-    instead of the test's own (/dev/full, say)."""
+    instead of the test's own (/dev/full, say); journal: JOURNAL_STREAM names its stderr file, as
+systemd names the journal's stream it connects a service's stderr to."""
 
     def __init__(self, *args, env=None, in_cgroup=None, log_json=True, binary=OOMREAPER,
-                 stdout=None):
+                 stdout=None, journal=False):
         args = [str(a) for a in args]
         check(daemon_is_safe(args), "refused to start run %s: neither a test --cgroup nor a "
               "--dry-run" % " ".join(args))
@@ -114,8 +115,12 @@ class Daemon:
         if stdout:
             open(self.out_path, "wb").close()   # what stop() reads: empty
         with open(self.err_path, "wb") as err, open(stdout or self.out_path, "wb") as out:
+            env = dict(os.environ, **(env or {}))
+            if journal:
+                st = os.fstat(err.fileno())
+                env["JOURNAL_STREAM"] = "%d:%d" % (st.st_dev, st.st_ino)
             self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                      env=dict(os.environ, **(env or {})))
+                                      env=env)
         self.pid = self.p.pid
         self.result = None
         daemons.append(self)

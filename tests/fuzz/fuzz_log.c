@@ -366,7 +366,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	dmn.log_fd = json;
 	say_killed(&dmn, &w, &s);
-	say_process(&w, &s, "exited before the kill");
+	say_process(&w, &s, PRIO_INFO, "exited before the kill");
 	say_reaping_dying(&dmn, &w, &s);
 	say_abort(&dmn, &w, &s, was, figure(f, 6), &d);
 	say_trigger(&dmn, &w, &d);
@@ -374,7 +374,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	say_exited(&dmn, &w, &s);
 	say_reaped(&dmn, &w, &s);
 	jevent(&dmn, "reload", w.name, d.reason);
-	log_line(w.name, ": ", d.reason);
+	log_line(PRIO_INFO, w.name, ": ", d.reason);
 	dmn.log_fd = -1;
 	if (dup2(saved, 2) < 0)
 		abort();

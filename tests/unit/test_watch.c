@@ -256,6 +256,31 @@ static void inflight_blocks_until_exit(void **state)
 	assert_ptr_equal(dmn->w[0].inflight, fk.slot[1]);
 }
 
+/* STATUS=: the scope's newest sample against its mem_min, in sizes for people, and the kills:
+ * nothing before the first sample, the figures after it, "1 kill" once one was made */
+static void status_says_memory_and_kills(void **state)
+{
+	struct daemon *dmn = &((struct fixture *)*state)->dmn;
+	long long t = now_ns();
+	struct line l;
+
+	status_text(dmn, &l);
+	assert_string_equal(line_text(&l), "STATUS=global: not sampled yet; 0 kills");
+	tick(dmn, PLENTY_KB, t);
+	status_text(dmn, &l);
+	/* 500,000 kB and 10 % of 1,000,000 kB */
+	assert_string_equal(line_text(&l),
+			    "STATUS=global: available 488.3 MiB, mem_min 97.7 MiB; 0 kills");
+	short_tick(dmn, t + 100000000LL, 1);
+	status_text(dmn, &l);
+	assert_string_equal(line_text(&l),
+			    "STATUS=global: available 19.5 MiB, mem_min 97.7 MiB; 1 kill");
+	tick(dmn, 2 * 1024 * 1024 + 104858, t + 200000000LL);
+	status_text(dmn, &l);
+	assert_string_equal(line_text(&l),
+			    "STATUS=global: available 2.1 GiB, mem_min 97.7 MiB; 1 kill");
+}
+
 /* A victim reaped (the reaper's word, REAP_REAPED) no longer blocks, though it lives on */
 static void inflight_blocks_until_reaped(void **state)
 {
@@ -332,6 +357,7 @@ static void failed_reload_keeps_victim_in_flight(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(status_says_memory_and_kills, setup, teardown),
 		cmocka_unit_test_setup_teardown(inflight_blocks_until_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(inflight_blocks_until_reaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(inflight_blocks_until_deadline, setup, teardown),
