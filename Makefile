@@ -17,8 +17,11 @@ SCENARIO_BIN := $(BUILD)/bench/scenarios
 WORKLOAD_DEBS := stress-ng
 WORKLOAD_BIN := $(BUILD)/bench/workloads
 WORKLOAD_RUNS ?= 3
+# The unit under a real systemd as PID 1: debootstrap makes the Debian root it boots
+SYSTEMD_DEBS := debootstrap systemd
 
-.PHONY: all deps run check fuzz fuzz-build bench bench-scenarios bench-workloads clean
+.PHONY: all deps run check check-systemd fuzz fuzz-build bench bench-scenarios bench-workloads \
+	clean
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -66,6 +69,14 @@ check: all $(ASAN)/build.ninja
 	ninja -C $(ASAN)
 	-@$(MAKE) --no-print-directory fuzz-build
 	tests/run $(BUILD) $(ASAN) $(FUZZ)
+
+# The installed unit under a real systemd as PID 1 (tests/systemd/run): a minimal Debian root,
+# made once and cached in /var/cache/oomreaper-check-systemd, booted in a new PID and mount
+# namespace with oomreaper installed in an overlay of it (the .deb of dist/ when there is one).
+# Not part of check: it needs root, the network once, and a few minutes.
+check-systemd: EXTRA_DEBS = $(SYSTEMD_DEBS)
+check-systemd: all
+	tests/systemd/run $(BUILD)
 
 # Each fuzz target for FUZZ_SECONDS, one at a time, at nice 19 (tests/fuzz/run)
 fuzz: fuzz-build

@@ -80,9 +80,9 @@ def check_prefix(tmp, prefix, sysconfdir):
     # The installed binary runs, and its installed configuration is good
     sh(dest + binary, "check-config", dest + conf)
     # systemd reads it as written (every key known, the binary there), in the installed root;
-    # /bin/kill (ExecReload) is the system's, which a package's root does not hold
+    # /bin/sh (ExecReload) is the system's, which a package's root does not hold
     os.makedirs(dest + "/bin", exist_ok=True)
-    shutil.copy("/bin/kill", dest + "/bin/kill")
+    shutil.copy("/bin/sh", dest + "/bin/sh")
     sh("systemd-analyze", "verify", "--man=no", "--root=" + dest, unit)
     sec = sh("systemd-analyze", "security", "--offline=yes",
              "--threshold=%d" % (EXPOSURE_MAX * 10), unit)
