@@ -107,9 +107,10 @@ void line_json_str(struct line *l, const char *s, size_t keep)
 	l->n += strlen(l->buf + l->n);
 }
 
-/* The n iovecs whole, short writes and EINTR retried (the iovecs are consumed). Returns 0,
- * or -errno of the write that failed (-EIO when it wrote nothing) */
-static int write_all(int fd, struct iovec *iov, int n)
+/* The n iovecs whole, short writes and EINTR retried (the iovecs are consumed), as
+ * every line is written. Returns 0, or -errno of the write that failed (-EIO when it
+ * wrote nothing) */
+static int writev_all(int fd, struct iovec *iov, int n)
 {
 	while (n > 0) {
 		ssize_t w = writev(fd, iov, n);
@@ -137,7 +138,7 @@ int line_write(struct line *l, int fd)
 	struct iovec iov = { l->buf, l->n + 1 };
 
 	l->buf[l->n] = '\n';
-	return write_all(fd, &iov, 1);
+	return writev_all(fd, &iov, 1);
 }
 
 static bool prio_prefix;
@@ -155,7 +156,7 @@ int line_say(struct line *l, int fd, enum line_prio prio)
 	if (!prio_prefix)
 		return line_write(l, fd);
 	l->buf[l->n] = '\n';
-	return write_all(fd, iov, 2);
+	return writev_all(fd, iov, 2);
 }
 
 void report_killed(struct line *l, const struct proc_info *p)

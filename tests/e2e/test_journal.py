@@ -8,14 +8,13 @@ test_run's Daemon, in a cgroup made here, and stopped by daemon_test.
 
 import os
 import re
-import shutil
 import signal
 import socket
 import tempfile
 import time
 
-from run import Failure, check, hog, make_cgroup, note, wait_for
-from test_run import Daemon, daemon_test, grower, oom_cgroup
+from run import Failure, check, hog, note, wait_for
+from test_run import Daemon, daemon_test, grower, notify_socket, oom_cgroup
 
 # sd-daemon(3)'s prefixes: what the journal files a line under
 PRIO = {"err": "<3>", "warning": "<4>", "notice": "<5>", "info": "<6>"}
@@ -81,8 +80,9 @@ def test_journal_lines_carry_their_priority():
         os.unlink(bad.name)
 
 
-def datagrams(sock, seconds):
-    """Every datagram received within seconds, with its arrival time (monotonic)"""
+def datagrams(sock, seconds, stop=None):
+    """The datagrams received within seconds, each (arrival time, text), up to the first that
+    satisfies stop"""
     got = []
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -91,22 +91,17 @@ def datagrams(sock, seconds):
             got.append((time.monotonic(), sock.recv(4096).decode()))
         except socket.timeout:
             break
+        if stop and stop(got[-1][1]):
+            break
     return got
 
 
 def until(sock, pred, timeout, what):
     """Datagrams received until one satisfies pred; a Failure after timeout s"""
-    got = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        sock.settimeout(max(0.01, deadline - time.monotonic()))
-        try:
-            got.append((time.monotonic(), sock.recv(4096).decode()))
-        except socket.timeout:
-            break
-        if pred(got[-1][1]):
-            return got
-    raise Failure("no %s within %g s; got %r" % (what, timeout, [g for _, g in got]))
+    got = datagrams(sock, timeout, pred)
+    if not got or not pred(got[-1][1]):
+        raise Failure("no %s within %g s; got %r" % (what, timeout, [g for _, g in got]))
+    return got
 
 
 STATUS = re.compile(r"^STATUS=cgroup v1 (\S+): available ([0-9.]+ [kMG]i?B), "
@@ -121,11 +116,7 @@ def test_notify_status_reload_and_stopping():
     RELOADING=1 with MONOTONIC_USEC=, then READY=1. SIGTERM: STOPPING=1."""
     cg = oom_cgroup(256)
     hog(cg, 1)
-    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-notify-")
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    try:
-        path = os.path.join(tmp, "notify")
-        sock.bind(path)
+    with notify_socket() as (sock, path):
         d = Daemon("--cgroup", cg, env={"NOTIFY_SOCKET": path})
         until(sock, lambda g: g == "READY=1", 10, "READY=1")
         first = until(sock, lambda g: g.startswith("STATUS="), 5, "STATUS=")[-1][1]
@@ -159,6 +150,3 @@ def test_notify_status_reload_and_stopping():
         until(sock, lambda t: t == "STOPPING=1", 5, "STOPPING=1")
         d.stop_cleanly()
         note("after the kill of %d: %r" % (g.pid, status))
-    finally:
-        sock.close()
-        shutil.rmtree(tmp, ignore_errors=True)

@@ -11,6 +11,7 @@ and thaws the freezers before the harness removes the cgroups, whatever happened
 """
 
 import atexit
+import contextlib
 import json
 import os
 import re
@@ -714,17 +715,28 @@ def recv_until(sock, want, timeout):
     raise Failure("no %s datagram within %g s; got %r" % (want, timeout, got))
 
 
+@contextlib.contextmanager
+def notify_socket():
+    """A datagram socket bound in a directory of its own, for NOTIFY_SOCKET: (socket, path);
+    both gone after"""
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-notify-")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        path = os.path.join(tmp, "notify")
+        sock.bind(path)
+        yield sock, path
+    finally:
+        sock.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 @daemon_test
 def test_notify_socket():
     """NOTIFY_SOCKET (a datagram socket bound here) and WATCHDOG_USEC=200000: READY=1, then
     WATCHDOG=1 datagrams at least every 200 ms; SIGTERM: STOPPING=1 and exit 0."""
     cg = make_cgroup()
     hog(cg, 1)
-    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-notify-")
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    try:
-        path = os.path.join(tmp, "notify")
-        sock.bind(path)
+    with notify_socket() as (sock, path):
         d = Daemon("--dry-run", "--cgroup", cg,
                    env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "200000"})
         t0 = time.monotonic()
@@ -743,9 +755,6 @@ def test_notify_socket():
         d.stop_cleanly()
         note("READY=1 %.0f ms after the start (%r); WATCHDOG=1 every %.0f..%.0f ms"
              % ((ready - t0) * 1000, got[-1], min(gaps) * 1000, max(gaps) * 1000))
-    finally:
-        sock.close()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @daemon_test

@@ -1,8 +1,8 @@
 /*
  * faults.c - an LD_PRELOAD shim that makes chosen reads and writes fail, for the e2e tests of
  * what the daemon and the tools do when a /proc or cgroup file cannot be read or the log
- * cannot be written. It intercepts open/openat (and their 64 forms), read/pread, write and
- * close; an fd opened on a chosen path is marked, and its reads (or writes) then fail at a
+ * cannot be written. It intercepts open/openat (and their 64 forms), read/pread, write,
+ * writev and close; an fd opened on a chosen path is marked, and its reads (or writes) then fail at a
  * rate with a chosen errno. Settings, from the environment:
  *
  *   OOMREAPER_FAULT_READ         ':'-separated fnmatch(3) patterns of the paths whose reads
@@ -29,10 +29,12 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define MAX_FD 65536
@@ -53,6 +55,7 @@ static ssize_t (*real_read)(int, void *, size_t);
 static ssize_t (*real_pread)(int, void *, size_t, off_t);
 static ssize_t (*real_pread64)(int, void *, size_t, off_t);
 static ssize_t (*real_write)(int, const void *, size_t);
+static ssize_t (*real_writev)(int, const struct iovec *, int);
 static int (*real_close)(int);
 
 static int errno_of(const char *name, int dflt)
@@ -84,6 +87,7 @@ static void bind_all(void)
 	real_pread = dlsym(RTLD_NEXT, "pread");
 	real_pread64 = dlsym(RTLD_NEXT, "pread64");
 	real_write = dlsym(RTLD_NEXT, "write");
+	real_writev = dlsym(RTLD_NEXT, "writev");
 	real_close = dlsym(RTLD_NEXT, "close");
 }
 
@@ -273,17 +277,29 @@ ssize_t pread64(int fd, void *buf, size_t n, off_t off)
 	return read_fails(fd) ? -1 : real_pread64(fd, buf, n, off);
 }
 
+/* Whether this write to fd fails (counted, errno set) */
+static bool write_fails(int fd)
+{
+	if (fd < 0 || fd >= MAX_FD || !(marks[fd] & MARK_WRITE))
+		return false;
+	writes++;
+	writes_failed++;
+	errno = write_errno;
+	return true;
+}
+
 ssize_t write(int fd, const void *buf, size_t n)
 {
 	if (!real_write)
 		bind_all();
-	if (fd >= 0 && fd < MAX_FD && (marks[fd] & MARK_WRITE)) {
-		writes++;
-		writes_failed++;
-		errno = write_errno;
-		return -1;
-	}
-	return real_write(fd, buf, n);
+	return write_fails(fd) ? -1 : real_write(fd, buf, n);
+}
+
+ssize_t writev(int fd, const struct iovec *iov, int n)
+{
+	if (!real_writev)
+		bind_all();
+	return write_fails(fd) ? -1 : real_writev(fd, iov, n);
 }
 
 int close(int fd)
