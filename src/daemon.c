@@ -430,7 +430,8 @@ void daemon_reload(struct daemon *dmn)
 	char err[512];
 
 	if (daemon_config(dmn->args, next, err, sizeof(err))) {
-		log_line(PRIO_ERR, "reload failed, keeping the running configuration: ", err, NULL);
+		log_line(PRIO_ERR, "reload failed, keeping the running configuration: ", err,
+			 NULL);
 		jevent(dmn, "reload", NULL, err);
 		return;
 	}
@@ -439,7 +440,8 @@ void daemon_reload(struct daemon *dmn)
 	if (!staged || open_watches(dmn, next, staged, err, sizeof(err))) {
 		if (!staged)
 			snprintf(err, sizeof(err), "%s", strerror(ENOMEM));
-		log_line(PRIO_ERR, "reload failed, keeping the running configuration: ", err, NULL);
+		log_line(PRIO_ERR, "reload failed, keeping the running configuration: ", err,
+			 NULL);
 		jevent(dmn, "reload", NULL, err);
 		config_free(next);
 		free(staged);
@@ -550,7 +552,8 @@ static int start(struct daemon *dmn)
 
 	/* a killer paged out when memory is short cannot run: lock what it touches */
 	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0)
-		log_line(PRIO_WARNING, "warning: mlockall: ", strerror(errno), ": may stall when memory is short");
+		log_line(PRIO_WARNING, "warning: mlockall: ", strerror(errno),
+			 ": may stall when memory is short");
 	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 
 	if (fd < 0 || write(fd, "-1000", 5) < 0)

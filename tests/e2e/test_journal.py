@@ -34,8 +34,8 @@ def with_prefix(lines, prefix, pattern):
 def test_journal_lines_carry_their_priority():
     """stderr is the journal's stream (JOURNAL_STREAM is its device:inode): every line starts
     with its syslog priority: the start <6>, the trigger <4>, the kill of a grower in a 256 MiB
-    cgroup and its reap (or its exit, when it was quicker) <5>, a refused reload <3>, stopping <6>. With JOURNAL_STREAM
-    naming another file, no line has a prefix."""
+    cgroup and its reap (or its exit, when it was quicker) <5>, a refused reload <3>, stopping
+    <6>. With JOURNAL_STREAM naming another file, no line has a prefix."""
     cg = oom_cgroup(256)
     bad = tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False)
     try:
@@ -45,7 +45,8 @@ def test_journal_lines_carry_their_priority():
         kill = d.wait_event("kill", timeout=15)
         check(kill["pid"] == g.pid, "killed %r, want the grower %d" % (kill, g.pid))
         check(wait_for(lambda: with_prefix(lines_of(d.err()), PRIO["notice"],
-                                           r"reaped process|exited before its reap|exited \d+ ms after"),
+                                           r"reaped process|exited before its reap|"
+                                           r"exited \d+ ms after"),
                        timeout=10), "no reap line at <5>: %r" % d.err()[-1500:])
         # a reload refused: the daemon was given --config of a file that has gone bad
         d2 = Daemon("--cgroup", cg, "--config", bad.name, journal=True)

@@ -2,8 +2,8 @@
  * faults.c - an LD_PRELOAD shim that makes chosen reads and writes fail, for the e2e tests of
  * what the daemon and the tools do when a /proc or cgroup file cannot be read or the log
  * cannot be written. It intercepts open/openat (and their 64 forms), read/pread, write,
- * writev and close; an fd opened on a chosen path is marked, and its reads (or writes) then fail at a
- * rate with a chosen errno. Settings, from the environment:
+ * writev and close; an fd opened on a chosen path is marked, and its reads (or writes) then
+ * fail at a rate with a chosen errno. Settings, from the environment:
  *
  *   OOMREAPER_FAULT_READ         ':'-separated fnmatch(3) patterns of the paths whose reads
  *                                fail, matched against the path resolved from the directory
