@@ -17,8 +17,13 @@ SCENARIO_BIN := $(BUILD)/bench/scenarios
 WORKLOAD_DEBS := stress-ng
 WORKLOAD_BIN := $(BUILD)/bench/workloads
 WORKLOAD_RUNS ?= 3
+# The Debian package (make deb): what dpkg-buildpackage and lintian need besides DEBS, the
+# package's Build-Depends included (debian/control)
+DEB_DEBS := debhelper dpkg-dev fakeroot lintian bash-completion systemd
+DEB_BUILD := build-deb
+VERSION = $(shell sed -n "s/^  version : '\(.*\)',$$/\1/p" meson.build)
 
-.PHONY: all deps run check fuzz fuzz-build bench bench-scenarios bench-workloads clean
+.PHONY: all deps run check fuzz fuzz-build bench bench-scenarios bench-workloads deb clean
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -35,7 +40,7 @@ deps:
 			echo "installing:$$missing"; \
 			norc=/usr/sbin/policy-rc.d; made=""; \
 			[ -e $$norc ] || { printf '#!/bin/sh\nexit 101\n' > $$norc; chmod +x $$norc; made=1; }; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq $$missing >/dev/null; \
 			rc=$$?; [ -n "$$made" ] && rm -f $$norc; [ $$rc = 0 ] || exit 1; \
 		else \
 			echo "missing packages; run: sudo apt-get install$$missing"; exit 1; \
@@ -95,5 +100,27 @@ bench-workloads: all
 		bench/workloads/bystander.c
 	WORKLOAD_RUNS=$(WORKLOAD_RUNS) bench/workloads/run $(BUILD)
 
+# dist/oomreaper_VERSION_ARCH.deb, built by dpkg-buildpackage in a copy of the tree (the files
+# git tracks or would, as they are now) so that the work tree stays clean, then held to lintian:
+# an error or a warning fails the target. The changelog's version must be meson.build's.
+deb: EXTRA_DEBS = $(DEB_DEBS)
+deb: deps
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version); \
+	if [ "$$v" != "$(VERSION)" ]; then \
+		echo "debian/changelog is at $$v, meson.build at $(VERSION): add a changelog entry"; \
+		exit 1; \
+	fi
+	rm -rf $(DEB_BUILD)
+	mkdir -p $(DEB_BUILD)/oomreaper-$(VERSION) dist
+	git ls-files -z --cached --others --exclude-standard | \
+		xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+		tar -c --null -T - | tar -x -C $(DEB_BUILD)/oomreaper-$(VERSION)
+	cd $(DEB_BUILD)/oomreaper-$(VERSION) && dpkg-buildpackage -us -uc -b
+	deb=oomreaper_$(VERSION)_$$(dpkg --print-architecture).deb; \
+	cp $(DEB_BUILD)/$$deb dist/ && \
+	echo "lintian dist/$$deb:" && \
+	lintian --fail-on error,warning --tag-display-limit 0 dist/$$deb && \
+	echo "dist/$$deb: lintian reports no error and no warning"
+
 clean:
-	rm -rf $(BUILD) $(ASAN) $(FUZZ)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(DEB_BUILD)
