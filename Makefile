@@ -6,9 +6,9 @@ FUZZ ?= build-fuzz
 FUZZ_SECONDS ?= 60
 # What building, testing and benchmarking need, as Debian packages: clang and libFuzzer for
 # the fuzz targets, whose corpora `make check` replays; scdoc for the man pages, which
-# `make check` renders with man-db and groff
+# `make check` renders with man-db and groff; zsh, whose completion it tries
 DEBS := meson ninja-build pkg-config gcc libc6-dev libcmocka-dev python3 spin clang-14 \
-	libclang-rt-14-dev scdoc man-db groff-base
+	libclang-rt-14-dev scdoc man-db groff-base zsh
 BENCH_DEBS := earlyoom
 # The overload scenarios' peers and their pictures
 SCENARIO_DEBS := earlyoom nohang gnuplot-nox

@@ -3,6 +3,7 @@
 
     cli_options.py SRCDIR json   what was found: commands, their flags, config keys
     cli_options.py SRCDIR bash   the bash completion, made from it
+    cli_options.py SRCDIR zsh    the zsh completion, made from it
 
 The build makes the shell completion from this (meson.build), and the tests hold the man pages
 to it (tests/e2e/test_docs.py), so neither can drift from the parser:
@@ -224,16 +225,76 @@ def bash(spec):
     return "\n".join(lines) + "\n"
 
 
+# The same values for zsh's _arguments
+ZSH_VALUES = {"_oomreaper_dirs": "_files -/", "_oomreaper_files": "_files"}
+
+
+def zsh_action(flag):
+    how = VALUES.get(flag)
+    if how is None:
+        return " "
+    return ZSH_VALUES.get(how) or "(%s)" % how
+
+
+def zsh(spec):
+    """The zsh completion (#compdef): commands, each command's flags and their values."""
+    cmds = spec["commands"]
+    lines = [
+        "#compdef oomreaper",
+        "# zsh completion for oomreaper(8)",
+        "# Made at build time by completion/cli_options.py from the option tables of src/: do not",
+        "# edit, it is made again from them.",
+        "",
+        "_oomreaper() {",
+        "\tlocal curcontext=$curcontext state line",
+        "\t_arguments -C \\",
+    ]
+    for flag in sorted(spec["program"]["flags"]) + sorted(spec["program"]["short"]):
+        lines.append("\t\t'(- *)%s' \\" % flag)
+    lines.append("\t\t'1:command:(%s)' \\" % " ".join(cmds))
+    lines.append("\t\t'*::argument:->argument'")
+    lines.append("\t[[ $state == argument ]] || return")
+    lines.append("\tcurcontext=\"${curcontext%:*:*}:oomreaper-$words[1]:\"")
+    lines.append("\tcase $words[1] in")
+    # any process's PID, not only the terminal's as _pids has them (ps)
+    operands = {"explain": "'1:PID:{compadd -- /proc/<->(N:t)}'",
+                "check-config": "'1:file:_files'"}
+    for name, c in cmds.items():
+        specs = []
+        for flag, arg in sorted(c["flags"].items()):
+            specs.append("'%s:%s:%s'" % (flag, flag[2:], zsh_action(flag)) if arg
+                         else "'%s'" % flag)
+        for short, arg in sorted(c["short"].items()):
+            long_ = c["alias"].get(short)
+            if arg:
+                specs.append("'%s:%s:%s'" % (short, (long_ or short)[2:] or "value",
+                                             zsh_action(long_)))
+            else:
+                specs.append("'%s'" % short)
+        if name in operands:
+            specs.append(operands[name])
+        lines.append("\t%s)" % name)
+        lines.append("\t\t_arguments -s \\")
+        lines += ["\t\t\t%s \\" % sp for sp in specs[:-1]]
+        lines.append("\t\t\t%s" % specs[-1])
+        lines.append("\t\t;;")
+    lines.append("\tesac")
+    lines.append("}")
+    lines.append("")
+    lines.append("_oomreaper \"$@\"")
+    return "\n".join(lines) + "\n"
+
+
 def main():
-    if len(sys.argv) != 3 or sys.argv[2] not in ("json", "bash"):
-        sys.stderr.write("usage: cli_options.py SRCDIR json|bash\n")
+    if len(sys.argv) != 3 or sys.argv[2] not in ("json", "bash", "zsh"):
+        sys.stderr.write("usage: cli_options.py SRCDIR json|bash|zsh\n")
         return 2
     spec = scan(sys.argv[1])
     if sys.argv[2] == "json":
         json.dump(spec, sys.stdout, indent=1, sort_keys=True)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(bash(spec))
+        sys.stdout.write(bash(spec) if sys.argv[2] == "bash" else zsh(spec))
     return 0
 
 

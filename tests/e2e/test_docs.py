@@ -206,3 +206,50 @@ def test_bash_completion_completes_commands_and_flags():
     if pid not in got:
         problems.append("explain %s<TAB>: %s, want it among them" % (pid, got[:10]))
     check(not problems, "; ".join(problems))
+
+
+def zsh_complete(lines):
+    """{line: the matches the built zsh completion offers for it, each once}, from one zsh
+    (tests/e2e/zsh_complete.zsh)."""
+    if not shutil.which("zsh"):
+        raise Failure("zsh is not installed (make deps installs it)")
+    built(os.path.join("completion", "_oomreaper"))
+    p = subprocess.run(["zsh", "-f", os.path.join(os.path.dirname(__file__), "zsh_complete.zsh"),
+                        os.path.join(BUILD, "completion")] + lines,
+                       capture_output=True, text=True, timeout=120)
+    check(p.returncode == 0 and not p.stderr, "zsh: exit %d, %r" % (p.returncode,
+                                                                     p.stderr[:300]))
+    out = {}
+    for part in p.stdout.split("\n= ")[0:]:
+        line, _, rest = part.partition("\n")
+        out[line[2:] if line.startswith("= ") else line] = sorted(set(
+            re.findall(r'<([^>\n]*)>', rest)))
+    return out
+
+
+@test
+def test_zsh_completion_completes_commands_and_flags():
+    """In a real zsh (compinit, in a pseudo-terminal): `oomreaper k<TAB>` is kill,
+    `oomreaper kill --<TAB>` exactly kill's flags, `run --policy <TAB>` the two policies,
+    `list -c DIR<TAB>` directories, and `explain PID<TAB>` any process's PID."""
+    spec = cli_spec()
+    parent = os.path.dirname(os.path.abspath(BUILD))
+    name = os.path.basename(os.path.abspath(BUILD))
+    pid = str(os.getpid())
+    wants = [
+        ("oomreaper k", ["kill"]),
+        ("oomreaper ", list(spec["commands"])),
+        ("oomreaper -", list(spec["program"]["flags"]) + list(spec["program"]["short"])),
+        ("oomreaper run --policy ", ["largest", "fastest-growing"]),
+        ("oomreaper run --dry-run --policy f", ["fastest-growing"]),
+        ("oomreaper list -c " + os.path.join(parent, name),
+         [n for n in os.listdir(parent) if n.startswith(name)
+          and os.path.isdir(os.path.join(parent, n))]),
+    ] + [("oomreaper %s --" % cmd, list(c["flags"])) for cmd, c in spec["commands"].items()]
+    got = zsh_complete([w[0] for w in wants] + ["oomreaper explain " + pid])
+    problems = ["%s<TAB>: %s, want %s" % (line, got.get(line), sorted(set(expect)))
+                for line, expect in wants if got.get(line) != sorted(set(expect))]
+    if pid not in got.get("oomreaper explain " + pid, []):
+        problems.append("explain %s<TAB>: %s, want it among them"
+                        % (pid, got.get("oomreaper explain " + pid)))
+    check(not problems, "; ".join(problems))
