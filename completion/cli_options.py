@@ -9,8 +9,9 @@ The build makes the shell completion from this (meson.build), and the tests hold
 to it (tests/e2e/test_docs.py), so neither can drift from the parser:
 
 - the commands are main()'s table in src/main.c: { "list", cmd_list }, ...;
-- a command's flags are the `struct option` entries of its function in src/cmd_*.c and of the
-  static functions of that file it calls (cmd_kill -> parse_opts), the entries it builds from a
+- a command's flags are the `struct option` entries of its function in src/cmd_*.c, of the
+  functions of that file it calls (cmd_kill -> parse_opts) and of the file's tables of struct
+  option these name, the entries it builds from a
   table of the file ((struct option){ settings[i].opt, required_argument, ... }), and the
   literal flags it compares an argument with (strcmp(argv[1], "--help"));
 - the configuration keys are every strcmp(key, "...") of src/config.c, by the function they
@@ -79,6 +80,11 @@ def command_flags(text, funcs, name):
         seen.add(f)
         body += funcs[f]
         todo += [g for g in re.findall(r'\b(\w+)\s*\(', funcs[f]) if g in funcs]
+    # a table of struct option at file scope that the command names
+    for m in re.finditer(r'^(?:static\s+)?(?:const\s+)?struct option\s+(\w+)\s*\[\s*\w*\s*\]'
+                         r'\s*=\s*\{.*?\n\};', text, re.M | re.S):
+        if re.search(r'\b' + m.group(1) + r'\b', body):
+            body += m.group(0)
     flags, short, alias = {}, {}, {}
     for m in OPTION.finditer(body):
         flags["--" + m.group(1)] = m.group(2) != "no"
@@ -102,8 +108,8 @@ def command_flags(text, funcs, name):
 
 
 def scan(src):
-    """What the parser accepts: {"commands": {name: {"flags", "short"}}, "program": {...},
-    "config": {section: [keys]}}."""
+    """What the parser accepts: {"commands": {name: {"flags", "short", "alias"}},
+    "program": {the same for main()}, "config": {section: [keys]}}."""
     def read(path):
         with open(os.path.join(src, path)) as f:
             return strip_comments(f.read())

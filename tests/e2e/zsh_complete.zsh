@@ -9,13 +9,39 @@ zmodload zsh/zpty || exit 2
 typeset -F SECONDS
 dir=$1
 shift
+
+# What the zsh in the pseudo-terminal runs: compadd, wrapped ...
+wrapped_compadd() {
+	# a compadd that only asks (-O, -A, -D) adds nothing: passed on as it is
+	if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then
+		builtin compadd "$@"
+		return
+	fi
+	local -a __hits
+	builtin compadd -A __hits "$@"
+	(( $#__hits )) || return 1
+	print -lr -- "<${^__hits[@]}>"
+	builtin compadd "$@"
+}
+# ... and TAB: a NUL, the completion, a NUL (compprefuncs would be emptied after one use)
+between_nuls() {
+	print -n -- "\0"
+	zle complete-word
+	print -n -- "\0"
+}
+
+# a function's text, sent as one line (a TAB typed would complete)
+one_line() {
+	local body=${functions[$1]//$'\t'/ }
+	print -r -- "$2() { ${body//$'\n'/; } }"
+}
+
 zpty z zsh -f -i
 zpty -w z "PS1=''; fpath=(${(q)dir} \$fpath); autoload -Uz compinit; compinit -u -D"
-# TAB: a NUL, the completion, a NUL (compprefuncs would be emptied after one use)
-zpty -w z 'between-nuls() { print -n -- "\0"; zle complete-word; print -n -- "\0" }'
-zpty -w z 'zle -N between-nuls; bindkey -e; bindkey "^I" between-nuls; bindkey "^U" kill-whole-line'
-# a compadd that only asks (-O, -A, -D) adds nothing: passed on as it is
-zpty -w z 'compadd() { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi; local -a __hits; builtin compadd -A __hits "$@"; (( $#__hits )) || return 1; print -lr -- "<${^__hits[@]}>"; builtin compadd "$@" }; bindkey "^M" undefined; bindkey "^J" undefined'
+zpty -w z "$(one_line wrapped_compadd compadd)"
+zpty -w z "$(one_line between_nuls between-nuls)"
+zpty -w z 'zle -N between-nuls; bindkey -e; bindkey "^I" between-nuls'
+zpty -w z 'bindkey "^U" kill-whole-line; bindkey "^M" undefined; bindkey "^J" undefined'
 for line; do
 	zpty -n -w z "$line"$'\t'
 	out=
