@@ -19,7 +19,7 @@ WORKLOAD_BIN := $(BUILD)/bench/workloads
 WORKLOAD_RUNS ?= 3
 # The Debian package (make deb): what dpkg-buildpackage and lintian need besides DEBS, the
 # package's Build-Depends included (debian/control)
-DEB_DEBS := debhelper dpkg-dev fakeroot lintian bash-completion systemd
+DEB_DEBS := debhelper dpkg-dev fakeroot lintian systemd
 DEB_BUILD := build-deb
 VERSION = $(shell sed -n "s/^  version : '\(.*\)',$$/\1/p" meson.build)
 
