@@ -219,11 +219,13 @@ def zsh_complete(lines):
                        capture_output=True, text=True, timeout=120)
     check(p.returncode == 0 and not p.stderr, "zsh: exit %d, %r" % (p.returncode,
                                                                      p.stderr[:300]))
-    out = {}
-    for part in p.stdout.split("\n= ")[0:]:
-        line, _, rest = part.partition("\n")
-        out[line[2:] if line.startswith("= ") else line] = sorted(set(
-            re.findall(r'<([^>\n]*)>', rest)))
+    out, line = {}, None
+    for text in p.stdout.split("\n"):
+        if text.startswith("= "):
+            line = text[2:]
+            out[line] = []
+        elif line is not None:
+            out[line] = sorted(set(out[line] + re.findall(r'<([^>]*)>', text)))
     return out
 
 
