@@ -6,9 +6,10 @@ FUZZ ?= build-fuzz
 FUZZ_SECONDS ?= 60
 # What building, testing and benchmarking need, as Debian packages: clang and libFuzzer for
 # the fuzz targets, whose corpora `make check` replays; systemd for the unit's directory
-# (systemd.pc) and systemd-analyze, which checks the installed unit
+# (systemd.pc) and systemd-analyze, which checks the installed unit; scdoc for the man pages,
+# which `make check` renders with man-db and groff; zsh, whose completion it tries
 DEBS := meson ninja-build pkg-config gcc libc6-dev libcmocka-dev python3 spin clang-14 \
-	libclang-rt-14-dev systemd
+	libclang-rt-14-dev systemd scdoc man-db groff-base zsh
 BENCH_DEBS := earlyoom
 # The overload scenarios' peers and their pictures
 SCENARIO_DEBS := earlyoom nohang gnuplot-nox
@@ -19,9 +20,14 @@ WORKLOAD_BIN := $(BUILD)/bench/workloads
 WORKLOAD_RUNS ?= 3
 # The unit under a real systemd as PID 1: debootstrap makes the Debian root it boots
 SYSTEMD_DEBS := debootstrap systemd
+# The Debian package (make deb): what dpkg-buildpackage and lintian need besides DEBS, the
+# package's Build-Depends included (debian/control)
+DEB_DEBS := debhelper dpkg-dev fakeroot lintian systemd
+DEB_BUILD := build-deb
+VERSION = $(shell sed -n "s/^  version : '\(.*\)',$$/\1/p" meson.build)
 
 .PHONY: all deps run check check-systemd fuzz fuzz-build bench bench-scenarios bench-workloads \
-	clean
+	deb clean
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -38,7 +44,7 @@ deps:
 			echo "installing:$$missing"; \
 			norc=/usr/sbin/policy-rc.d; made=""; \
 			[ -e $$norc ] || { printf '#!/bin/sh\nexit 101\n' > $$norc; chmod +x $$norc; made=1; }; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq $$missing >/dev/null; \
 			rc=$$?; [ -n "$$made" ] && rm -f $$norc; [ $$rc = 0 ] || exit 1; \
 		else \
 			echo "missing packages; run: sudo apt-get install$$missing"; exit 1; \
@@ -75,7 +81,7 @@ check: all $(ASAN)/build.ninja
 # namespace with oomreaper installed in an overlay of it (the .deb of dist/ when there is one).
 # Not part of check: it needs root, the network once, and a few minutes.
 check-systemd: EXTRA_DEBS = $(SYSTEMD_DEBS)
-check-systemd: all
+check-systemd: deb
 	tests/systemd/run $(BUILD)
 
 # Each fuzz target for FUZZ_SECONDS, one at a time, at nice 19 (tests/fuzz/run)
@@ -106,5 +112,27 @@ bench-workloads: all
 		bench/workloads/bystander.c
 	WORKLOAD_RUNS=$(WORKLOAD_RUNS) bench/workloads/run $(BUILD)
 
+# dist/oomreaper_VERSION_ARCH.deb, built by dpkg-buildpackage in a copy of the tree (the files
+# git tracks or would, as they are now) so that the work tree stays clean, then held to lintian:
+# an error or a warning fails the target. The changelog's version must be meson.build's.
+deb: EXTRA_DEBS = $(DEB_DEBS)
+deb: deps
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version); \
+	if [ "$$v" != "$(VERSION)" ]; then \
+		echo "debian/changelog is at $$v, meson.build at $(VERSION): add a changelog entry"; \
+		exit 1; \
+	fi
+	rm -rf $(DEB_BUILD)
+	mkdir -p $(DEB_BUILD)/oomreaper-$(VERSION) dist
+	git ls-files -z --cached --others --exclude-standard | \
+		xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+		tar -c --null -T - | tar -x -C $(DEB_BUILD)/oomreaper-$(VERSION)
+	cd $(DEB_BUILD)/oomreaper-$(VERSION) && dpkg-buildpackage -us -uc -b
+	deb=oomreaper_$(VERSION)_$$(dpkg --print-architecture).deb; \
+	cp $(DEB_BUILD)/$$deb dist/ && \
+	echo "lintian dist/$$deb:" && \
+	lintian --fail-on error,warning --tag-display-limit 0 dist/$$deb && \
+	echo "dist/$$deb: lintian reports no error and no warning"
+
 clean:
-	rm -rf $(BUILD) $(ASAN) $(FUZZ)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(DEB_BUILD)
