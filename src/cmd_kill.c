@@ -46,6 +46,8 @@ struct kill_opts {
 /* Storage for the kill path, made before anything is chosen (docs/design.md,
  * invariant 3) */
 static struct victim victims[REAP_QUEUE_LEN];
+static pid_t *group_pids;	/* a whole-cgroup kill's rounds of pids */
+static int group_pids_cap;
 static struct reaper reaper;
 static char stdout_buf[1 << 16];
 
@@ -384,7 +386,11 @@ static int start_up(struct cli *c, const struct kill_opts *o, struct selector *s
 	if (select_all_pids(sel) < 0)
 		cli_error(c, "kill: warning: cannot list processes");
 	/* and room for a victim's group, or a cgroup, of every process there is */
-	if (victim_reserve(&victims[0], selector_room(sel))) {
+	group_pids_cap = selector_room(sel);
+	if (group_pids_cap < 64)
+		group_pids_cap = 64;
+	group_pids = malloc(sizeof(*group_pids) * (size_t)group_pids_cap);
+	if (!group_pids || victim_reserve(&victims[0], selector_room(sel))) {
 		cli_error(c, "kill: cannot allocate room for the victims");
 		return EXIT_NOTHING;
 	}
@@ -435,7 +441,8 @@ static int kill_whole_cgroup(struct cli *c, const struct kill_opts *o, int fd)
 	static struct spared spared[SPARED_MAX];
 	char name[PATH_MAX + 32];
 	struct group_kill g = { .self = c->self, .deadline_ms = o->deadline_ms,
-				.victims = victims, .nv = REAP_QUEUE_LEN, .spared = spared,
+				.victims = victims, .nv = REAP_QUEUE_LEN, .pids = group_pids,
+				.pids_cap = group_pids_cap, .spared = spared,
 				.spared_cap = SPARED_MAX };
 
 	scope_name(&c->scope, name, sizeof(name));
@@ -631,6 +638,8 @@ out_json:
 out:
 	victim_close(v);
 	selector_free(&sel);
+	free(group_pids);
+	group_pids = NULL;
 	cli_close(&c);
 	return r;
 }

@@ -268,6 +268,7 @@ static void reap_victim(struct reaper *r, struct victim *v)
 		if (o == REAP_EXITED && !v->independent)
 			continue;
 		if (o == REAP_REAPED) {
+			m->reaped = true;
 			v->t_reaped = now_ns();
 			v->reaped_members++;
 			read_now(r, v, m->pid);

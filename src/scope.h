@@ -69,6 +69,14 @@ void scope_close(struct scope *s);
  */
 int scope_pids(const struct scope *s, int proc_fd, pid_t **pids);
 
+/*
+ * The pids of a cgroup scope and its descendants into pids[0..cap-1], allocating nothing (a
+ * group kill's, on the kill path): unsorted, a pid moved while walked may come twice, and
+ * those past cap are counted, not stored. Returns how many there were (more than cap when
+ * some did not fit), or -errno; -EINVAL for the global scope.
+ */
+int scope_pids_into(const struct scope *s, pid_t *pids, int cap);
+
 /* "global", "cgroup v1 PATH" or "cgroup v2 PATH" into buf. */
 const char *scope_name(const struct scope *s, char *buf, size_t len);
 

@@ -27,6 +27,9 @@ struct member {
 	char comm[COMM_LEN];
 	bool killed;			/* SIGKILL sent */
 	bool gone;			/* exited (pidfd readable) */
+	bool reaped;			/* the reaper freed its address space */
+	unsigned long rss_kb;		/* resident when held (a group kill's freed memory); 0
+					 * for a sharer, whose memory its first member counts */
 };
 
 /*
