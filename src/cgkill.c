@@ -15,9 +15,12 @@
 #include "scan.h"
 #include "sys.h"
 
-/* Where the v1 memory and freezer hierarchies are mounted */
+/* Where the v1 memory and freezer hierarchies are mounted, and cgroup v2: alone, or beside
+ * v1 (the hybrid layout of systemd) */
 #define V1_MEMORY "/sys/fs/cgroup/memory"
 #define V1_FREEZER "/sys/fs/cgroup/freezer"
+#define V2_ALONE "/sys/fs/cgroup"
+#define V2_HYBRID "/sys/fs/cgroup/unified"
 
 static void sleep_ms(int ms)
 {
@@ -398,4 +401,64 @@ bool cgroup_within(const char *dir, const char *top)
 	while (tl > 1 && top[tl - 1] == '/')
 		tl--;
 	return tl && !strncmp(dir, top, tl) && (dir[tl] == '\0' || dir[tl] == '/');
+}
+
+/* The mount point of the hierarchy a leaf of kind is looked up in; within: the scope's path */
+static const char *hierarchy_mount(enum scope_kind kind, const char *within)
+{
+	if (kind == SCOPE_CGROUP_V1)
+		return V1_MEMORY;
+	if (within ? cgroup_within(within, V2_HYBRID)
+		   : access(V2_ALONE "/cgroup.controllers", F_OK) != 0)
+		return V2_HYBRID;
+	return V2_ALONE;
+}
+
+/* Whether pid is listed in s's own cgroup.procs or below it (the first cap of them) */
+static int listed_in(const struct scope *s, pid_t pid, pid_t *pids, int cap)
+{
+	int n = scope_pids_into(s, pids, cap);
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && i < cap; i++)
+		if (pids[i] == pid)
+			return 0;
+	return -ESRCH;
+}
+
+int cgroup_leaf_open(int proc_fd, pid_t pid, enum scope_kind kind, const char *within,
+		     pid_t *pids, int cap, struct scope *leaf)
+{
+	char buf[4096], name[32];
+	ssize_t len;
+	int r;
+
+	/* the whole machine: its memory controller's hierarchy, v1 where it is mounted */
+	if (kind == SCOPE_GLOBAL)
+		kind = access(V1_MEMORY "/memory.limit_in_bytes", F_OK) == 0 ? SCOPE_CGROUP_V1
+									     : SCOPE_CGROUP_V2;
+	snprintf(name, sizeof(name), "%d/cgroup", (int)pid);
+	len = read_file_at(proc_fd, name, buf, sizeof(buf));
+	if (len < 0)
+		return (int)len;
+	memset(leaf, 0, sizeof(*leaf));
+	leaf->dir_fd = -1;
+	leaf->kind = kind;
+	r = cgroup_of_process(buf, (size_t)len, kind, hierarchy_mount(kind, within), leaf->path,
+			      sizeof(leaf->path));
+	if (r)
+		return r;
+	if (within && !cgroup_within(leaf->path, within))
+		return -EXDEV;
+	leaf->dir_fd = open(leaf->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (leaf->dir_fd < 0)
+		return -errno;
+	/* the path was made from text: the cgroup must hold the victim, or it is not its own */
+	r = listed_in(leaf, pid, pids, cap);
+	if (r) {
+		scope_close(leaf);
+		return r;
+	}
+	return 0;
 }

@@ -69,4 +69,14 @@ int cgroup_of_process(const char *buf, size_t len, enum scope_kind kind, const c
  */
 bool cgroup_within(const char *dir, const char *top);
 
+/*
+ * Opens the cgroup that holds pid, as a scope cgroup_kill() takes (kind, path, dir_fd): for
+ * kind SCOPE_GLOBAL the memory controller's hierarchy (v1 where it is mounted, else v2).
+ * within: the cgroup scope it must lie in, or NULL. pids, cap: room to check that pid is
+ * listed there (the path was made from text). Returns 0, or -errno: -ENOENT (no such line),
+ * -EPERM (the root cgroup), -EXDEV (outside within), -ESRCH (pid is not in it).
+ */
+int cgroup_leaf_open(int proc_fd, pid_t pid, enum scope_kind kind, const char *within,
+		     pid_t *pids, int cap, struct scope *leaf);
+
 #endif

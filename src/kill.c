@@ -81,8 +81,6 @@ int victim_open(struct victim *v, int proc_fd)
 		v->m[kept++] = *m;
 	}
 	v->n = kept;
-	/* one address space: its first member counts its memory (a group kill's figure) */
-	v->m[0].rss_kb = v->chosen.rss_anon_kb + v->chosen.rss_file_kb + v->chosen.rss_shmem_kb;
 	return 0;
 }
 

@@ -264,11 +264,11 @@ static void reap_victim(struct reaper *r, struct victim *v)
 		struct member *m = &v->m[i];
 		int o = reap_member(r, v, m);
 
+		m->freed = o == REAP_REAPED || o == REAP_EXITED;
 		/* one mm for a group: the first member still holding it reaps it for all */
 		if (o == REAP_EXITED && !v->independent)
 			continue;
 		if (o == REAP_REAPED) {
-			m->reaped = true;
 			v->t_reaped = now_ns();
 			v->reaped_members++;
 			read_now(r, v, m->pid);

@@ -27,9 +27,10 @@ struct member {
 	char comm[COMM_LEN];
 	bool killed;			/* SIGKILL sent */
 	bool gone;			/* exited (pidfd readable) */
-	bool reaped;			/* the reaper freed its address space */
-	unsigned long rss_kb;		/* resident when held (a group kill's freed memory); 0
-					 * for a sharer, whose memory its first member counts */
+	bool freed;			/* the reaper reaped it, or found it exited: its memory
+					 * is back */
+	unsigned long rss_kb;		/* resident when a group kill held it (cgkill.c); 0 for
+					 * the victim and its sharers, whose memory v->chosen says */
 };
 
 /*

@@ -224,12 +224,19 @@ static void sigkill(struct daemon *dmn, struct watch *w, struct slot *s, long lo
 
 	/* a dying victim gets it again: harmless, and its sharers may not be dying */
 	dmn->ops->signal(&s->v, SIGKILL);
+	/* the rest of its group, as oom_kill_process() kills the oom_group after the victim;
+	 * not for a victim that was dying already: the kernel kills nobody new for it */
+	w->group.how = GROUP_KILL_NO;
+	if (w->conf->group_kill != GROUP_KILL_NO && !was_dying(&s->v))
+		group_kill_victim(dmn, w, s);
 	if (d)
 		say_trigger(dmn, w, d);
-	if (was_dying(&s->v))
+	if (was_dying(&s->v)) {
 		say_reaping_dying(dmn, w, s);
-	else
+	} else {
 		say_killed(dmn, w, s);
+		group_say(w);
+	}
 	s->v.reap_by = s->v.t_kill + (long long)dmn->conf->deadline_ms * 1000000;
 	if (dmn->ops->submit(&dmn->reaper, &s->v) == 0)
 		s->submitted = true;
@@ -324,6 +331,7 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 	}
 	s->state = SLOT_INFLIGHT;
 	w->inflight = s;
+	w->group.how = GROUP_KILL_NO;
 	/* a dying victim needs no warning: it is on its way out already */
 	if (dmn->conf->grace_ms && d->verdict == VERDICT_TERM && !was_dying(&s->v)) {
 		dmn->ops->signal(&s->v, SIGTERM);
@@ -398,6 +406,7 @@ void watch_follow(struct daemon *dmn, struct watch *w, long long now)
 		      s->v.reap_outcome == REAP_REAPED;
 
 	if (s->exit_logged || reaped) {
+		group_say_freed(w, &s->v);
 		w->inflight = NULL;
 		done_with(dmn, s);
 		slot_release(dmn, s);
@@ -408,6 +417,7 @@ void watch_follow(struct daemon *dmn, struct watch *w, long long now)
 	if (now >= w->deadline) {
 		say_process(w, s, "stuck: neither gone nor reaped by the deadline; moving on");
 		jvictim(dmn, "stuck", w, &s->v, "ms", ms_between(s->v.t_kill, now));
+		group_say_freed(w, &s->v);
 		w->inflight = NULL;
 		done_with(dmn, s);
 		slot_release(dmn, s);
