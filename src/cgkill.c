@@ -215,6 +215,12 @@ static int hold(int proc_fd, pid_t pid, struct group_kill *g, int *used)
 		close(fd);
 		return r == -ENOENT || r == -ESRCH ? 0 : -1;
 	}
+	/* a zombie has died already, its memory is back: killing it again would be a new
+	 * member every round */
+	if (p.state == 'Z' || p.state == 'X') {
+		close(fd);
+		return 0;
+	}
 	if (spares(&p, g->self, &e)) {
 		close(fd);
 		if (g->nspared < g->spared_cap) {
@@ -298,13 +304,17 @@ int cgroup_kill(const struct scope *s, int proc_fd, struct group_kill *g)
 	}
 	if (s->kind == SCOPE_CGROUP_V1 && !self_in_freezer(s->path))
 		freezer = v1_freezer_of(s->path);
+	/* a pass lists the whole cgroup, a window of g->pids_cap pids a round */
+	int skip = 0, pass_added = 0;
+
 	for (int round = 0; now_ns() < end; round++) {
 		freeze(freezer, true);
-		int n = scope_pids_into(s, g->pids, g->pids_cap);
-		int listed = n < g->pids_cap ? n : g->pids_cap;
+		int n = scope_pids_into(s, g->pids, g->pids_cap, skip);
+		int listed = n - skip < g->pids_cap ? n - skip : g->pids_cap;
 		int added = 0;
 
-		g->left = 0;
+		if (!skip)
+			g->left = 0;
 		if (n > 0)
 			make_room(g, used);
 		for (int i = 0; i < listed; i++) {
@@ -319,8 +329,10 @@ int cgroup_kill(const struct scope *s, int proc_fd, struct group_kill *g)
 			unfreeze(freezer);
 			return n;
 		}
-		/* cgroup.kill spares nobody: with a process to spare, a pidfd each */
-		if (s->kind == SCOPE_CGROUP_V2 && round == 0 && n > 0 && !g->nspared) {
+		/* cgroup.kill spares nobody: with a process to spare, or some not yet looked at
+		 * (a cgroup larger than a window), a pidfd each */
+		if (s->kind == SCOPE_CGROUP_V2 && round == 0 && n > 0 && n <= g->pids_cap &&
+		    !g->nspared) {
 			/* the kernel kills the whole subtree, forks included */
 			int r = write_str(s->dir_fd, "cgroup.kill", "1");
 
@@ -332,10 +344,16 @@ int cgroup_kill(const struct scope *s, int proc_fd, struct group_kill *g)
 		g->killed += kill_held(g, used);
 		/* the SIGKILLs land when the tasks thaw */
 		freeze(freezer, false);
-		/* a round that found nobody new: all that is left has its SIGKILL; one that
-		 * could not list everyone goes on */
-		if (n <= 0 || (!added && n <= g->pids_cap))
+		pass_added += added;
+		/* the next window of this pass */
+		if (listed > 0 && skip + listed < n) {
+			skip += listed;
+			continue;
+		}
+		/* a pass that found nobody new: all that is left has its SIGKILL */
+		if (n <= 0 || !pass_added)
 			break;
+		skip = pass_added = 0;
 		sleep_ms(10);
 	}
 	if (freezer >= 0)
@@ -414,17 +432,20 @@ static const char *hierarchy_mount(enum scope_kind kind, const char *within)
 	return V2_ALONE;
 }
 
-/* Whether pid is listed in s's own cgroup.procs or below it (the first cap of them) */
+/* Whether pid is listed in s's cgroup.procs or below it, read cap pids at a time: 0 or -ESRCH */
 static int listed_in(const struct scope *s, pid_t pid, pid_t *pids, int cap)
 {
-	int n = scope_pids_into(s, pids, cap);
+	for (int skip = 0;; skip += cap) {
+		int n = scope_pids_into(s, pids, cap, skip);
 
-	if (n < 0)
-		return n;
-	for (int i = 0; i < n && i < cap; i++)
-		if (pids[i] == pid)
-			return 0;
-	return -ESRCH;
+		if (n < 0)
+			return n;
+		for (int i = 0; i < n - skip && i < cap; i++)
+			if (pids[i] == pid)
+				return 0;
+		if (n - skip <= cap)
+			return -ESRCH;
+	}
 }
 
 int cgroup_leaf_open(int proc_fd, pid_t pid, enum scope_kind kind, const char *within,

@@ -66,14 +66,10 @@ static const struct scope *group_target(struct daemon *dmn, struct watch *w, pid
 	return &dmn->group_leaf;
 }
 
-void group_kill_victim(struct daemon *dmn, struct watch *w, struct slot *s)
+const struct scope *group_prepare(struct daemon *dmn, struct watch *w, struct slot *s)
 {
 	struct group_state *gs = &w->group;
-	struct spared spared[GROUP_SPARED_SHOWN];
-	struct group_kill g = { .self = dmn->cli->self, .deadline_ms = dmn->conf->deadline_ms,
-				.victims = &s->v, .nv = 1, .pids = dmn->group_pids,
-				.pids_cap = GROUP_PIDS_ROUND, .spared = spared,
-				.spared_cap = GROUP_SPARED_SHOWN };
+	const struct scope *target;
 
 	gs->how = w->conf->group_kill;
 	gs->victim = &s->v;
@@ -84,13 +80,23 @@ void group_kill_victim(struct daemon *dmn, struct watch *w, struct slot *s)
 	gs->cgroup[0] = '\0';
 	if (!dmn->group_pids) {
 		snprintf(gs->alone, sizeof(gs->alone), "no room was made for a group kill");
-		return;
+		return NULL;
 	}
-	const struct scope *target = group_target(dmn, w, s->v.chosen.pid);
+	target = group_target(dmn, w, s->v.chosen.pid);
+	if (target)
+		scope_name(target, gs->cgroup, sizeof(gs->cgroup));
+	return target;
+}
 
-	if (!target)
-		return;
-	scope_name(target, gs->cgroup, sizeof(gs->cgroup));
+void group_kill_victim(struct daemon *dmn, struct watch *w, struct slot *s,
+		       const struct scope *target)
+{
+	struct group_state *gs = &w->group;
+	struct spared spared[GROUP_SPARED_SHOWN];
+	struct group_kill g = { .self = dmn->cli->self, .deadline_ms = dmn->conf->deadline_ms,
+				.victims = &s->v, .nv = 1, .pids = dmn->group_pids,
+				.pids_cap = GROUP_PIDS_ROUND, .spared = spared,
+				.spared_cap = GROUP_SPARED_SHOWN };
 	int r = cgroup_kill(target, dmn->cli->proc_fd, &g);
 
 	if (target == &dmn->group_leaf)

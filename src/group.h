@@ -35,12 +35,18 @@ struct group_state {
 int group_reserve(struct daemon *dmn);
 
 /*
- * After the victim in slot s got its SIGKILL: kills the rest of its group as w's
- * group_kill says, into s's room, and fills w->group. The victim's own cgroup (leaf) is
- * mem_cgroup_get_oom_group()'s: never the root, never outside the scope; where it cannot be
- * found, the victim is killed alone and w->group.alone says why.
+ * Before the victim in slot s is signalled: the cgroup to kill with it, as w's group_kill
+ * says, opened (a task that has exited shows the root cgroup). The victim's own cgroup
+ * (leaf) is mem_cgroup_get_oom_group()'s: never the root, never outside the scope. Starts
+ * w->group afresh. Returns the cgroup, or NULL when the victim is to be killed alone
+ * (w->group.alone says why).
  */
-void group_kill_victim(struct daemon *dmn, struct watch *w, struct slot *s);
+const struct scope *group_prepare(struct daemon *dmn, struct watch *w, struct slot *s);
+
+/* After the victim's SIGKILL: kills the rest of target (group_prepare()'s) into s's room,
+ * and fills w->group */
+void group_kill_victim(struct daemon *dmn, struct watch *w, struct slot *s,
+		       const struct scope *target);
 
 /* The human lines of a group kill, after the victim's kill line */
 void group_say(const struct watch *w);

@@ -266,6 +266,7 @@ struct pid_vec {
 	pid_t *v;
 	int n, cap;
 	bool fixed;
+	int skip;			/* fixed: the first pids seen, not stored */
 	int total;			/* fixed: every pid seen, stored or not */
 };
 
@@ -274,9 +275,8 @@ static int push_pid(pid_t pid, void *ctx)
 	struct pid_vec *pv = ctx;
 
 	if (pv->fixed) {
-		if (pv->n < pv->cap)
+		if (pv->total++ >= pv->skip && pv->n < pv->cap)
 			pv->v[pv->n++] = pid;
-		pv->total++;
 		return 0;
 	}
 	if (pv->n == pv->cap) {
@@ -394,9 +394,9 @@ int scope_pids(const struct scope *s, int proc_fd, pid_t **pids)
 	return n;
 }
 
-int scope_pids_into(const struct scope *s, pid_t *pids, int cap)
+int scope_pids_into(const struct scope *s, pid_t *pids, int cap, int skip)
 {
-	struct pid_vec pv = { .v = pids, .cap = cap, .fixed = true };
+	struct pid_vec pv = { .v = pids, .cap = cap, .fixed = true, .skip = skip };
 	int fd, r;
 
 	if (s->kind == SCOPE_GLOBAL)

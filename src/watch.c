@@ -72,10 +72,13 @@ void slots_reserve(struct daemon *dmn)
 	 * VICTIM_MEMBERS_START; room that large for all 32 would be 100 kB of resident heap. The
 	 * others, taken only while victims stuck at the reaper hold the first ones, get room for
 	 * a small group, so that no kill starts from no room at all and allocates */
-	int n = 2 * dmn->nw + 2;
+	int n = 2 * dmn->nw + 2, first = VICTIM_MEMBERS_START;
 
+	for (int i = 0; i < dmn->nw; i++)
+		if (dmn->w[i].conf->group_kill != GROUP_KILL_NO)
+			first = VICTIM_MEMBERS_GROUP;
 	for (int i = 0; i < POOL; i++)
-		victim_reserve(&dmn->pool[i].v, i < n ? VICTIM_MEMBERS_START : VICTIM_MEMBERS_SPARE);
+		victim_reserve(&dmn->pool[i].v, i < n ? first : VICTIM_MEMBERS_SPARE);
 }
 
 void slots_sweep(struct daemon *dmn)
@@ -222,13 +225,19 @@ static void sigkill(struct daemon *dmn, struct watch *w, struct slot *s, long lo
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT,
 				  .data.u64 = EV_SCOPE | (uint64_t)(w - dmn->w) << 8 };
 
-	/* a dying victim gets it again: harmless, and its sharers may not be dying */
-	dmn->ops->signal(&s->v, SIGKILL);
-	/* the rest of its group, as oom_kill_process() kills the oom_group after the victim;
-	 * not for a victim that was dying already: the kernel kills nobody new for it */
+	/* the group's cgroup is looked up while the victim still lives: a task that has
+	 * exited shows the root cgroup in /proc/PID/cgroup. Not for a victim that was dying
+	 * already: the kernel kills nobody new for it */
+	const struct scope *group = NULL;
+
 	w->group.how = GROUP_KILL_NO;
 	if (w->conf->group_kill != GROUP_KILL_NO && !was_dying(&s->v))
-		group_kill_victim(dmn, w, s);
+		group = group_prepare(dmn, w, s);
+	/* a dying victim gets it again: harmless, and its sharers may not be dying */
+	dmn->ops->signal(&s->v, SIGKILL);
+	/* the rest of its group, as oom_kill_process() kills the oom_group after the victim */
+	if (group)
+		group_kill_victim(dmn, w, s, group);
 	if (d)
 		say_trigger(dmn, w, d);
 	if (was_dying(&s->v)) {

@@ -155,7 +155,8 @@ def test_group_kill_empties_a_forking_leaf():
     g = grower(leaf, 300, 2000)
     kill = d.wait_event("kill", timeout=20)
     check(kill["pid"] == g.pid, "killed %r, want the grower %d" % (kill, g.pid))
-    check(emptied(leaf, timeout=15), "the leaf still holds %d processes" % len(procs_of(leaf)))
+    check(emptied(leaf, timeout=15), "the leaf still holds %d processes; kill %r; %r"
+          % (len(procs_of(leaf)), kill, d.err()[-1000:]))
     check(kill.get("group_size", 0) >= 100 and kill.get("group_left_alive") == 0,
           "kill event %r" % kill)
     time.sleep(0.3)
