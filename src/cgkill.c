@@ -235,6 +235,11 @@ static int hold(int proc_fd, pid_t pid, struct group_kill *g, int *used)
 	}
 	struct member *m = place(g, used);
 
+	/* killed already in an earlier round, and on its way out: not a new member */
+	if (!m && (p.kill_pending || (p.flags & PF_EXITING))) {
+		close(fd);
+		return 0;
+	}
 	if (!m) {
 		r = sys_pidfd_send_signal(fd, SIGKILL);
 		close(fd);

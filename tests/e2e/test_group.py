@@ -157,7 +157,8 @@ def test_group_kill_empties_a_forking_leaf():
     check(kill["pid"] == g.pid, "killed %r, want the grower %d" % (kill, g.pid))
     check(emptied(leaf, timeout=15), "the leaf still holds %d processes; kill %r; %r"
           % (len(procs_of(leaf)), kill, d.err()[-1000:]))
-    check(kill.get("group_size", 0) >= 100 and kill.get("group_left_alive") == 0,
+    # each process counted once, however many rounds saw it dying
+    check(100 <= kill.get("group_size", 0) <= 600 and kill.get("group_left_alive") == 0,
           "kill event %r" % kill)
     time.sleep(0.3)
     check(bystander.alive(), "the bystander was killed")
