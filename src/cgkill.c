@@ -173,12 +173,7 @@ static struct member *place(struct group_kill *g, int *used)
 	return &g->victims[*used - 1].m[0];
 }
 
-/*
- * Whether the group kill leaves p alone: whom the kernel's oom_kill_memcg_member() leaves
- * (group_kill_spares()), and oomreaper's own children (a rehearsal's understudy, a hook),
- * which it waits for itself. Sets *why.
- */
-static bool spares(const struct proc_info *p, pid_t self, enum exclusion *why)
+bool cgroup_kill_spares(const struct proc_info *p, pid_t self, enum exclusion *why)
 {
 	*why = rank_exclusion(p, self);
 	if (group_kill_spares(*why))
@@ -221,7 +216,7 @@ static int hold(int proc_fd, pid_t pid, struct group_kill *g, int *used)
 		close(fd);
 		return 0;
 	}
-	if (spares(&p, g->self, &e)) {
+	if (cgroup_kill_spares(&p, g->self, &e)) {
 		close(fd);
 		if (g->nspared < g->spared_cap) {
 			struct spared *sp = &g->spared[g->nspared];
@@ -450,6 +445,23 @@ static int listed_in(const struct scope *s, pid_t pid, pid_t *pids, int cap)
 				return 0;
 		if (n - skip <= cap)
 			return -ESRCH;
+	}
+}
+
+const char *cgroup_leaf_refused(int err)
+{
+	switch (err) {
+	case -EPERM:
+		return "it is in the root cgroup, and a group kill there would be the whole "
+		       "machine";
+	case -EXDEV:
+		return "its cgroup is outside the scope";
+	case -ESRCH:
+		return "its cgroup does not list it (moved, or a cgroup namespace)";
+	case -ENOENT:
+		return "it is in no cgroup of the memory hierarchy";
+	default:
+		return "its cgroup cannot be read";
 	}
 }
 

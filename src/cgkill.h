@@ -34,6 +34,13 @@ struct group_kill {
 };
 
 /*
+ * Whether a group kill leaves p alone: whom the kernel's oom_kill_memcg_member() leaves
+ * (group_kill_spares(): -1000, init, kernel threads, oomreaper itself), and oomreaper's own
+ * children (a rehearsal's understudy, a hook), which it waits for itself. Sets *why.
+ */
+bool cgroup_kill_spares(const struct proc_info *p, pid_t self, enum exclusion *why);
+
+/*
  * Kills every process of the cgroup s (its directory and descendants) but those the kernel's
  * group kill spares (group_kill_spares: oom_score_adj -1000, init, kernel threads, oomreaper
  * itself) and oomreaper's own children, opening a pidfd on each (held for the reap) before
@@ -78,5 +85,8 @@ bool cgroup_within(const char *dir, const char *top);
  */
 int cgroup_leaf_open(int proc_fd, pid_t pid, enum scope_kind kind, const char *within,
 		     pid_t *pids, int cap, struct scope *leaf);
+
+/* Why cgroup_leaf_open() failed with err, as the end of "killed the victim alone: ..." */
+const char *cgroup_leaf_refused(int err);
 
 #endif

@@ -17,24 +17,6 @@ int group_reserve(struct daemon *dmn)
 	return dmn->group_pids ? 0 : -ENOMEM;
 }
 
-/* Why the victim's own cgroup could not be killed, for w->group.alone */
-static const char *leaf_refused(int err)
-{
-	switch (err) {
-	case -EPERM:
-		return "it is in the root cgroup, and a group kill there would be the whole "
-		       "machine";
-	case -EXDEV:
-		return "its cgroup is outside the scope";
-	case -ESRCH:
-		return "its cgroup does not list it (moved, or a cgroup namespace)";
-	case -ENOENT:
-		return "it is in no cgroup of the memory hierarchy";
-	default:
-		return "its cgroup cannot be read";
-	}
-}
-
 /*
  * The cgroup to kill with the victim: the scope's, or the victim's own (leaf), opened into
  * dmn->group_leaf. mm/memcontrol.c mem_cgroup_get_oom_group() gives the victim's memcg (or
@@ -60,7 +42,7 @@ static const struct scope *group_target(struct daemon *dmn, struct watch *w, pid
 	r = cgroup_leaf_open(dmn->cli->proc_fd, pid, w->scope.kind, within, dmn->group_pids,
 			     GROUP_PIDS_ROUND, &dmn->group_leaf);
 	if (r) {
-		snprintf(w->group.alone, sizeof(w->group.alone), "%s", leaf_refused(r));
+		snprintf(w->group.alone, sizeof(w->group.alone), "%s", cgroup_leaf_refused(r));
 		return NULL;
 	}
 	return &dmn->group_leaf;
