@@ -16,7 +16,7 @@ import time
 
 from run import (check, hog, make_cgroup, make_freezer, note, read_file, reap_children,
                  start_in, thaw, wait_for)
-from test_kill import Watched, frozen_hog, rss_kb, usage_bytes
+from test_kill import Watched, frozen_hog, kill_json, oom_kill, rss_kb, usage_bytes
 from test_run import (Daemon, bad_config_run, daemon_test, grower, oom_cgroup)
 
 MIB = 1 << 20
@@ -242,3 +242,36 @@ def test_group_kill_scope_refused_for_the_whole_machine():
         d = Daemon("--dry-run", "--config", conf)
         d.wait_started()
         d.stop_cleanly()
+
+
+@daemon_test
+def test_kill_group_kill_leaf_kills_the_victims_cgroup():
+    """`kill --cgroup SCOPE --group-kill leaf`: the top process (a 60 MiB hog) and the 2 others
+    of its own cgroup are killed and reaped or gone; the sibling's hog lives. The dry run names the cgroup and kills nothing;
+    --group-kill bad is bad usage; --kill-cgroup stays scope's alias."""
+    cg = make_cgroup()
+    leaf = make_cgroup(parent=cg)
+    sibling = make_cgroup(parent=cg)
+    top = Watched(hog(leaf, 60))
+    members = [Watched(hog(leaf, 10)) for _ in range(2)]
+    bystander = Watched(hog(sibling, 30))
+    r = oom_kill("--cgroup", cg, "--group-kill", "bad")
+    check(r.rc == 2 and "--group-kill wants no, leaf or scope, not 'bad'" in r.err,
+          r.describe())
+    r = oom_kill("--cgroup", cg, "--group-kill", "leaf", "--dry-run")
+    check(r.rc == 0 and "would kill %d (hog)" % top.pid in r.out and
+          "and the 3 processes of cgroup v1 %s (--group-kill leaf)" % leaf in r.out,
+          "%s %r" % (r.describe(), r.out))
+    check(all(w.alive() for w in members + [top]), "the dry run killed")
+    r = oom_kill("--cgroup", cg, "--group-kill", "leaf", "--json")
+    check(r.rc == 0 and "killed 3 processes of cgroup v1 %s" % leaf in r.err,
+          "%s %r" % (r.describe(), r.err))
+    data = kill_json(r)
+    check(sorted(data["victims"][0]["members"]) == sorted(w.pid for w in [top] + members)
+          and data["n_spared"] == 0 and data["left_alive"] == 0, "json %r" % data)
+    check(wait_for(lambda: all(w.gone() for w in [top] + members)), "a member of the leaf "
+          "lives")
+    check(bystander.alive(), "the sibling's hog was killed")
+    r = oom_kill("--cgroup", cg, "--kill-cgroup", "--dry-run")
+    check(r.rc == 0 and "would kill the 1 processes of cgroup v1 %s" % cg in r.out,
+          "%s %r" % (r.describe(), r.out))
