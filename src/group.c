@@ -60,6 +60,7 @@ const struct scope *group_prepare(struct daemon *dmn, struct watch *w, struct sl
 	gs->nspared = gs->left = gs->unheld = 0;
 	gs->freed_early_kb = 0;
 	gs->cgroup[0] = '\0';
+	gs->dry = false;
 	if (!dmn->group_pids) {
 		snprintf(gs->alone, sizeof(gs->alone), "no room was made for a group kill");
 		return NULL;
@@ -115,6 +116,20 @@ static void line_spared(struct line *l, const struct group_state *gs)
 		line_str(l, ", ...");
 }
 
+void group_would_kill(struct daemon *dmn, struct watch *w, struct slot *s)
+{
+	const struct scope *target = group_prepare(dmn, w, s);
+
+	w->group.dry = true;
+	if (!target)
+		return;
+	int n = scope_pids_into(target, dmn->group_pids, GROUP_PIDS_ROUND, 0);
+
+	if (target == &dmn->group_leaf)
+		scope_close(&dmn->group_leaf);
+	w->group.size = n > 0 ? n : 0;
+}
+
 void group_say(const struct watch *w)
 {
 	const struct group_state *gs = &w->group;
@@ -127,8 +142,20 @@ void group_say(const struct watch *w)
 	if (gs->alone[0]) {
 		line_str(&l, "group_kill = ");
 		line_str(&l, group_kill_name(gs->how));
-		line_str(&l, ": killed the victim alone: ");
+		line_str(&l, gs->dry ? ": would kill the victim alone: "
+				     : ": killed the victim alone: ");
 		line_str(&l, gs->alone);
+		line_write(&l, 2);
+		return;
+	}
+	if (gs->dry) {
+		line_str(&l, "Tasks in ");
+		line_str(&l, gs->cgroup);
+		line_str(&l, " would be killed due to group_kill = ");
+		line_str(&l, group_kill_name(gs->how));
+		line_str(&l, ": ");
+		line_long(&l, gs->size);
+		line_str(&l, " processes, but those it spares");
 		line_write(&l, 2);
 		return;
 	}
@@ -207,6 +234,9 @@ void group_json(struct line *l, const struct watch *w, const struct victim *v)
 	}
 	jstr(l, "group_cgroup", gs->cgroup);
 	jnum(l, "group_size", gs->size);
+	/* a dry run's group is counted, not killed */
+	if (gs->dry)
+		return;
 	jnum(l, "group_spared", gs->nspared);
 	if (gs->nspared) {
 		struct line sp;

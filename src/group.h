@@ -29,6 +29,7 @@ struct group_state {
 	struct spared spared[GROUP_SPARED_SHOWN];
 	unsigned long freed_early_kb;	/* members that exited while the kill went on */
 	char alone[192];		/* why the victim was killed without its group, or "" */
+	bool dry;			/* a dry run's: counted, not killed */
 };
 
 /* Makes the room a group kill uses (its pids): at start-up. Returns 0 or -ENOMEM. */
@@ -47,6 +48,10 @@ const struct scope *group_prepare(struct daemon *dmn, struct watch *w, struct sl
  * and fills w->group */
 void group_kill_victim(struct daemon *dmn, struct watch *w, struct slot *s,
 		       const struct scope *target);
+
+/* A dry run's group: the cgroup group_prepare() finds, its processes counted (group_size),
+ * nothing signalled; w->group.dry is set */
+void group_would_kill(struct daemon *dmn, struct watch *w, struct slot *s);
 
 /* The human lines of a group kill, after the victim's kill line */
 void group_say(const struct watch *w);

@@ -332,7 +332,11 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 	w->said_nothing = false;
 	if (dmn->conf->dry_run) {
 		say_trigger(dmn, w, d);
+		w->group.how = GROUP_KILL_NO;
+		if (w->conf->group_kill != GROUP_KILL_NO && !was_dying(&s->v))
+			group_would_kill(dmn, w, s);
 		say_would_kill(dmn, w, s);
+		group_say(w);
 		/* as a real victim would, it blocks the scope until its deadline */
 		w->quiet_until = now + (long long)dmn->conf->deadline_ms * 1000000;
 		slot_release(dmn, s);

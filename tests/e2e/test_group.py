@@ -220,6 +220,27 @@ def test_group_kill_spares_the_daemon_in_its_leaf():
 
 
 @daemon_test
+def test_group_kill_dry_run_names_the_group_and_kills_nothing():
+    """--dry-run --group-kill leaf: the would_kill event and the log name the grower's cgroup
+    and its 5 processes; nobody is signalled."""
+    cg, leaf, sibling, members, bystander = leaf_layout(hogs=4, hog_mb=20)
+    d = Daemon("--dry-run", "--cgroup", cg, "--group-kill", "leaf")
+    d.wait_started()
+    g = grower(leaf, 300, 400)
+    would = d.wait_event("would_kill", timeout=15)
+    check(would["pid"] == g.pid and would.get("group_kill") == "leaf" and
+          would.get("group_cgroup") == "cgroup v1 " + leaf and would.get("group_size") == 5,
+          "would_kill event %r" % would)
+    check("Tasks in cgroup v1 %s would be killed due to group_kill = leaf: 5 processes" % leaf
+          in d.err(), "no dry group line: %r" % d.err()[-1500:])
+    time.sleep(0.3)
+    check(all(w.alive() for w in members + [bystander, Watched(g.pid)]),
+          "the dry run killed")
+    check(not d.events("kill"), "a kill event in a dry run")
+    d.stop_cleanly()
+
+
+@daemon_test
 def test_group_kill_scope_refused_for_the_whole_machine():
     """group_kill = scope for the whole machine is refused at load, exit 2, with the reason:
     --group-kill scope without --cgroup, and [global] group_kill = scope in a file (with its
