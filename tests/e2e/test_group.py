@@ -11,6 +11,7 @@ this machine lacks: tests/unit/test_group.c covers its path on a fixture directo
 """
 
 import os
+import re
 import tempfile
 import time
 
@@ -188,6 +189,11 @@ def test_group_kill_reaps_a_frozen_member():
     reap = d.wait_event("reap", pid=g.pid)
     check(reap["outcome"] == "reaped", "reap event %r" % reap)
     held = usage_bytes(sub)
+    # the reaper's line for the member: its own size, not the victim's nor 0
+    m = re.search(r"reaped process %d \(hog\), now anon-rss:\d+kB.* freed (\d+)kB"
+                  % frozen.pid, d.err())
+    check(m and int(m.group(1)) > 140 * 1024, "reap line of the frozen member: %r"
+          % d.err()[-1500:])
     want = kill["rss_kb"] + 150 * 1024
     check(abs(reap.get("group_freed_kb", 0) - want) <= want // 10,
           "reap event %r, want about %d kB freed" % (reap, want))
