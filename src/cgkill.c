@@ -465,6 +465,9 @@ const char *cgroup_leaf_refused(int err)
 		return "its cgroup does not list it (moved, or a cgroup namespace)";
 	case -ENOENT:
 		return "it is in no cgroup of the memory hierarchy";
+	case -EBADMSG:
+		return "its cgroup is outside oomreaper's cgroup namespace, or its path is "
+		       "malformed";
 	default:
 		return "its cgroup cannot be read";
 	}
