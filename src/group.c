@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "daemon_log.h"
 #include "group.h"
+#include "sys.h"
 #include "watch.h"
 
 int group_reserve(struct daemon *dmn)
@@ -80,8 +81,10 @@ void group_kill_victim(struct daemon *dmn, struct watch *w, struct slot *s,
 				.victims = &s->v, .nv = 1, .pids = dmn->group_pids,
 				.pids_cap = GROUP_PIDS_ROUND, .spared = spared,
 				.spared_cap = GROUP_SPARED_SHOWN };
+	long long t = now_ns();
 	int r = cgroup_kill(target, dmn->cli->proc_fd, &g);
 
+	gs->kill_us = (now_ns() - t) / 1000;
 	if (target == &dmn->group_leaf)
 		scope_close(&dmn->group_leaf);
 	if (r < 0) {
@@ -247,6 +250,7 @@ void group_json(struct line *l, const struct watch *w, const struct victim *v)
 		jstr(l, "group_spared_first", line_text(&sp));
 	}
 	jnum(l, "group_unheld", gs->unheld);
+	jnum(l, "group_kill_us", gs->kill_us);
 	jnum(l, "group_left_alive", gs->left);
 	jnum(l, "group_freed_kb", (long long)group_freed_kb(gs, v));
 }

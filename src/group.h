@@ -30,6 +30,7 @@ struct group_state {
 	unsigned long freed_early_kb;	/* members that exited while the kill went on */
 	char alone[192];		/* why the victim was killed without its group, or "" */
 	bool dry;			/* a dry run's: counted, not killed */
+	long long kill_us;		/* the cgroup kill's time, after the victim's SIGKILL */
 };
 
 /* Makes the room a group kill uses (its pids): at start-up. Returns 0 or -ENOMEM. */

@@ -97,8 +97,9 @@ def test_group_kill_leaf_kills_the_victims_own_cgroup():
     check("the group of 5 processes of cgroup v1 %s: %d kB freed" % (leaf, freed) in err,
           "no freed line in %r" % err[-1500:])
     d.stop_cleanly()
-    note("group of 5 killed in %s; %s freed %d kB of %d resident at the kill"
-         % (os.path.basename(leaf), back["event"], freed, want))
+    note("group of 5 killed in %s in %d us after the victim; %s freed %d kB of %d resident "
+         "at the kill" % (os.path.basename(leaf), kill["group_kill_us"], back["event"], freed,
+                          want))
 
 
 @daemon_test
@@ -164,8 +165,9 @@ def test_group_kill_empties_a_forking_leaf():
     time.sleep(0.3)
     check(bystander.alive(), "the bystander was killed")
     d.stop_cleanly()
-    note("a forking leaf of %d processes emptied, %d of them killed without room to hold them"
-         % (kill["group_size"], kill.get("group_unheld", 0)))
+    note("a forking leaf of %d processes emptied in %d ms, %d of them killed without room to "
+         "hold them" % (kill["group_size"], kill["group_kill_us"] // 1000,
+                        kill.get("group_unheld", 0)))
 
 
 @daemon_test
