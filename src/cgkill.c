@@ -318,8 +318,13 @@ int cgroup_kill(const struct scope *s, int proc_fd, struct group_kill *g)
 		int listed = n - skip < g->pids_cap ? n - skip : g->pids_cap;
 		int added = 0;
 
-		if (!skip)
+		/* each pass counts anew those it cannot hold, and the spared it has no room to
+		 * name (the named ones are known, and not counted twice) */
+		if (!skip) {
 			g->left = 0;
+			if (g->nspared > g->spared_cap)
+				g->nspared = g->spared_cap;
+		}
 		if (n > 0)
 			make_room(g, used);
 		for (int i = 0; i < listed; i++) {

@@ -274,6 +274,31 @@ static void cgroup_kill_spares_own_children(void **state)
 	close(proc_fd);
 }
 
+/* More spared than named: each counted once, however many passes see them */
+static void cgroup_kill_counts_spared_once(void **state)
+{
+	struct fixture_cg f;
+	char procs[64];
+	pid_t g1, g2;
+	pid_t a = with_grandchild(&g1), b = with_grandchild(&g2);
+	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	(void)state;
+	snprintf(procs, sizeof(procs), "%d\n%d\n%d\n%d\n", (int)a, (int)b, (int)g1, (int)g2);
+	fixture_open(&f, procs, "", getpid(), 8);
+	f.g.spared_cap = 1;
+	assert_int_equal(cgroup_kill(&f.s, proc_fd, &f.g), 1);
+	assert_int_equal(f.g.killed, 2);
+	assert_int_equal(f.g.nspared, 2);
+	assert_int_equal(f.spared[0].pid, a);
+	kill(a, SIGKILL);
+	kill(b, SIGKILL);
+	waitpid(a, NULL, 0);
+	waitpid(b, NULL, 0);
+	fixture_close(&f);
+	close(proc_fd);
+}
+
 /* Room for one member: the one held first stays; the next is killed without being held */
 static void cgroup_kill_without_room(void **state)
 {
@@ -330,6 +355,7 @@ int main(void)
 		cmocka_unit_test(within_the_scope),
 		cmocka_unit_test(cgroup_kill_v2_writes_cgroup_kill),
 		cmocka_unit_test(cgroup_kill_spares_own_children),
+		cmocka_unit_test(cgroup_kill_counts_spared_once),
 		cmocka_unit_test(cgroup_kill_without_room),
 		cmocka_unit_test(freed_memory),
 	};
