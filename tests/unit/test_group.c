@@ -169,6 +169,7 @@ struct fixture_cg {
 	struct spared spared[4];
 	pid_t pids[8];
 	struct group_kill g;
+	int proc_fd;
 };
 
 static void fixture_open(struct fixture_cg *f, const char *procs, const char *sub_procs,
@@ -189,15 +190,23 @@ static void fixture_open(struct fixture_cg *f, const char *procs, const char *su
 	f->s.dir_fd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(f->s.dir_fd >= 0);
 	assert_int_equal(victim_reserve(&f->v, 8), 0);
+	f->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(f->proc_fd >= 0);
 	f->g = (struct group_kill){ .self = self, .deadline_ms = 2000, .victims = &f->v, .nv = 1,
 				    .pids = f->pids, .pids_cap = pids_cap, .spared = f->spared,
 				    .spared_cap = 4 };
 }
 
-static void fixture_close(struct fixture_cg *f)
+/* Removes the fixture, and ends the test's children a and b (killed already or not) */
+static void fixture_close(struct fixture_cg *f, pid_t a, pid_t b)
 {
 	char cmd[128];
 
+	kill(a, SIGKILL);
+	kill(b, SIGKILL);
+	waitpid(a, NULL, 0);
+	waitpid(b, NULL, 0);
+	close(f->proc_fd);
 	victim_close(&f->v);
 	victim_free(&f->v);
 	scope_close(&f->s);
@@ -210,14 +219,13 @@ static void cgroup_kill_v2_writes_cgroup_kill(void **state)
 	struct fixture_cg f;
 	char procs[64], sub[32], buf[8];
 	pid_t a = sleeper(), b = sleeper(), c = sleeper();
-	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	(void)state;
 	snprintf(procs, sizeof(procs), "%d\n%d\n", (int)a, (int)b);
 	snprintf(sub, sizeof(sub), "%d\n", (int)c);
 	/* not our children for the kill: it runs as another process would (self 0) */
 	fixture_open(&f, procs, sub, 0, 8);
-	int used = cgroup_kill(&f.s, proc_fd, &f.g);
+	int used = cgroup_kill(&f.s, f.proc_fd, &f.g);
 
 	assert_int_equal(used, 1);
 	assert_int_equal(f.g.killed, 3);
@@ -231,11 +239,8 @@ static void cgroup_kill_v2_writes_cgroup_kill(void **state)
 
 	assert_true(n == 1 && buf[0] == '1');
 	assert_true(exited(a) && exited(b) && exited(c));
-	waitpid(a, NULL, 0);
-	waitpid(b, NULL, 0);
 	waitpid(c, NULL, 0);
-	fixture_close(&f);
-	close(proc_fd);
+	fixture_close(&f, a, b);
 }
 
 static void cgroup_kill_spares_own_children(void **state)
@@ -244,7 +249,6 @@ static void cgroup_kill_spares_own_children(void **state)
 	char procs[64], sub[32], buf[8];
 	pid_t g1, g2;
 	pid_t a = with_grandchild(&g1), b = with_grandchild(&g2);
-	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	(void)state;
 	snprintf(procs, sizeof(procs), "%d\n%d\n", (int)a, (int)g1);
@@ -252,7 +256,7 @@ static void cgroup_kill_spares_own_children(void **state)
 	/* oomreaper is this test: a and b are its children, spared; their children are not.
 	 * A window of one pid a round: four rounds to a pass */
 	fixture_open(&f, procs, sub, getpid(), 1);
-	int used = cgroup_kill(&f.s, proc_fd, &f.g);
+	int used = cgroup_kill(&f.s, f.proc_fd, &f.g);
 
 	assert_int_equal(used, 1);
 	assert_int_equal(f.g.killed, 2);
@@ -266,12 +270,7 @@ static void cgroup_kill_spares_own_children(void **state)
 	assert_int_equal(read_file_at(f.s.dir_fd, "cgroup.kill", buf, sizeof(buf)), 0);
 	assert_true(exited(g1) && exited(g2));
 	assert_false(exited(a));
-	kill(a, SIGKILL);
-	kill(b, SIGKILL);
-	waitpid(a, NULL, 0);
-	waitpid(b, NULL, 0);
-	fixture_close(&f);
-	close(proc_fd);
+	fixture_close(&f, a, b);
 }
 
 /* More spared than named: each counted once, however many passes see them */
@@ -281,22 +280,16 @@ static void cgroup_kill_counts_spared_once(void **state)
 	char procs[64];
 	pid_t g1, g2;
 	pid_t a = with_grandchild(&g1), b = with_grandchild(&g2);
-	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	(void)state;
 	snprintf(procs, sizeof(procs), "%d\n%d\n%d\n%d\n", (int)a, (int)b, (int)g1, (int)g2);
 	fixture_open(&f, procs, "", getpid(), 8);
 	f.g.spared_cap = 1;
-	assert_int_equal(cgroup_kill(&f.s, proc_fd, &f.g), 1);
+	assert_int_equal(cgroup_kill(&f.s, f.proc_fd, &f.g), 1);
 	assert_int_equal(f.g.killed, 2);
 	assert_int_equal(f.g.nspared, 2);
 	assert_int_equal(f.spared[0].pid, a);
-	kill(a, SIGKILL);
-	kill(b, SIGKILL);
-	waitpid(a, NULL, 0);
-	waitpid(b, NULL, 0);
-	fixture_close(&f);
-	close(proc_fd);
+	fixture_close(&f, a, b);
 }
 
 /* Room for one member: the one held first stays; the next is killed without being held */
@@ -305,24 +298,20 @@ static void cgroup_kill_without_room(void **state)
 	struct fixture_cg f;
 	char procs[64];
 	pid_t a = sleeper(), b = sleeper();
-	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	(void)state;
 	snprintf(procs, sizeof(procs), "%d\n%d\n", (int)a, (int)b);
 	fixture_open(&f, procs, "", 0, 8);
 	victim_free(&f.v);
 	assert_int_equal(victim_reserve(&f.v, 1), 0);
-	int used = cgroup_kill(&f.s, proc_fd, &f.g);
+	int used = cgroup_kill(&f.s, f.proc_fd, &f.g);
 
 	assert_int_equal(used, 1);
 	assert_int_equal(f.v.n, 1);
 	assert_int_equal(f.g.killed, 2);
 	assert_int_equal(f.g.unheld, 1);
 	assert_true(exited(a) && exited(b));
-	waitpid(a, NULL, 0);
-	waitpid(b, NULL, 0);
-	fixture_close(&f);
-	close(proc_fd);
+	fixture_close(&f, a, b);
 }
 
 /* The freed figure: the victim at its chosen figures, the others at theirs when held; only
