@@ -1,6 +1,7 @@
 /* cgkill.c - the whole-cgroup kill (memory.oom.group in userspace) */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +15,12 @@
 #include "scan.h"
 #include "sys.h"
 
-/* Where the v1 memory and freezer hierarchies are mounted */
+/* Where the v1 memory and freezer hierarchies are mounted, and cgroup v2: alone, or beside
+ * v1 (the hybrid layout of systemd) */
 #define V1_MEMORY "/sys/fs/cgroup/memory"
 #define V1_FREEZER "/sys/fs/cgroup/freezer"
+#define V2_ALONE "/sys/fs/cgroup"
+#define V2_HYBRID "/sys/fs/cgroup/unified"
 
 static void sleep_ms(int ms)
 {
@@ -58,7 +62,12 @@ static int v1_freezer_of(const char *memory_path)
 	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-/* Sets freezer.state and waits (bounded) until the kernel reports it reached. */
+/*
+ * Sets freezer.state and waits (bounded) until the kernel reports it reached. A task in
+ * uninterruptible sleep is not frozen until it leaves it (the v1 freezer stays FREEZING), so
+ * the wait is short: a kill waits on no stuck member, and what forks meanwhile is caught by
+ * the next round.
+ */
 static void freeze(int freezer_fd, bool on)
 {
 	char buf[32];
@@ -66,7 +75,7 @@ static void freeze(int freezer_fd, bool on)
 	if (freezer_fd < 0)
 		return;
 	write_str(freezer_fd, "freezer.state", on ? "FROZEN" : "THAWED");
-	for (int i = 0; on && i < 100; i++) {
+	for (int i = 0; on && i < 10; i++) {
 		ssize_t n = read_file_at(freezer_fd, "freezer.state", buf, sizeof(buf));
 
 		if (n < 0 || strncmp(buf, "FROZEN", 6) == 0)
@@ -126,25 +135,74 @@ static bool spared_already(const struct group_kill *g, pid_t pid)
 }
 
 /*
- * Adds pid to the victims with a pidfd, unless it is held already or to be spared.
- * Returns 1 if added, 0 if not, -1 when it is there but could not be held.
+ * A member that has exited (its pidfd readable) gives its place to a newcomer: its memory is
+ * back, counted in g->freed_kb. The first member of victims[0] stays, whoever it is: the
+ * daemon follows the victim by it. Returns how many places were freed.
+ */
+static int make_room(struct group_kill *g, int used)
+{
+	int freed = 0;
+
+	for (int k = 0; k < used; k++) {
+		struct victim *v = &g->victims[k];
+		int kept = k == 0 && v->n ? 1 : 0;
+
+		for (int i = kept; i < v->n; i++) {
+			struct member *m = &v->m[i];
+			struct pollfd pfd = { .fd = m->pidfd, .events = POLLIN };
+
+			if (m->killed && m->pidfd >= 0 && poll(&pfd, 1, 0) == 1) {
+				g->freed_kb += m->rss_kb;
+				close(m->pidfd);
+				freed++;
+				continue;
+			}
+			v->m[kept++] = *m;
+		}
+		v->n = kept;
+	}
+	return freed;
+}
+
+/* The place for one more member: the last victim's room, the next victim's, or none */
+static struct member *place(struct group_kill *g, int *used)
+{
+	if (*used && g->victims[*used - 1].n < g->victims[*used - 1].cap)
+		return &g->victims[*used - 1].m[g->victims[*used - 1].n];
+	/* only victims given room before the kill are used: none is grown here */
+	if (*used == g->nv || g->victims[*used].cap == 0)
+		return NULL;
+	victim_reset(&g->victims[*used], NULL);
+	g->victims[*used].independent = true;
+	(*used)++;
+	return &g->victims[*used - 1].m[0];
+}
+
+bool cgroup_kill_spares(const struct proc_info *p, pid_t self, enum exclusion *why)
+{
+	*why = rank_exclusion(p, self);
+	if (group_kill_spares(*why))
+		return true;
+	if (p->ppid == self && p->pid != self) {
+		*why = EXCL_OWN_CHILD;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Adds pid to the victims with a pidfd, unless it is held already or to be spared. With no
+ * room left it is killed now through a pidfd that is not kept (g->unheld): a group is
+ * emptied whatever its size, though the reaper sees only those it holds.
+ * Returns 1 if added or killed, 0 if not, -1 when it is there but could not be held.
  */
 static int hold(int proc_fd, pid_t pid, struct group_kill *g, int *used)
 {
 	struct proc_info p;
+	enum exclusion e;
 
 	if (held(g, *used, pid) || spared_already(g, pid))
 		return 0;
-	if (*used == 0 || g->victims[*used - 1].n == g->victims[*used - 1].cap) {
-		/* only victims given room before the kill are used: none is grown here */
-		if (*used == g->nv || g->victims[*used].cap == 0)
-			return -1;
-		victim_reset(&g->victims[*used], NULL);
-		g->victims[*used].independent = true;
-		(*used)++;
-	}
-	struct victim *v = &g->victims[*used - 1];
-
 	memset(&p, 0, sizeof(p));
 	int fd = sys_pidfd_open(pid);
 
@@ -157,9 +215,13 @@ static int hold(int proc_fd, pid_t pid, struct group_kill *g, int *used)
 		close(fd);
 		return r == -ENOENT || r == -ESRCH ? 0 : -1;
 	}
-	enum exclusion e = rank_exclusion(&p, g->self);
-
-	if (group_kill_spares(e)) {
+	/* a zombie has died already, its memory is back: killing it again would be a new
+	 * member every round */
+	if (p.state == 'Z' || p.state == 'X') {
+		close(fd);
+		return 0;
+	}
+	if (cgroup_kill_spares(&p, g->self, &e)) {
 		close(fd);
 		if (g->nspared < g->spared_cap) {
 			struct spared *sp = &g->spared[g->nspared];
@@ -171,15 +233,34 @@ static int hold(int proc_fd, pid_t pid, struct group_kill *g, int *used)
 		g->nspared++;
 		return 0;
 	}
+	struct member *m = place(g, used);
+
+	/* killed already in an earlier round, and on its way out: not a new member */
+	if (!m && (p.kill_pending || (p.flags & PF_EXITING))) {
+		close(fd);
+		return 0;
+	}
+	if (!m) {
+		r = sys_pidfd_send_signal(fd, SIGKILL);
+		close(fd);
+		if (r)
+			return errno == ESRCH ? 0 : -1;
+		g->killed++;
+		g->unheld++;
+		return 1;
+	}
+	struct victim *v = &g->victims[*used - 1];
+
 	if (v->n == 0)
 		v->chosen = p;
-	struct member *m = &v->m[v->n++];
-
+	v->chosen.cgroup = NULL;
 	memset(m, 0, sizeof(*m));
 	m->pid = pid;
 	m->pidfd = fd;
 	m->start_time = p.start_time;
+	m->rss_kb = p.rss_anon_kb + p.rss_file_kb + p.rss_shmem_kb;
 	memcpy(m->comm, p.comm, sizeof(m->comm));
+	v->n++;
 	return 1;
 }
 
@@ -190,39 +271,78 @@ static void unfreeze(int freezer)
 		close(freezer);
 }
 
+/* SIGKILL to every member held and not yet signalled; returns how many got it */
+static int kill_held(struct group_kill *g, int used)
+{
+	long long t = now_ns();
+	int sent = 0;
+
+	for (int v = 0; v < used; v++) {
+		for (int i = 0; i < g->victims[v].n; i++) {
+			struct member *m = &g->victims[v].m[i];
+
+			if (!m->killed && sys_pidfd_send_signal(m->pidfd, SIGKILL) == 0) {
+				m->killed = true;
+				sent++;
+			}
+		}
+		if (!g->victims[v].t_kill)
+			g->victims[v].t_kill = t;
+	}
+	return sent;
+}
+
 int cgroup_kill(const struct scope *s, int proc_fd, struct group_kill *g)
 {
-	int used = 0, freezer = -1;
+	int used = g->nv && g->victims[0].n ? 1 : 0, freezer = -1;
 	long long end = now_ns() + (long long)g->deadline_ms * 1000000;
 
-	g->killed = g->nspared = g->left = 0;
-	if (s->kind == SCOPE_GLOBAL)
+	g->killed = g->nspared = g->left = g->unheld = 0;
+	g->freed_kb = 0;
+	if (s->kind == SCOPE_GLOBAL || !g->pids || g->pids_cap <= 0)
 		return -EINVAL;
+	/* the members held before: signalled with the rest, counted among the killed */
+	if (used) {
+		g->victims[0].independent = true;
+		for (int i = 0; i < g->victims[0].n; i++)
+			g->killed += g->victims[0].m[i].killed;
+	}
 	if (s->kind == SCOPE_CGROUP_V1 && !self_in_freezer(s->path))
 		freezer = v1_freezer_of(s->path);
-	for (int round = 0; now_ns() < end; round++) {
-		pid_t *pids = NULL;
+	/* a pass lists the whole cgroup, a window of g->pids_cap pids a round */
+	int skip = 0, pass_added = 0;
 
+	for (int round = 0; now_ns() < end; round++) {
 		freeze(freezer, true);
-		int n = scope_pids(s, proc_fd, &pids);
+		int n = scope_pids_into(s, g->pids, g->pids_cap, skip);
+		int listed = n - skip < g->pids_cap ? n - skip : g->pids_cap;
 		int added = 0;
 
-		g->left = 0;
-		for (int i = 0; i < n; i++) {
-			int h = hold(proc_fd, pids[i], g, &used);
+		/* each pass counts anew those it cannot hold, and the spared it has no room to
+		 * name (the named ones are known, and not counted twice) */
+		if (!skip) {
+			g->left = 0;
+			if (g->nspared > g->spared_cap)
+				g->nspared = g->spared_cap;
+		}
+		if (n > 0)
+			make_room(g, used);
+		for (int i = 0; i < listed; i++) {
+			int h = hold(proc_fd, g->pids[i], g, &used);
 
 			if (h < 0)
 				g->left++;
 			else
 				added += h;
 		}
-		free(pids);
 		if (n < 0 && round == 0) {
 			unfreeze(freezer);
 			return n;
 		}
-		/* cgroup.kill spares nobody: with a process to spare, a pidfd each */
-		if (s->kind == SCOPE_CGROUP_V2 && round == 0 && n > 0 && !g->nspared) {
+		/* cgroup.kill spares nobody: with a process to spare, or some not yet looked at
+		 * (a cgroup larger than a window), a pidfd each */
+		if (s->kind == SCOPE_CGROUP_V2 && round == 0 && n > 0 && n <= g->pids_cap &&
+		    !g->nspared) {
 			/* the kernel kills the whole subtree, forks included */
 			int r = write_str(s->dir_fd, "cgroup.kill", "1");
 
@@ -231,28 +351,165 @@ int cgroup_kill(const struct scope *s, int proc_fd, struct group_kill *g)
 				return r;
 			}
 		}
-		long long t = now_ns();
-
-		for (int v = 0; v < used; v++) {
-			for (int i = 0; i < g->victims[v].n; i++) {
-				struct member *m = &g->victims[v].m[i];
-
-				if (!m->killed && sys_pidfd_send_signal(m->pidfd, SIGKILL) == 0) {
-					m->killed = true;
-					g->killed++;
-				}
-			}
-			if (!g->victims[v].t_kill)
-				g->victims[v].t_kill = t;
-		}
+		g->killed += kill_held(g, used);
 		/* the SIGKILLs land when the tasks thaw */
 		freeze(freezer, false);
-		/* a round that found nobody new: all that is left has its SIGKILL */
-		if (n <= 0 || !added)
+		pass_added += added;
+		/* the next window of this pass */
+		if (listed > 0 && skip + listed < n) {
+			skip += listed;
+			continue;
+		}
+		/* a pass that found nobody new: all that is left has its SIGKILL */
+		if (n <= 0 || !pass_added)
 			break;
+		skip = pass_added = 0;
 		sleep_ms(10);
 	}
 	if (freezer >= 0)
 		close(freezer);
 	return used;
+}
+
+int cgroup_of_process(const char *buf, size_t len, enum scope_kind kind, const char *mount,
+		      char *out, size_t outlen)
+{
+	const char *end = buf + len;
+
+	for (const char *line = buf; line < end;) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		const char *c1, *c2;
+
+		if (!eol)
+			eol = end;
+		/* "hierarchy-ID:controller-list:cgroup-path" (cgroups(7)) */
+		c1 = memchr(line, ':', (size_t)(eol - line));
+		c2 = c1 ? memchr(c1 + 1, ':', (size_t)(eol - c1 - 1)) : NULL;
+		if (c2) {
+			bool match = false;
+
+			if (kind == SCOPE_CGROUP_V2) {
+				match = c1 - line == 1 && line[0] == '0' && c2 == c1 + 1;
+			} else {
+				/* the controllers, comma-separated: "memory" among them */
+				for (const char *t = c1 + 1; t < c2;) {
+					const char *comma = memchr(t, ',', (size_t)(c2 - t));
+					const char *te = comma ? comma : c2;
+
+					match |= te - t == 6 && !memcmp(t, "memory", 6);
+					t = te + 1;
+				}
+			}
+			if (match) {
+				const char *path = c2 + 1;
+				size_t pl = (size_t)(eol - path);
+
+				if (!pl || path[0] != '/' || memchr(path, '\0', pl))
+					return -EBADMSG;
+				/* "/.." of a cgroup namespace: the cgroup is none of ours */
+				if (memmem(path, pl, "/..", 3))
+					return -EBADMSG;
+				if (pl == 1)
+					return -EPERM;
+				if ((size_t)snprintf(out, outlen, "%s%.*s", mount, (int)pl, path) >=
+				    outlen)
+					return -ENAMETOOLONG;
+				return 0;
+			}
+		}
+		line = eol + 1;
+	}
+	return -ENOENT;
+}
+
+bool cgroup_within(const char *dir, const char *top)
+{
+	size_t tl = strlen(top);
+
+	while (tl > 1 && top[tl - 1] == '/')
+		tl--;
+	return tl && !strncmp(dir, top, tl) && (dir[tl] == '\0' || dir[tl] == '/');
+}
+
+/* The mount point of the hierarchy a leaf of kind is looked up in; within: the scope's path */
+static const char *hierarchy_mount(enum scope_kind kind, const char *within)
+{
+	if (kind == SCOPE_CGROUP_V1)
+		return V1_MEMORY;
+	if (within ? cgroup_within(within, V2_HYBRID)
+		   : access(V2_ALONE "/cgroup.controllers", F_OK) != 0)
+		return V2_HYBRID;
+	return V2_ALONE;
+}
+
+/* Whether pid is listed in s's cgroup.procs or below it, read cap pids at a time: 0 or -ESRCH */
+static int listed_in(const struct scope *s, pid_t pid, pid_t *pids, int cap)
+{
+	for (int skip = 0;; skip += cap) {
+		int n = scope_pids_into(s, pids, cap, skip);
+
+		if (n < 0)
+			return n;
+		for (int i = 0; i < n - skip && i < cap; i++)
+			if (pids[i] == pid)
+				return 0;
+		if (n - skip <= cap)
+			return -ESRCH;
+	}
+}
+
+const char *cgroup_leaf_refused(int err)
+{
+	switch (err) {
+	case -EPERM:
+		return "it is in the root cgroup, and a group kill there would be the whole "
+		       "machine";
+	case -EXDEV:
+		return "its cgroup is outside the scope";
+	case -ESRCH:
+		return "its cgroup does not list it (moved, or a cgroup namespace)";
+	case -ENOENT:
+		return "it is in no cgroup of the memory hierarchy";
+	case -EBADMSG:
+		return "its cgroup is outside oomreaper's cgroup namespace, or its path is "
+		       "malformed";
+	default:
+		return "its cgroup cannot be read";
+	}
+}
+
+int cgroup_leaf_open(int proc_fd, pid_t pid, enum scope_kind kind, const char *within,
+		     pid_t *pids, int cap, struct scope *leaf)
+{
+	char buf[4096], name[32];
+	ssize_t len;
+	int r;
+
+	/* the whole machine: its memory controller's hierarchy, v1 where it is mounted */
+	if (kind == SCOPE_GLOBAL)
+		kind = access(V1_MEMORY "/memory.limit_in_bytes", F_OK) == 0 ? SCOPE_CGROUP_V1
+									     : SCOPE_CGROUP_V2;
+	snprintf(name, sizeof(name), "%d/cgroup", (int)pid);
+	len = read_file_at(proc_fd, name, buf, sizeof(buf));
+	if (len < 0)
+		return (int)len;
+	memset(leaf, 0, sizeof(*leaf));
+	leaf->dir_fd = -1;
+	leaf->kind = kind;
+	r = cgroup_of_process(buf, (size_t)len, kind, hierarchy_mount(kind, within), leaf->path,
+			      sizeof(leaf->path));
+	if (r)
+		return r;
+	if (within && !cgroup_within(leaf->path, within))
+		return -EXDEV;
+	leaf->dir_fd = open(leaf->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (leaf->dir_fd < 0)
+		return -errno;
+	/* the path was made from text: the cgroup must hold the victim, or it is not its own */
+	r = listed_in(leaf, pid, pids, cap);
+	if (r) {
+		scope_close(leaf);
+		return r;
+	}
+	return 0;
 }

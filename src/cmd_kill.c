@@ -15,6 +15,7 @@
 #include "cgkill.h"
 #include "cli.h"
 #include "cmds.h"
+#include "config.h"
 #include "json.h"
 #include "reap.h"
 #include "report.h"
@@ -37,7 +38,8 @@
 
 struct kill_opts {
 	pid_t pid;		/* --pid, or 0 */
-	bool dry_run, json, kill_cgroup;
+	bool dry_run, json;
+	enum group_kill_mode group;	/* --group-kill; --kill-cgroup is scope */
 	int grace_ms;		/* SIGTERM first, SIGKILL after; 0 for none */
 	int deadline_ms;	/* a victim neither gone nor reaped by then is stuck */
 	int reap_delay_ms;
@@ -46,13 +48,16 @@ struct kill_opts {
 /* Storage for the kill path, made before anything is chosen (docs/design.md,
  * invariant 3) */
 static struct victim victims[REAP_QUEUE_LEN];
+static pid_t *group_pids;	/* a whole-cgroup kill's rounds of pids */
+static int group_pids_cap;
 static struct reaper reaper;
 static char stdout_buf[1 << 16];
 
 static void usage(FILE *f)
 {
 	fputs("Usage: oomreaper kill [--cgroup PATH] [--pid PID] [--dry-run] [--grace MS]\n"
-	      "                      [--deadline S] [--kill-cgroup] [--reap-delay MS] [--json]\n"
+	      "                      [--deadline S] [--group-kill no|leaf|scope] [--kill-cgroup]\n"
+	      "                      [--reap-delay MS] [--json]\n"
 	      "\n"
 	      "One OOM kill now: the top candidate of the scope (or PID) and every process\n"
 	      "sharing its memory, through pidfds; then its memory is reaped with\n"
@@ -64,7 +69,10 @@ static void usage(FILE *f)
 	      "  -g, --grace MS      SIGTERM first; SIGKILL after MS if it has not exited\n"
 	      "  -d, --deadline S    give up waiting after S seconds: the victim is stuck\n"
 	      "                      (default 5)\n"
-	      "  -k, --kill-cgroup   kill every process of the --cgroup scope\n"
+	      "      --group-kill G  no: the victim and its sharers (default); leaf: and every\n"
+	      "                      process of the victim's own cgroup; scope: every process\n"
+	      "                      of the --cgroup scope\n"
+	      "  -k, --kill-cgroup   --group-kill scope\n"
 	      "      --reap-delay MS wait for a victim holding robust futexes before reaping\n"
 	      "                      (default 2000)\n"
 	      "  -j, --json          one JSON object on stdout; the log lines go to stderr\n"
@@ -308,6 +316,7 @@ static int parse_opts(struct cli *c, struct kill_opts *o, int argc, char **argv)
 		{ "grace", required_argument, NULL, 'g' },
 		{ "deadline", required_argument, NULL, 'd' },
 		{ "kill-cgroup", no_argument, NULL, 'k' },
+		{ "group-kill", required_argument, NULL, 'G' },
 		{ "reap-delay", required_argument, NULL, 'R' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "proc", required_argument, NULL, 'P' },
@@ -322,7 +331,14 @@ static int parse_opts(struct cli *c, struct kill_opts *o, int argc, char **argv)
 		switch (opt) {
 		case 'c': c->cgroup = optarg; break;
 		case 'n': o->dry_run = true; break;
-		case 'k': o->kill_cgroup = true; break;
+		case 'k': o->group = GROUP_KILL_SCOPE; break;
+		case 'G':
+			if (parse_group_kill(optarg, &o->group)) {
+				cli_error(c, "kill: --group-kill wants no, leaf or scope, not '%s'",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'j': o->json = true; break;
 		case 'P': c->proc_root = optarg; break;
 		case 'p':
@@ -358,9 +374,9 @@ static int parse_opts(struct cli *c, struct kill_opts *o, int argc, char **argv)
 		cli_error(c, "kill: unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (o->kill_cgroup && (!c->cgroup || o->pid)) {
-		cli_error(c, "kill: --kill-cgroup kills the --cgroup scope: give --cgroup, not "
-			     "--pid");
+	if (o->group == GROUP_KILL_SCOPE && (!c->cgroup || o->pid)) {
+		cli_error(c, "kill: --group-kill scope (--kill-cgroup) kills the --cgroup scope: give "
+			     "--cgroup, not --pid");
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -384,7 +400,11 @@ static int start_up(struct cli *c, const struct kill_opts *o, struct selector *s
 	if (select_all_pids(sel) < 0)
 		cli_error(c, "kill: warning: cannot list processes");
 	/* and room for a victim's group, or a cgroup, of every process there is */
-	if (victim_reserve(&victims[0], selector_room(sel))) {
+	group_pids_cap = selector_room(sel);
+	if (group_pids_cap < 64)
+		group_pids_cap = 64;
+	group_pids = malloc(sizeof(*group_pids) * (size_t)group_pids_cap);
+	if (!group_pids || victim_reserve(&victims[0], selector_room(sel))) {
 		cli_error(c, "kill: cannot allocate room for the victims");
 		return EXIT_NOTHING;
 	}
@@ -430,12 +450,70 @@ static void say_spared(int fd, const struct group_kill *g)
 	}
 }
 
+/* "killed N processes of NAME", and those left alive or not held for the reap */
+static void say_group(int fd, const struct group_kill *g, const char *name)
+{
+	struct line l;
+
+	line_init(&l);
+	line_str(&l, "oomreaper: killed ");
+	line_long(&l, g->killed);
+	line_str(&l, " processes of ");
+	line_str(&l, name);
+	line_write(&l, fd);
+	if (g->unheld) {
+		line_init(&l);
+		line_str(&l, "oomreaper: ");
+		line_long(&l, g->unheld);
+		line_str(&l, " of them without room to hold them for the reap");
+		line_write(&l, fd);
+	}
+	if (g->left) {
+		line_init(&l);
+		line_str(&l, "oomreaper: ");
+		line_long(&l, g->left);
+		line_str(&l, " processes of ");
+		line_str(&l, name);
+		line_str(&l, " could not be held: left alive");
+		line_write(&l, fd);
+	}
+}
+
+/*
+ * --group-kill leaf, after the victim's SIGKILL: the rest of its own cgroup (leaf, opened
+ * before the signal), into the victims after it (victims[0] keeps the victim and its
+ * sharers). Returns how many victims hold members (at least 1); *g is what it did.
+ */
+static int kill_leaf(struct cli *c, const struct kill_opts *o, struct scope *leaf, int fd,
+		     struct group_kill *g)
+{
+	static struct spared spared[SPARED_MAX];
+	char name[PATH_MAX + 32];
+
+	*g = (struct group_kill){ .self = c->self, .deadline_ms = o->deadline_ms,
+				  .victims = victims, .nv = REAP_QUEUE_LEN, .pids = group_pids,
+				  .pids_cap = group_pids_cap, .spared = spared,
+				  .spared_cap = SPARED_MAX };
+	scope_name(leaf, name, sizeof(name));
+	int used = cgroup_kill(leaf, c->proc_fd, g);
+
+	scope_close(leaf);
+	if (used < 0) {
+		cli_error(c, "kill: %s: %s; the victim was killed alone", name, strerror(-used));
+		return 1;
+	}
+	say_spared(fd, g);
+	say_group(fd, g, name);
+	return used ? used : 1;
+}
+
 static int kill_whole_cgroup(struct cli *c, const struct kill_opts *o, int fd)
 {
 	static struct spared spared[SPARED_MAX];
 	char name[PATH_MAX + 32];
 	struct group_kill g = { .self = c->self, .deadline_ms = o->deadline_ms,
-				.victims = victims, .nv = REAP_QUEUE_LEN, .spared = spared,
+				.victims = victims, .nv = REAP_QUEUE_LEN, .pids = group_pids,
+				.pids_cap = group_pids_cap, .spared = spared,
 				.spared_cap = SPARED_MAX };
 
 	scope_name(&c->scope, name, sizeof(name));
@@ -445,11 +523,12 @@ static int kill_whole_cgroup(struct cli *c, const struct kill_opts *o, int fd)
 
 		for (int i = 0; i < n; i++) {
 			struct proc_info p;
+			enum exclusion e;
 
 			memset(&p, 0, sizeof(p));
 			/* the rule cgroup_kill() applies, without the pidfds */
 			if (scan_proc(c->proc_fd, pids[i], SCAN_DETAIL, &p) == 0 &&
-			    group_kill_spares(rank_exclusion(&p, c->self)))
+			    cgroup_kill_spares(&p, c->self, &e))
 				nspared++;
 		}
 		free(pids);
@@ -474,23 +553,7 @@ static int kill_whole_cgroup(struct cli *c, const struct kill_opts *o, int fd)
 		cli_error(c, "kill: no process to kill in %s", name);
 		return EXIT_NOTHING;
 	}
-	struct line l;
-
-	line_init(&l);
-	line_str(&l, "oomreaper: killed ");
-	line_long(&l, g.killed);
-	line_str(&l, " processes of ");
-	line_str(&l, name);
-	line_write(&l, fd);
-	if (g.left) {
-		line_init(&l);
-		line_str(&l, "oomreaper: ");
-		line_long(&l, g.left);
-		line_str(&l, " processes of ");
-		line_str(&l, name);
-		line_str(&l, " could not be held: left alive");
-		line_write(&l, fd);
-	}
+	say_group(fd, &g, name);
 	for (int k = 0; k < used; k++) {
 		victims[k].reap_by = victims[k].t_kill +
 				     ((long long)o->deadline_ms - REAP_WORD_WAIT_MS) * 1000000;
@@ -504,6 +567,37 @@ static int kill_whole_cgroup(struct cli *c, const struct kill_opts *o, int fd)
 	if (o->json)
 		print_json(o, victims, used, 0, ok && !g.left, &g);
 	return ok && !g.left ? 0 : EXIT_NOTHING;
+}
+
+/*
+ * --group-kill leaf: opens the victim's own cgroup into leaf, before any signal. Returns 0,
+ * or -errno, said (the victim is then killed alone).
+ */
+static int open_leaf(struct cli *c, const struct victim *v, struct scope *leaf)
+{
+	int e = cgroup_leaf_open(c->proc_fd, v->chosen.pid, c->scope.kind,
+				 c->scope.kind == SCOPE_GLOBAL ? NULL : c->scope.path, group_pids,
+				 group_pids_cap, leaf);
+
+	if (e)
+		cli_error(c, "kill: --group-kill leaf: the victim is killed alone: %s",
+			  cgroup_leaf_refused(e));
+	return e;
+}
+
+/* The group a --group-kill leaf would kill with the victim, counted, for a dry run */
+static void say_dry_run_leaf(struct cli *c, const struct victim *v)
+{
+	struct scope leaf = { .dir_fd = -1 };
+	char name[PATH_MAX + 32];
+
+	if (open_leaf(c, v, &leaf))
+		return;
+	int n = scope_pids_into(&leaf, group_pids, group_pids_cap, 0);
+
+	printf("and the %d processes of %s (--group-kill leaf), but those it spares\n", n,
+	       scope_name(&leaf, name, sizeof(name)));
+	scope_close(&leaf);
 }
 
 static void say_dry_run(const struct victim *v, long long took_ns, int scanned)
@@ -527,8 +621,10 @@ int cmd_kill(const char *prog, int argc, char **argv)
 	struct kill_opts o = { .deadline_ms = 5000, .reap_delay_ms = 2000 };
 	struct selector sel = { .proc_fd = -1 };
 	struct victim *v = &victims[0];
+	struct scope leaf = { .dir_fd = -1 };
+	struct group_kill g = { 0 }, *gk = NULL;
 	long long took = 0;
-	int scanned = 0, r = parse_opts(&c, &o, argc, argv);
+	int scanned = 0, used = 1, r = parse_opts(&c, &o, argc, argv);
 
 	if (r)
 		return r < 0 ? 0 : r;
@@ -540,7 +636,7 @@ int cmd_kill(const char *prog, int argc, char **argv)
 		goto out;
 	int fd = o.json ? 2 : 1;
 
-	if (o.kill_cgroup) {
+	if (o.group == GROUP_KILL_SCOPE) {
 		r = kill_whole_cgroup(&c, &o, fd);
 		goto out;
 	}
@@ -553,6 +649,8 @@ int cmd_kill(const char *prog, int argc, char **argv)
 				print_json(&o, v, 1, took, false, NULL);
 			else
 				say_dry_run(v, took, scanned);
+			if (!o.json && o.group == GROUP_KILL_LEAF)
+				say_dry_run_leaf(&c, v);
 			r = 0;
 			goto out;
 		}
@@ -585,6 +683,9 @@ int cmd_kill(const char *prog, int argc, char **argv)
 			goto out;
 		}
 	}
+	/* its cgroup while it lives: an exited task shows the root in /proc/PID/cgroup */
+	if (o.group == GROUP_KILL_LEAF)
+		open_leaf(&c, v, &leaf);
 	if (o.grace_ms) {
 		victim_signal(v, SIGTERM);
 		say(fd, "oomreaper: sent SIGTERM to process ", &v->m[0], ", SIGKILL on a timer",
@@ -614,23 +715,36 @@ int cmd_kill(const char *prog, int argc, char **argv)
 		say(fd, "oomreaper: killed process ", &v->m[i], v->m[i].killed || v->m[i].gone
 		    ? ", which shares its memory" : ", which shares its memory: not signalled, "
 						      "left alive", -1);
-	/* the reaper's word must come before the deadline ends the wait for it */
-	v->reap_by = v->t_kill + ((long long)o.deadline_ms - REAP_WORD_WAIT_MS) * 1000000;
-	if (reaper_submit(&reaper, v))
-		cli_error(&c, "kill: the reaper's queue is full");
-	bool ok = await_victims(v, 1, o.deadline_ms, fd);
+	/* the rest of its own cgroup, as oom_kill_process() kills the oom_group after it */
+	if (leaf.dir_fd >= 0) {
+		used = kill_leaf(&c, &o, &leaf, fd, &g);
+		gk = &g;
+	}
+	for (int k = 0; k < used; k++) {
+		/* the reaper's word must come before the deadline ends the wait for it */
+		victims[k].reap_by = victims[k].t_kill +
+				     ((long long)o.deadline_ms - REAP_WORD_WAIT_MS) * 1000000;
+		if (reaper_submit(&reaper, &victims[k]))
+			cli_error(&c, "kill: the reaper's queue is full");
+	}
+	bool ok = await_victims(victims, used, o.deadline_ms, fd);
 
 	if (v->t_exited)
 		say(fd, "oomreaper: process ", &v->m[0], " exited ",
 		    ms_since(v->t_kill, v->t_exited));
 	/* its memory stays while a sharer lives: a kill in part is no success */
-	r = ok && !left_alive(v) ? 0 : EXIT_NOTHING;
+	r = ok && !left_alive(v) && !(gk && gk->left) ? 0 : EXIT_NOTHING;
 out_json:
 	if (o.json)
-		print_json(&o, v, 1, took, r == 0, NULL);
+		print_json(&o, victims, used, took, r == 0, gk);
 out:
+	scope_close(&leaf);
+	for (int k = 1; k < used; k++)
+		victim_close(&victims[k]);
 	victim_close(v);
 	selector_free(&sel);
+	free(group_pids);
+	group_pids = NULL;
 	cli_close(&c);
 	return r;
 }

@@ -44,6 +44,8 @@ void config_defaults(struct config *c)
 	c->nscopes = 1;
 	c->scopes[0].th = thresholds_default();
 	memset(c->scopes[0].line, 0, sizeof(c->scopes[0].line));
+	c->scopes[0].group_kill = GROUP_KILL_NO;
+	c->scopes[0].group_kill_line = 0;
 }
 
 struct level *level_of(struct thresholds *t, int k)
@@ -185,6 +187,8 @@ static struct scope_conf *scope_of(struct config *c, const char *section)
 	snprintf(s->cgroup, sizeof(s->cgroup), "%s", path);
 	s->th = thresholds_default();
 	memset(s->line, 0, sizeof(s->line));
+	s->group_kill = GROUP_KILL_NO;
+	s->group_kill_line = 0;
 	return s;
 }
 
@@ -352,8 +356,46 @@ static int set_scope(struct scope_conf *s, const char *key, const char *value, i
 		s->th.horizon_s = v;
 		return 0;
 	}
+	if (!strcmp(key, "group_kill")) {
+		if (parse_group_kill(value, &s->group_kill))
+			return fail(err, len, "group_kill = '%s': want no, leaf or scope", value);
+		s->group_kill_line = line;
+		return 0;
+	}
 	return fail(err, len, "unknown key '%s' (= '%s') in a scope (mem_min, mem_kill, swap_min, "
-			      "psi, horizon)", key, value);
+			      "psi, horizon, group_kill)", key, value);
+}
+
+static const char *const group_kill_names[] = { "no", "leaf", "scope" };
+
+int parse_group_kill(const char *s, enum group_kill_mode *g)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, group_kill_names[i])) {
+			*g = (enum group_kill_mode)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *group_kill_name(enum group_kill_mode g)
+{
+	return (unsigned)g < 3 ? group_kill_names[g] : "?";
+}
+
+int group_kill_check(const struct config *c, const struct scope_conf *s, char *err, size_t len)
+{
+	char at[PATH_MAX + 32];
+
+	if (s->cgroup[0] || s->group_kill != GROUP_KILL_SCOPE)
+		return 0;
+	if (s->group_kill_line > 0)
+		snprintf(at, sizeof(at), "%s:%d: ", c->path, s->group_kill_line);
+	else
+		snprintf(at, sizeof(at), "%s", s->group_kill_line < 0 ? "--group-kill: " : "");
+	return fail(err, len, "%s[global]: group_kill = scope would kill every process of the "
+			      "machine: refused (leaf kills the victim's own cgroup; scope is for a "
+			      "[cgroup PATH] or --cgroup)", at);
 }
 
 static int set_main(struct config *c, const char *key, const char *value, char *err, size_t len)
@@ -567,7 +609,8 @@ static int check_whole(struct config *c, char *err, size_t len)
 			return fail(err, len, "%s: %s", c->path, msg);
 	}
 	for (int i = 0; i < c->nscopes; i++)
-		if (thresholds_check(c, &c->scopes[i], 0, err, len))
+		if (thresholds_check(c, &c->scopes[i], 0, err, len) ||
+		    group_kill_check(c, &c->scopes[i], err, len))
 			return -EINVAL;
 	return 0;
 }
@@ -713,6 +756,7 @@ void config_print(const struct config *c, FILE *f)
 		else
 			fprintf(f, "psi = off\n");
 		fprintf(f, "horizon = %g\n", s->th.horizon_s);
+		fprintf(f, "group_kill = %s\n", group_kill_name(s->group_kill));
 	}
 	for (int i = 0; i < c->nrules; i++) {
 		const struct rule *r = &c->rules[i];

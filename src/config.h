@@ -17,9 +17,18 @@
 /* The largest size a level may be: 1 EiB, more than any machine, far from overflowing */
 #define LEVEL_MAX_KB (1ULL << 50)
 
+/*
+ * Whom a kill takes besides the victim and its sharers: nobody; every process of the victim's
+ * own cgroup (memory.oom.group's meaning: a container, a systemd unit); every process of the
+ * scope (a cgroup scope only: for the whole machine that would be everyone)
+ */
+enum group_kill_mode { GROUP_KILL_NO, GROUP_KILL_LEAF, GROUP_KILL_SCOPE };
+
 struct scope_conf {
 	char cgroup[PATH_MAX];		/* empty for the whole machine */
 	struct thresholds th;
+	enum group_kill_mode group_kill;
+	int group_kill_line;		/* where it was set, as line[] */
 	int line[3];			/* where mem_min, mem_kill, swap_min were set: a line of
 					 * the file, -1 a flag, 0 the default */
 };
@@ -76,6 +85,17 @@ int thresholds_check(const struct config *c, const struct scope_conf *s,
 
 /* Parses "some:60:30" or "full:PCT:SECONDS" into t's PSI fields; "off" clears them. */
 int parse_psi(const char *s, struct thresholds *t);
+
+/* Parses "no", "leaf" or "scope". Returns 0, or -EINVAL. */
+int parse_group_kill(const char *s, enum group_kill_mode *g);
+const char *group_kill_name(enum group_kill_mode g);
+
+/*
+ * A scope's group_kill against the scope: "scope" is refused for the whole machine, where it
+ * would kill every process there is. Returns 0, or -EINVAL with "FILE:LINE: [global]: what"
+ * (or "--group-kill: ...") in err.
+ */
+int group_kill_check(const struct config *c, const struct scope_conf *s, char *err, size_t len);
 
 /* Forgets the rules (nothing of theirs is allocated). */
 void config_free(struct config *c);

@@ -369,6 +369,12 @@ int daemon_config(const struct daemon_args *a, struct config *conf, char *err, s
 		snprintf(conf->scopes[0].cgroup, sizeof(conf->scopes[0].cgroup), "%s", a->cgroup);
 		conf->scopes[0].th = th;
 	}
+	/* after --cgroup: "scope" is refused for the whole machine only */
+	for (int i = 0; i < conf->nscopes; i++)
+		if (group_kill_check(conf, &conf->scopes[i], err, len)) {
+			config_free(conf);
+			return EXIT_USAGE;
+		}
 	return 0;
 }
 
@@ -398,6 +404,7 @@ static void carry_over(struct daemon *dmn, struct watch *to, struct watch *from,
 	to->said_nothing = from->said_nothing;
 	to->next_ns = from->next_ns;
 	to->said_refused = from->said_refused;
+	to->group = from->group;
 	from->ready = from->inflight = NULL;
 	if (to->gone && from->back_fd >= 0) {
 		struct epoll_event back = { .events = EPOLLIN,
@@ -584,6 +591,11 @@ static int start(struct daemon *dmn)
 
 	if (r)
 		return r;
+	/* a group kill's room, made now: the kill path allocates nothing */
+	dmn->group_leaf.dir_fd = -1;
+	if (group_reserve(dmn))
+		log_line(PRIO_WARNING, "warning: no room for group kills: victims are killed alone",
+			 NULL, NULL);
 	/* every thread before settle(): starting one later would bring back what it drops */
 	scan_start_helpers(scan_default_threads());
 	ev.data.u64 = EV_SIGNAL;

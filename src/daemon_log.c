@@ -223,6 +223,7 @@ void jvictim(struct daemon *dmn, const char *event, const struct watch *w, const
 	jnum(&l, "left_alive", v->unsignalled);
 	if (extra_key)
 		jnum(&l, extra_key, extra);
+	group_json(&l, w, v);
 	jend(dmn, &l);
 }
 
@@ -422,6 +423,7 @@ void say_reaped(struct daemon *dmn, const struct watch *w, const struct slot *s)
 	jnum(&l, "attempts", v->reap_attempts);
 	jnum(&l, "ms", v->t_reaped ? ms_between(v->t_kill, v->t_reaped) : -1);
 	jnum(&l, "now_anon_kb", (long long)v->now_anon_kb);
+	group_json(&l, w, v);
 	jend(dmn, &l);
 }
 

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "decide.h"
+#include "group.h"
 #include "kill.h"
 #include "reap.h"
 #include "sample.h"
@@ -59,6 +60,7 @@ struct watch {
 	bool gone;			/* the cgroup was removed: waiting for its path */
 	bool said_refused;		/* back, but not watchable: said once */
 	int back_fd;			/* while gone: inotify on the parent, for its return */
+	struct group_state group;	/* the group kill of the victim in flight (group.h) */
 };
 
 /*
@@ -98,6 +100,8 @@ struct daemon {
 	struct victims_done done;	/* let go while alive: never chosen again */
 	long aborts;			/* kills called off: memory back before the signal */
 	long test_stall_ms;		/* test hook: choosing takes this long */
+	pid_t *group_pids;		/* a group kill's rounds of pids (group_reserve) */
+	struct scope group_leaf;	/* the victim's own cgroup, open while it is killed */
 	struct rule_memos memos;	/* the rules' verdicts, judged ahead in the loop */
 	long long next_memos;
 	long kills;			/* victims signalled since the start, for STATUS= */

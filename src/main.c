@@ -22,7 +22,7 @@ static void usage(FILE *f)
 	      "                     show how a process's badness is made up and whether it\n"
 	      "                     would be chosen\n"
 	      "  kill [--cgroup PATH] [--pid PID] [--dry-run] [--grace MS] [--deadline S]\n"
-	      "       [--kill-cgroup] [--json]\n"
+	      "       [--group-kill no|leaf|scope] [--kill-cgroup] [--json]\n"
 	      "                     one OOM kill now, with the reap of the victim's memory\n"
 	      "  run [--config FILE] [--cgroup PATH] [--dry-run] [...]\n"
 	      "                     the daemon: watch memory, kill before the machine thrashes\n"

@@ -32,6 +32,7 @@ enum exclusion {
 	EXCL_VANISHED,		/* exited while it was being read */
 	EXCL_UNREADABLE,	/* a /proc file could not be read or parsed */
 	EXCL_OUT_OF_SCOPE,	/* not a process of the scope (kill --pid in --cgroup) */
+	EXCL_OWN_CHILD,		/* a child of the killer: spared by a group kill (cgkill.c) */
 };
 
 /*

@@ -110,6 +110,7 @@ const char *exclusion_reason(enum exclusion e)
 	case EXCL_VANISHED: return "vanished during the scan";
 	case EXCL_UNREADABLE: return "unreadable";
 	case EXCL_OUT_OF_SCOPE: return "not in the scope";
+	case EXCL_OWN_CHILD: return "a child of oomreaper";
 	}
 	return "unknown";
 }

@@ -194,7 +194,9 @@ static void report_reap(struct reaper *r, struct victim *v, const struct member 
 	line_init(&l);
 	switch (out) {
 	case REAP_REAPED: {
-		unsigned long before = c->rss_anon_kb + c->rss_file_kb + c->rss_shmem_kb;
+		/* a cgroup kill's members each had their own size when they were held */
+		unsigned long before = v->independent && m->rss_kb ? m->rss_kb
+				       : c->rss_anon_kb + c->rss_file_kb + c->rss_shmem_kb;
 		unsigned long now = v->now_anon_kb + v->now_file_kb + v->now_shmem_kb;
 
 		line_str(&l, "oomreaper: reaped process ");
@@ -210,7 +212,8 @@ static void report_reap(struct reaper *r, struct victim *v, const struct member 
 		line_str(&l, "kB; ");
 		line_long(&l, (v->t_reaped - v->t_kill) / 1000000);
 		line_str(&l, " ms after the kill, freed ");
-		line_ulong(&l, before > now && !v->independent ? before - now : 0);
+		line_ulong(&l, before > now && (!v->independent || m->rss_kb || m == v->m)
+				       ? before - now : 0);
 		line_str(&l, "kB");
 		break;
 	}
@@ -267,6 +270,7 @@ static void reap_victim(struct reaper *r, struct victim *v)
 		struct member *m = &v->m[i];
 		int o = reap_member(r, v, m);
 
+		m->freed = o == REAP_REAPED || o == REAP_EXITED;
 		/* one mm for a group: the first member still holding it reaps it for all */
 		if (o == REAP_EXITED && !v->independent)
 			continue;

@@ -258,15 +258,27 @@ void scope_close(struct scope *s)
 	s->dir_fd = -1;
 }
 
+/*
+ * Where a cgroup's pids go: a vector that grows (scope_pids), or a fixed buffer made before
+ * (scope_pids_into), which counts what it has no room for instead of growing
+ */
 struct pid_vec {
 	pid_t *v;
 	int n, cap;
+	bool fixed;
+	int skip;			/* fixed: the first pids seen, not stored */
+	int total;			/* fixed: every pid seen, stored or not */
 };
 
 static int push_pid(pid_t pid, void *ctx)
 {
 	struct pid_vec *pv = ctx;
 
+	if (pv->fixed) {
+		if (pv->total++ >= pv->skip && pv->n < pv->cap)
+			pv->v[pv->n++] = pid;
+		return 0;
+	}
 	if (pv->n == pv->cap) {
 		int cap = pv->cap ? pv->cap * 2 : 256;
 		pid_t *v = realloc(pv->v, (size_t)cap * sizeof(*v));
@@ -280,12 +292,18 @@ static int push_pid(pid_t pid, void *ctx)
 	return 0;
 }
 
-/* Adds the pids of dir_fd's cgroup.procs and of every cgroup below it. Closes dir_fd. */
+/*
+ * Adds the pids of dir_fd's cgroup.procs and of every cgroup below it. Closes dir_fd. The
+ * directories are read with getdents64 into a buffer on the stack, not through a DIR that
+ * fdopendir() would malloc: a group kill walks a cgroup on the kill path.
+ */
 static int collect_cgroup(int dir_fd, struct pid_vec *pv, int depth)
 {
 	/* a cgroup.procs of a busy cgroup can be large: read it in one go */
 	static char buf[1 << 20];
 	ssize_t len = read_file_at(dir_fd, "cgroup.procs", buf, sizeof(buf));
+	char ents[2048] __attribute__((aligned(8)));
+	long got;
 	int r = 0;
 
 	/* a child cgroup removed while we walk is not an error */
@@ -298,28 +316,25 @@ static int collect_cgroup(int dir_fd, struct pid_vec *pv, int depth)
 		return (int)len;
 	}
 	r = parse_pid_list(buf, (size_t)len, push_pid, pv);
-	if (r) {
+	/* cgroupfs nests at most a few dozen deep in practice; bound it against loops */
+	if (r || depth >= 64) {
 		close(dir_fd);
 		return r;
 	}
-	/* cgroupfs nests at most a few dozen deep in practice; bound it against loops */
-	DIR *d = depth < 64 ? fdopendir(dir_fd) : NULL;
+	while (!r && (got = getdents64(dir_fd, ents, sizeof(ents))) > 0) {
+		for (long off = 0; !r && off < got;) {
+			struct dirent64 *e = (struct dirent64 *)(ents + off);
 
-	if (!d) {
-		close(dir_fd);
-		return 0;
+			off += e->d_reclen;
+			if (e->d_type != DT_DIR || e->d_name[0] == '.')
+				continue;
+			int fd = openat(dir_fd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+			if (fd >= 0)
+				r = collect_cgroup(fd, pv, depth + 1);
+		}
 	}
-	struct dirent *e;
-
-	while (!r && (e = readdir(d))) {
-		if (e->d_type != DT_DIR || e->d_name[0] == '.')
-			continue;
-		int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (fd >= 0)
-			r = collect_cgroup(fd, pv, depth + 1);
-	}
-	closedir(d);
+	close(dir_fd);
 	return r;
 }
 
@@ -377,6 +392,18 @@ int scope_pids(const struct scope *s, int proc_fd, pid_t **pids)
 			pv.v[n++] = pv.v[i];
 	*pids = pv.v;
 	return n;
+}
+
+int scope_pids_into(const struct scope *s, pid_t *pids, int cap, int skip)
+{
+	struct pid_vec pv = { .v = pids, .cap = cap, .fixed = true, .skip = skip };
+	int fd, r;
+
+	if (s->kind == SCOPE_GLOBAL)
+		return -EINVAL;
+	fd = openat(s->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = fd < 0 ? -errno : collect_cgroup(fd, &pv, 0);
+	return r ? r : pv.total;
 }
 
 const char *scope_name(const struct scope *s, char *buf, size_t len)

@@ -69,6 +69,15 @@ void scope_close(struct scope *s);
  */
 int scope_pids(const struct scope *s, int proc_fd, pid_t **pids);
 
+/*
+ * The pids of a cgroup scope and its descendants into pids[0..cap-1], allocating nothing (a
+ * group kill's, on the kill path): in the order walked, not sorted (a pid moved meanwhile
+ * may come twice), the first skip of them left out and those past skip + cap counted, not
+ * stored: a larger cgroup is read in windows. Returns how many there were in all (stored
+ * or not), or -errno; -EINVAL for the global scope.
+ */
+int scope_pids_into(const struct scope *s, pid_t *pids, int cap, int skip);
+
 /* "global", "cgroup v1 PATH" or "cgroup v2 PATH" into buf. */
 const char *scope_name(const struct scope *s, char *buf, size_t len);
 

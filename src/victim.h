@@ -18,6 +18,9 @@
 #define VICTIM_MEMBERS_START 64
 /* ... and the daemon's spare slots: a victim and a few sharers (watch.c slots_reserve) */
 #define VICTIM_MEMBERS_SPARE 4
+/* ... and its first slots when a scope kills groups (group_kill): a container's processes,
+ * each held for its reap; a larger group's others are killed without it (cgkill.c) */
+#define VICTIM_MEMBERS_GROUP 256
 
 /* One process of a victim's address-space group, held by its pidfd */
 struct member {
@@ -27,6 +30,10 @@ struct member {
 	char comm[COMM_LEN];
 	bool killed;			/* SIGKILL sent */
 	bool gone;			/* exited (pidfd readable) */
+	bool freed;			/* the reaper reaped it, or found it exited: its memory
+					 * is back */
+	unsigned long rss_kb;		/* resident when a group kill held it (cgkill.c); 0 for
+					 * the victim and its sharers, whose memory v->chosen says */
 };
 
 /*

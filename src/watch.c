@@ -72,10 +72,13 @@ void slots_reserve(struct daemon *dmn)
 	 * VICTIM_MEMBERS_START; room that large for all 32 would be 100 kB of resident heap. The
 	 * others, taken only while victims stuck at the reaper hold the first ones, get room for
 	 * a small group, so that no kill starts from no room at all and allocates */
-	int n = 2 * dmn->nw + 2;
+	int n = 2 * dmn->nw + 2, first = VICTIM_MEMBERS_START;
 
+	for (int i = 0; i < dmn->nw; i++)
+		if (dmn->w[i].conf->group_kill != GROUP_KILL_NO)
+			first = VICTIM_MEMBERS_GROUP;
 	for (int i = 0; i < POOL; i++)
-		victim_reserve(&dmn->pool[i].v, i < n ? VICTIM_MEMBERS_START : VICTIM_MEMBERS_SPARE);
+		victim_reserve(&dmn->pool[i].v, i < n ? first : VICTIM_MEMBERS_SPARE);
 }
 
 void slots_sweep(struct daemon *dmn)
@@ -222,8 +225,19 @@ static void sigkill(struct daemon *dmn, struct watch *w, struct slot *s, long lo
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT,
 				  .data.u64 = EV_SCOPE | (uint64_t)(w - dmn->w) << 8 };
 
+	/* the group's cgroup is looked up while the victim still lives: a task that has
+	 * exited shows the root cgroup in /proc/PID/cgroup. Not for a victim that was dying
+	 * already: the kernel kills nobody new for it */
+	const struct scope *group = NULL;
+
+	w->group.how = GROUP_KILL_NO;
+	if (w->conf->group_kill != GROUP_KILL_NO && !was_dying(&s->v))
+		group = group_prepare(dmn, w, s);
 	/* a dying victim gets it again: harmless, and its sharers may not be dying */
 	dmn->ops->signal(&s->v, SIGKILL);
+	/* the rest of its group, as oom_kill_process() kills the oom_group after the victim */
+	if (group)
+		group_kill_victim(dmn, w, s, group);
 	if (d)
 		say_trigger(dmn, w, d);
 	if (was_dying(&s->v)) {
@@ -231,6 +245,7 @@ static void sigkill(struct daemon *dmn, struct watch *w, struct slot *s, long lo
 	} else {
 		say_killed(dmn, w, s);
 		dmn->kills++;
+		group_say(w);
 	}
 	s->v.reap_by = s->v.t_kill + (long long)dmn->conf->deadline_ms * 1000000;
 	if (dmn->ops->submit(&dmn->reaper, &s->v) == 0)
@@ -320,7 +335,11 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 	w->said_nothing = false;
 	if (dmn->conf->dry_run) {
 		say_trigger(dmn, w, d);
+		w->group.how = GROUP_KILL_NO;
+		if (w->conf->group_kill != GROUP_KILL_NO && !was_dying(&s->v))
+			group_would_kill(dmn, w, s);
 		say_would_kill(dmn, w, s);
+		group_say(w);
 		/* as a real victim would, it blocks the scope until its deadline */
 		w->quiet_until = now + (long long)dmn->conf->deadline_ms * 1000000;
 		slot_release(dmn, s);
@@ -328,6 +347,7 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 	}
 	s->state = SLOT_INFLIGHT;
 	w->inflight = s;
+	w->group.how = GROUP_KILL_NO;
 	/* a dying victim needs no warning: it is on its way out already */
 	if (dmn->conf->grace_ms && d->verdict == VERDICT_TERM && !was_dying(&s->v)) {
 		dmn->ops->signal(&s->v, SIGTERM);
@@ -404,6 +424,7 @@ void watch_follow(struct daemon *dmn, struct watch *w, long long now)
 		      s->v.reap_outcome == REAP_REAPED;
 
 	if (s->exit_logged || reaped) {
+		group_say_freed(w, &s->v);
 		w->inflight = NULL;
 		done_with(dmn, s);
 		slot_release(dmn, s);
@@ -415,6 +436,7 @@ void watch_follow(struct daemon *dmn, struct watch *w, long long now)
 		say_process(w, s, PRIO_WARNING,
 			    "stuck: neither gone nor reaped by the deadline; moving on");
 		jvictim(dmn, "stuck", w, &s->v, "ms", ms_between(s->v.t_kill, now));
+		group_say_freed(w, &s->v);
 		w->inflight = NULL;
 		done_with(dmn, s);
 		slot_release(dmn, s);

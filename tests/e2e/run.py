@@ -1240,6 +1240,7 @@ import test_faults  # noqa: E402,F401
 import test_install  # noqa: E402,F401
 import test_journal  # noqa: E402,F401
 import test_docs  # noqa: E402,F401
+import test_group  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------------------------------------

@@ -333,6 +333,68 @@ static void command_line_settings(void **state)
 				 "(decimal)");
 }
 
+/* group_kill: no, leaf or scope in a scope; scope refused for the whole machine with its line,
+ * from the file and from the flag (group_kill_check(), which daemon_config() runs after
+ * --cgroup); printed back by check-config */
+static void group_kill_keys(void **state)
+{
+	struct config c;
+	const char *err;
+	char buf[512];
+	int r;
+
+	(void)state;
+	err = load(&c, "[global]\ngroup_kill = leaf\n[cgroup /sys/fs/cgroup/memory/a]\n"
+		       "group_kill = scope\n[cgroup /sys/fs/cgroup/memory/b]\nmem_min = 5%\n", &r);
+	assert_int_equal(r, 0);
+	assert_string_equal(err, "");
+	assert_int_equal(c.nscopes, 3);
+	assert_int_equal(c.scopes[0].group_kill, GROUP_KILL_LEAF);
+	assert_int_equal(c.scopes[1].group_kill, GROUP_KILL_SCOPE);
+	assert_int_equal(c.scopes[2].group_kill, GROUP_KILL_NO);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	config_print(&c, f);
+	fclose(f);
+	assert_non_null(strstr(out, "[global]\nmem_min = 10%\n"));
+	assert_non_null(strstr(out, "group_kill = leaf\n\n[cgroup /sys/fs/cgroup/memory/a]"));
+	assert_non_null(strstr(out, "group_kill = scope\n"));
+	free(out);
+	config_free(&c);
+
+	err = load(&c, "[global]\nmem_min = 10%\ngroup_kill = scope\n", &r);
+	assert_int_equal(r, -EINVAL);
+	assert_non_null(strstr(err, ":3: [global]: group_kill = scope would kill every process of "
+				    "the machine: refused"));
+	err = load(&c, "[global]\ngroup_kill = all\n", &r);
+	assert_int_equal(r, -EINVAL);
+	assert_non_null(strstr(err, ":2: group_kill = 'all': want no, leaf or scope"));
+	err = load(&c, "[global]\ngroup_kill = Leaf\n", &r);
+	assert_int_equal(r, -EINVAL);
+
+	/* the flag: refused for the global scope, taken once --cgroup names one */
+	config_defaults(&c);
+	assert_int_equal(config_set(&c, "scope", "group_kill", "scope", buf, sizeof(buf)), 0);
+	assert_int_equal(group_kill_check(&c, &c.scopes[0], buf, sizeof(buf)), -EINVAL);
+	assert_string_equal(buf, "--group-kill: [global]: group_kill = scope would kill every "
+				 "process of the machine: refused (leaf kills the victim's own cgroup; "
+				 "scope is for a [cgroup PATH] or --cgroup)");
+	snprintf(c.scopes[0].cgroup, sizeof(c.scopes[0].cgroup), "/sys/fs/cgroup/memory/x");
+	assert_int_equal(group_kill_check(&c, &c.scopes[0], buf, sizeof(buf)), 0);
+	assert_int_equal(config_set(&c, "scope", "group_kill", "no", buf, sizeof(buf)), 0);
+	assert_int_equal(c.scopes[0].group_kill, GROUP_KILL_NO);
+
+	enum group_kill_mode g;
+
+	assert_int_equal(parse_group_kill("leaf", &g), 0);
+	assert_int_equal(g, GROUP_KILL_LEAF);
+	assert_int_equal(parse_group_kill("", &g), -EINVAL);
+	assert_int_equal(parse_group_kill("scope ", &g), -EINVAL);
+	assert_string_equal(group_kill_name(GROUP_KILL_SCOPE), "scope");
+}
+
 /* "10\0%" was read as "10": 10 bytes where 10 % was meant */
 static void nul_byte_refused(void **state)
 {
@@ -439,6 +501,7 @@ int main(void)
 		cmocka_unit_test(long_lines),
 		cmocka_unit_test(nul_byte_refused),
 		cmocka_unit_test(levels_against_the_total),
+		cmocka_unit_test(group_kill_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
