@@ -16,6 +16,7 @@ static void usage(FILE *f)
 	      "                     [--mem-kill N%|SIZE] [--swap-min N%|SIZE]\n"
 	      "                     [--psi some|full:PCT:SECONDS] [--horizon S] [--grace MS]\n"
 	      "                     [--deadline S] [--policy largest|fastest-growing]\n"
+	      "                     [--qos-order yes|no]\n"
 	      "                     [--dry-run] [--log-json FILE|-]\n"
 	      "\n"
 	      "Watches memory and acts before the machine thrashes: when a scope runs short, its\n"
@@ -32,6 +33,8 @@ static void usage(FILE *f)
 	      "  -g, --grace MS     SIGTERM first, SIGKILL after MS (default 0: SIGKILL)\n"
 	      "  -d, --deadline S   a victim not gone or reaped by then no longer blocks (default 5)\n"
 	      "      --policy P     largest (the kernel's badness) or fastest-growing\n"
+	      "      --qos-order yes|no  a pod's QoS class first: BestEffort, Burstable,\n"
+	      "                     Guaranteed, then processes in no pod (default no)\n"
 	      "  -n, --dry-run      everything but the signals: says what it would kill\n"
 	      "      --log-json F   also write JSON Lines events to F (- for stdout)\n"
 	      "  -h, --help         this text\n"
@@ -51,6 +54,7 @@ static const struct {
 	{ "horizon", "scope", "horizon" },	{ "grace", "oomreaper", "grace" },
 	{ "deadline", "oomreaper", "deadline" }, { "policy", "oomreaper", "policy" },
 	{ "log-json", "oomreaper", "log_json" }, { "reap-delay", "oomreaper", "reap_delay" },
+	{ "qos-order", "scope", "qos_order" },
 };
 
 #define NSETTINGS (int)(sizeof(settings) / sizeof(settings[0]))

@@ -44,6 +44,7 @@ void config_defaults(struct config *c)
 	c->nscopes = 1;
 	c->scopes[0].th = thresholds_default();
 	memset(c->scopes[0].line, 0, sizeof(c->scopes[0].line));
+	c->scopes[0].qos_order = false;
 }
 
 struct level *level_of(struct thresholds *t, int k)
@@ -185,6 +186,7 @@ static struct scope_conf *scope_of(struct config *c, const char *section)
 	snprintf(s->cgroup, sizeof(s->cgroup), "%s", path);
 	s->th = thresholds_default();
 	memset(s->line, 0, sizeof(s->line));
+	s->qos_order = false;
 	return s;
 }
 
@@ -352,8 +354,11 @@ static int set_scope(struct scope_conf *s, const char *key, const char *value, i
 		s->th.horizon_s = v;
 		return 0;
 	}
+	if (!strcmp(key, "qos_order"))
+		return parse_bool(value, &s->qos_order)
+			       ? fail(err, len, "qos_order = '%s': want yes or no", value) : 0;
 	return fail(err, len, "unknown key '%s' (= '%s') in a scope (mem_min, mem_kill, swap_min, "
-			      "psi, horizon)", key, value);
+			      "psi, horizon, qos_order)", key, value);
 }
 
 static int set_main(struct config *c, const char *key, const char *value, char *err, size_t len)
@@ -713,6 +718,7 @@ void config_print(const struct config *c, FILE *f)
 		else
 			fprintf(f, "psi = off\n");
 		fprintf(f, "horizon = %g\n", s->th.horizon_s);
+		fprintf(f, "qos_order = %s\n", s->qos_order ? "yes" : "no");
 	}
 	for (int i = 0; i < c->nrules; i++) {
 		const struct rule *r = &c->rules[i];

@@ -140,6 +140,23 @@ int scan_proc(int proc_fd, pid_t pid, unsigned what, struct proc_info *p)
 	return 0;
 }
 
+int scan_identity(int proc_fd, pid_t pid, struct identity *id)
+{
+	char path[48], buf[8192];
+	const char *cg;
+	size_t len;
+	ssize_t n = read_file_at(proc_fd, pid_path(path, pid, "cgroup"), buf, sizeof(buf));
+
+	memset(id, 0, sizeof(*id));
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n >= sizeof(buf) - 1)
+		return -E2BIG;
+	if (parse_cgroup(buf, (size_t)n, &cg, &len))
+		return -EBADMSG;
+	return identity_parse_n(cg, len, id);
+}
+
 /* A parallel loop: workers take chunks of indices until none are left. */
 struct work {
 	int n;
