@@ -274,18 +274,19 @@ static int set_users(struct rule *r, const char *value, char *err, size_t len)
 	return 0;
 }
 
-static const char *const rule_fields[] = { "comm", "cmdline", "cgroup", "user", "exe", "uid" };
+static const char *const rule_fields[RULE_FIELDS] = { "comm", "cmdline", "cgroup", "user", "exe",
+						     "uid", "qos", "unit" };
 
 static int set_rule(struct rule *r, const char *key, const char *value, char *err, size_t len)
 {
 	if (!strcmp(key, "match")) {
-		for (int i = 0; i < 6; i++)
+		for (int i = 0; i < RULE_FIELDS; i++)
 			if (!strcmp(value, rule_fields[i])) {
 				r->field = (enum rule_field)i;
 				return 0;
 			}
-		return fail(err, len, "match = '%s': want comm, cmdline, cgroup, user, exe or uid",
-			    value);
+		return fail(err, len, "match = '%s': want comm, cmdline, cgroup, user, exe, uid, qos "
+				      "or unit", value);
 	}
 	if (!strcmp(key, "action")) {
 		static const char *const a[] = { "prefer", "avoid", "ignore" };

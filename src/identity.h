@@ -29,9 +29,9 @@ struct identity {
 /*
  * Reads the cgroup path of a process (the path of the v1 memory line or the v2 "0::" line of
  * /proc/PID/cgroup, len bytes, no NUL needed) into out, recognising kubelet's cgroupfs and
- * systemd layouts (kubepods/burstable/pod<UID>/<ID>,
- * kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod<UID_>.slice/cri-containerd-<ID>.scope,
- * Guaranteed pods right under kubepods), docker (docker/<ID>, docker-<ID>.scope), containerd
+ * systemd layouts (kubepods/burstable/pod<UID>/<ID>, kubepods.slice/kubepods-besteffort.slice/
+ * kubepods-besteffort-pod<UID_>.slice/cri-containerd-<ID>.scope, Guaranteed pods right under
+ * kubepods), docker (docker/<ID>, docker-<ID>.scope), containerd
  * (cri-containerd-<ID>.scope), CRI-O (crio-<ID>.scope) and podman (libpod-<ID>.scope,
  * libpod_parent/libpod-<ID>), and the innermost systemd unit. The innermost layout wins: a pod
  * of a kubelet that runs in a docker container is the pod. What is not known stays empty.
