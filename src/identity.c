@@ -105,6 +105,27 @@ static enum qos_class qos_part(struct part p)
 }
 
 /*
+ * A pod's slice of the systemd driver names its class itself ("kubepods-burstable-pod<UID_>
+ * .slice", "kubepods-pod<UID_>.slice" for Guaranteed): it is recognised without the root
+ * above it, which a reader in a cgroup namespace of its own (a pod's, on cgroup v2) does not
+ * see: /proc/PID/cgroup shows it "/../../kubepods-besteffort-pod<UID_>.slice/..."
+ */
+static bool kube_pod_slice(struct part p, enum qos_class *q)
+{
+	if (!ends(p, ".slice"))
+		return false;
+	if (memmem(p.s, p.n, "kubepods-besteffort-pod", 23))
+		*q = QOS_BESTEFFORT;
+	else if (memmem(p.s, p.n, "kubepods-burstable-pod", 22))
+		*q = QOS_BURSTABLE;
+	else if (memmem(p.s, p.n, "kubepods-pod", 12))
+		*q = QOS_GUARANTEED;
+	else
+		return false;
+	return true;
+}
+
+/*
  * Whether p names a pod: "pod<UID>" (cgroupfs) or "...-pod<UID_>.slice" (systemd). *uid and
  * *n are where its UID is (possibly empty or malformed: pod_uid_ok() judges it).
  */
@@ -190,18 +211,24 @@ int identity_parse_n(const char *path, size_t len, struct identity *out)
 			prev = p;
 			continue;
 		}
-		if (at == KUBE_ROOT && (pending = qos_part(p)) != QOS_NONE) {
+		/* pkg/kubelet/cm/pod_container_manager_linux.go GetPodContainerName(): Guaranteed
+		 * pods have no class cgroup of their own */
+		enum qos_class cls = at == KUBE_ROOT ? QOS_GUARANTEED : pending;
+		bool pod = (at == KUBE_ROOT || at == KUBE_QOS ||
+			    (at == KUBE_OUT && kube_pod_slice(p, &cls))) &&
+			   pod_part(p, &id, &n, &systemd);
+
+		if (at == KUBE_ROOT && qos_part(p) != QOS_NONE) {
+			pending = qos_part(p);
 			at = KUBE_QOS;
-		} else if ((at == KUBE_ROOT || at == KUBE_QOS) && pod_part(p, &id, &n, &systemd)) {
-			/* pkg/kubelet/cm/pod_container_manager_linux.go GetPodContainerName():
-			 * Guaranteed pods have no class cgroup of their own */
+		} else if (pod) {
 			if (!pod_uid_ok(id, n, systemd, out->pod_uid)) {
 				out->pod_uid[0] = '\0';
 				out->why = n ? "a pod cgroup whose UID is not 36 or 32 characters "
 					       "of a UID" : "a pod cgroup without its UID";
 				return -EINVAL;
 			}
-			out->qos = at == KUBE_ROOT ? QOS_GUARANTEED : pending;
+			out->qos = cls;
 			out->container_id[0] = '\0';
 			at = KUBE_POD;
 		} else if (at == KUBE_POD) {

@@ -426,10 +426,15 @@ const char *rule_gameable(const struct rule *r)
 	if (r->field == RULE_CMDLINE)
 		return "matches only on cmdline, which any process writes for itself: match exe, "
 		       "cgroup or user, or add users =";
-	/* systemd --user makes units of any name below user@UID.service */
+	/* systemd --user makes units of any name below user@UID.service, and cgroups of any
+	 * name where it delegates them (a user's kubepods/pod<UID> is not kubelet's) */
 	if (r->field == RULE_UNIT)
 		return "matches only on unit, which any user names for itself (systemd-run --user "
 		       "--unit=NAME): match cgroup on the whole path, or add users =";
+	if (r->field == RULE_QOS)
+		return "matches only on qos, which a user can fake in the cgroups systemd delegates "
+		       "to it (mkdir .../kubepods/podUID): match cgroup on the whole path, or add "
+		       "users =";
 	return NULL;
 }
 
