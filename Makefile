@@ -2,12 +2,15 @@
 BUILD ?= build
 ASAN ?= build-asan
 FUZZ ?= build-fuzz
+# The static binary the container image holds (Containerfile), built and checked by make check
+STATIC ?= build-static
 # How long `make fuzz` runs each target, in seconds
 FUZZ_SECONDS ?= 60
 # What building, testing and benchmarking need, as Debian packages: clang and libFuzzer for
-# the fuzz targets, whose corpora `make check` replays
+# the fuzz targets, whose corpora `make check` replays; python3-yaml for the check of the
+# Kubernetes manifest (deploy/kubernetes)
 DEBS := meson ninja-build pkg-config gcc libc6-dev libcmocka-dev python3 spin clang-14 \
-	libclang-rt-14-dev
+	libclang-rt-14-dev python3-yaml
 BENCH_DEBS := earlyoom
 # The overload scenarios' peers and their pictures
 SCENARIO_DEBS := earlyoom nohang gnuplot-nox
@@ -17,7 +20,7 @@ WORKLOAD_DEBS := stress-ng
 WORKLOAD_BIN := $(BUILD)/bench/workloads
 WORKLOAD_RUNS ?= 3
 
-.PHONY: all deps run check fuzz fuzz-build bench bench-scenarios bench-workloads clean
+.PHONY: all deps run check static fuzz fuzz-build bench bench-scenarios bench-workloads clean
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -47,6 +50,13 @@ $(BUILD)/build.ninja:
 $(ASAN)/build.ninja:
 	meson setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 
+$(STATIC)/build.ninja:
+	meson setup $(STATIC) -Dstatic=true -Dbuildtype=release
+
+# The binary alone, linked statically, as the Containerfile builds it
+static: deps $(STATIC)/build.ninja
+	ninja -C $(STATIC) oomreaper
+
 # The daemon on the whole machine with the built-in defaults, signalling nothing
 run: all
 	./$(BUILD)/oomreaper run --dry-run
@@ -64,7 +74,8 @@ fuzz-build: deps $(FUZZ)/build.ninja
 check: all $(ASAN)/build.ninja
 	ninja -C $(ASAN)
 	-@$(MAKE) --no-print-directory fuzz-build
-	tests/run $(BUILD) $(ASAN) $(FUZZ)
+	-@$(MAKE) --no-print-directory static
+	OOMREAPER_STATIC=$(CURDIR)/$(STATIC)/oomreaper tests/run $(BUILD) $(ASAN) $(FUZZ)
 
 # Each fuzz target for FUZZ_SECONDS, one at a time, at nice 19 (tests/fuzz/run)
 fuzz: fuzz-build
@@ -95,4 +106,4 @@ bench-workloads: all
 	WORKLOAD_RUNS=$(WORKLOAD_RUNS) bench/workloads/run $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(FUZZ)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(STATIC)
