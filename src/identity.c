@@ -223,7 +223,9 @@ int identity_parse_n(const char *path, size_t len, struct identity *out)
 			at = KUBE_QOS;
 		} else if (pod) {
 			if (!pod_uid_ok(id, n, systemd, out->pod_uid)) {
-				out->pod_uid[0] = '\0';
+				/* nothing of an outer pod either: this one is the innermost */
+				out->pod_uid[0] = out->container_id[0] = '\0';
+				out->qos = QOS_NONE;
 				out->why = n ? "a pod cgroup whose UID is not 36 or 32 characters "
 					       "of a UID" : "a pod cgroup without its UID";
 				return -EINVAL;

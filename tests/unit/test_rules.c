@@ -288,6 +288,16 @@ static void match_cmdline_cgroup(void **state)
 	close(fd);
 }
 
+/* What c's rules add to pid of the tree at fd, in oom_score_adj units */
+static long delta_at(const struct config *c, int fd, pid_t pid)
+{
+	struct proc_info p = { .pid = pid };
+	struct rule_verdict rv;
+
+	assert_int_equal(rules_apply(c->rules, c->nrules, fd, &p, &rv), 0);
+	return rv.delta;
+}
+
 /*
  * qos and unit, from the cgroup path (identity.h) of proc_qos's node: a pod's class, "" in
  * none or in a pod without a UID; the innermost systemd unit
@@ -318,33 +328,24 @@ static void match_qos_unit(void **state)
 	}
 	config_free(&c);
 	one_rule(&c, "qos", "^$", "avoid", "30");
-	p.pid = 100;
-	assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), 0);
-	assert_int_equal(rv.delta, -30);
-	p.pid = 102;
-	assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), 0);
-	assert_int_equal(rv.delta, 0);
+	assert_int_equal(delta_at(&c, fd, 100), -30);
+	assert_int_equal(delta_at(&c, fd, 102), 0);
 	config_free(&c);
 	/* without it, the node's agent and the UID-less pod; with it, the Guaranteed pod */
 	if (pages_4k()) {
 		one_rule(&c, "qos", "^$", "avoid", "1000");
-	assert_non_null(rule_gameable(&c.rules[0]));
+		assert_non_null(rule_gameable(&c.rules[0]));
 		assert_int_equal(victim_in(FIX("proc_qos"), NULL, POLICY_LARGEST, &ch), 100);
 		assert_int_equal(victim_in(FIX("proc_qos"), &c, POLICY_LARGEST, &ch), 101);
 		config_free(&c);
 	}
 	one_rule(&c, "unit", "^agent\\.service$", "avoid", "50");
 	assert_non_null(rule_gameable(&c.rules[0]));
-	p.pid = 100;
-	assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), 0);
-	assert_int_equal(rv.delta, -50);
-	p.pid = 104;
-	assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), 0);
-	assert_int_equal(rv.delta, 0);
+	assert_int_equal(delta_at(&c, fd, 100), -50);
+	assert_int_equal(delta_at(&c, fd, 104), 0);
 	config_free(&c);
 	one_rule(&c, "unit", "^cri-containerd-[0-9a-f]{64}\\.scope$", "prefer", "50");
-	assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), 0);
-	assert_int_equal(rv.delta, 50);
+	assert_int_equal(delta_at(&c, fd, 104), 50);
 	/* gone: the rule cannot be judged, and says so */
 	p.pid = 999;
 	assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), -ENOENT);
