@@ -603,11 +603,11 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 			       : oom_score_max_badness(b->scores[i], s->global_totalpages) +
 					 rules_boost(sel->memos, sel->rules, sel->nrules,
 						     b->pids[i]) * unit;
-	/* the winner's mm is checked against every process, as the kill gathers it: an ignore
-	 * rule protects processes the kernel scores above 0 */
 	read_ranks(sel, n);
 	if (sel->qos_order)
 		qsort_r(b->order, (size_t)k, sizeof(*b->order), by_bound, b);
+	/* the winner's mm is checked against every process, as the kill gathers it: an ignore
+	 * rule protects processes the kernel scores above 0 */
 	walk(sel, s, b->order, k, b->bounds, b->pids, n, c);
 	return 0;
 }
