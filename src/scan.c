@@ -169,6 +169,7 @@ struct work {
 	unsigned what;
 	int *fds;		/* scan_scores_held: the files held open, by index */
 	int *adjs;		/* scan_adjs */
+	signed char *qos;	/* scan_qos */
 	atomic_int budget;	/* how many more may be held */
 };
 
@@ -383,6 +384,22 @@ static void read_adj(struct work *w, int i)
 int scan_adjs(int proc_fd, const pid_t *pids, int n, int *adjs, int threads)
 {
 	struct work w = { .n = n, .fn = read_adj, .proc_fd = proc_fd, .pids = pids, .adjs = adjs };
+
+	return run_parallel(&w, threads);
+}
+
+static void read_qos(struct work *w, int i)
+{
+	struct identity id;
+
+	/* a malformed container ID leaves its pod's class; unreadable: none */
+	scan_identity(w->proc_fd, w->pids[i], &id);
+	w->qos[i] = (signed char)id.qos;
+}
+
+int scan_qos(int proc_fd, const pid_t *pids, int n, signed char *qos, int threads)
+{
+	struct work w = { .n = n, .fn = read_qos, .proc_fd = proc_fd, .pids = pids, .qos = qos };
 
 	return run_parallel(&w, threads);
 }

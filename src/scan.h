@@ -43,6 +43,10 @@ int scan_proc(int proc_fd, pid_t pid, unsigned what, struct proc_info *p);
  */
 int scan_identity(int proc_fd, pid_t pid, struct identity *id);
 
+/* scan_identity()'s QoS class (enum qos_class) of each pid, QOS_NONE where unknown or
+ * unreadable, in parallel. Returns 0 or -errno. */
+int scan_qos(int proc_fd, const pid_t *pids, int n, signed char *qos, int threads);
+
 /* Reads proc_fd/PID/oom_score for each pid; -1 where it could not. Returns 0 or -errno. */
 int scan_scores(int proc_fd, const pid_t *pids, int n, long *scores, int threads);
 

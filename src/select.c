@@ -348,15 +348,9 @@ static pid_t pinned_by(const struct selector *sel, const struct proc_info *p, co
  * node those are kubelet, the container runtime (both given -999 by kubelet, below any pod)
  * and the node's own daemons, which every pod needs. Without qos_order, 0 for everyone.
  */
-static signed char qos_rank_of(const struct selector *sel, pid_t pid)
+static signed char qos_rank(enum qos_class q)
 {
-	struct identity id;
-
-	if (!sel->qos_order)
-		return 0;
-	/* a malformed container ID still leaves the pod's class, which is read first */
-	scan_identity(sel->proc_fd, pid, &id);
-	switch (id.qos) {
+	switch (q) {
 	case QOS_BESTEFFORT: return 3;
 	case QOS_BURSTABLE: return 2;
 	case QOS_GUARANTEED: return 1;
@@ -365,11 +359,29 @@ static signed char qos_rank_of(const struct selector *sel, pid_t pid)
 	return 0;
 }
 
-/* The QoS rank of sel->buf->pids[0..n-1] */
+static signed char qos_rank_of(const struct selector *sel, pid_t pid)
+{
+	struct identity id;
+
+	if (!sel->qos_order)
+		return 0;
+	/* a malformed container ID still leaves the pod's class, which is read first */
+	scan_identity(sel->proc_fd, pid, &id);
+	return qos_rank(id.qos);
+}
+
+/* The QoS rank of sel->buf->pids[0..n-1], read by the scan's threads */
 static void read_ranks(struct selector *sel, int n)
 {
+	signed char *r = sel->buf->ranks;
+
+	if (!sel->qos_order) {
+		memset(r, 0, (size_t)n);
+		return;
+	}
+	scan_qos(sel->proc_fd, sel->buf->pids, n, r, sel->threads);
 	for (int i = 0; i < n; i++)
-		sel->buf->ranks[i] = qos_rank_of(sel, sel->buf->pids[i]);
+		r[i] = qos_rank((enum qos_class)r[i]);
 }
 
 /* Reads pid in detail and applies the rules that need only it and its parent. */
