@@ -77,7 +77,8 @@ def first_kill(cg, *args):
 def test_besteffort_pod_chosen_by_kubelet_adj_and_named():
     """Two pods of equal size in kubelet's cgroupfs layout, BestEffort at oom_score_adj 1000 and
     Burstable at 500: the kernel's badness alone orders them by QoS, and the daemon kills the
-    BestEffort one; its kill event names the pod's UID, its container's ID and its class.
+    BestEffort one; its kill event names the pod's UID, its container's ID and its class, as
+    `kill --dry-run --json` does.
     `list --json` and `explain` (text and --json) say the same of each; a cgroup named like a
     pod without its UID is said to be one, no pod is made up for it, nothing crashes."""
     cg = oom_cgroup(128)
@@ -115,6 +116,12 @@ def test_besteffort_pod_chosen_by_kubelet_adj_and_named():
     got = (j.get("pod_uid"), j.get("container_id"), j.get("qos_class"), j.get("chosen"))
     check(got == (bu_uid, bu_cid, "burstable", False), "explain --json of the Burstable pod: "
           "%r" % j)
+
+    r = run_tool("kill", "--cgroup", cg, "--dry-run", "--json")
+    check(r.rc == 0, r.describe())
+    v = json.loads(r.out)["victims"][0]
+    got = (v["pid"], v.get("pod_uid"), v.get("container_id"), v.get("qos_class"))
+    check(got == (be.pid, be_uid, be_cid, "besteffort"), "kill --dry-run --json: %r" % v)
 
     kill = first_kill(cg)
     got = (kill["pid"], kill.get("pod_uid"), kill.get("container_id"), kill.get("qos_class"))
