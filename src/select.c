@@ -344,7 +344,7 @@ static pid_t pinned_by(const struct selector *sel, const struct proc_info *p, co
  * qos_order: the rank of pid's QoS class, the higher chosen first. BestEffort, then Burstable,
  * then Guaranteed: the order kubelet evicts in under memory pressure (pkg/kubelet/eviction,
  * rankMemoryPressure) and the order of the oom_score_adj it gives them (pkg/kubelet/qos
- * GetContainerOOMScoreAdjust(): 1000, 2..999, -997). A process in no pod comes last: on a
+ * GetContainerOOMScoreAdjust(): 1000, 3..999, -997). A process in no pod comes last: on a
  * node those are kubelet, the container runtime (both given -999 by kubelet, below any pod)
  * and the node's own daemons, which every pod needs. Without qos_order, 0 for everyone.
  */

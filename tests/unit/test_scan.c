@@ -1070,6 +1070,10 @@ static void identity_of_processes(void **state)
 	assert_string_equal(id.container_id, "");
 	assert_int_equal(scan_identity(fd, 106, &id), -EINVAL);
 	assert_int_equal(id.qos, QOS_NONE);
+	/* cgroup v2: the unified line alone */
+	assert_int_equal(scan_identity(fd, 107, &id), 0);
+	assert_string_equal(id.pod_uid, "0b8a5e1c-3f2d-4c4e-9b7a-1d2e3f4a5b67");
+	assert_int_equal(id.qos, QOS_BURSTABLE);
 	assert_int_equal(scan_identity(fd, 999, &id), -ENOENT);
 	close(fd);
 }
