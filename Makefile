@@ -2,14 +2,18 @@
 BUILD ?= build
 ASAN ?= build-asan
 FUZZ ?= build-fuzz
+# The static binary the container image holds (Containerfile), built and checked by make check
+STATIC ?= build-static
 # How long `make fuzz` runs each target, in seconds
 FUZZ_SECONDS ?= 60
 # What building, testing and benchmarking need, as Debian packages: clang and libFuzzer for
 # the fuzz targets, whose corpora `make check` replays; systemd for the unit's directory
 # (systemd.pc) and systemd-analyze, which checks the installed unit; scdoc for the man pages,
-# which `make check` renders with man-db and groff; zsh, whose completion it tries
+# which `make check` renders with man-db and groff; zsh, whose completion it tries;
+# python3-yaml for the check of the Kubernetes manifest (deploy/kubernetes)
 DEBS := meson ninja-build pkg-config gcc libc6-dev libcmocka-dev python3 spin clang-14 \
-	libclang-rt-14-dev systemd scdoc man-db groff-base zsh
+	libclang-rt-14-dev systemd scdoc man-db groff-base zsh \
+	python3-yaml
 BENCH_DEBS := earlyoom
 # The overload scenarios' peers and their pictures
 SCENARIO_DEBS := earlyoom nohang gnuplot-nox
@@ -26,8 +30,8 @@ DEB_DEBS := debhelper dpkg-dev fakeroot lintian systemd
 DEB_BUILD := build-deb
 VERSION = $(shell sed -n "s/^  version : '\(.*\)',$$/\1/p" meson.build)
 
-.PHONY: all deps run check check-systemd fuzz fuzz-build bench bench-scenarios bench-workloads \
-	deb clean
+.PHONY: all deps run check check-systemd static fuzz fuzz-build bench bench-scenarios \
+	bench-workloads deb clean
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -57,6 +61,13 @@ $(BUILD)/build.ninja:
 $(ASAN)/build.ninja:
 	meson setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 
+$(STATIC)/build.ninja:
+	meson setup $(STATIC) -Dstatic=true -Dbuildtype=release
+
+# The binary alone, linked statically, as the Containerfile builds it
+static: deps $(STATIC)/build.ninja
+	ninja -C $(STATIC) oomreaper
+
 # The daemon on the whole machine with the built-in defaults, signalling nothing
 run: all
 	./$(BUILD)/oomreaper run --dry-run
@@ -74,7 +85,8 @@ fuzz-build: deps $(FUZZ)/build.ninja
 check: all $(ASAN)/build.ninja
 	ninja -C $(ASAN)
 	-@$(MAKE) --no-print-directory fuzz-build
-	tests/run $(BUILD) $(ASAN) $(FUZZ)
+	-@$(MAKE) --no-print-directory static
+	OOMREAPER_STATIC=$(CURDIR)/$(STATIC)/oomreaper tests/run $(BUILD) $(ASAN) $(FUZZ)
 
 # The installed unit under a real systemd as PID 1 (tests/systemd/run): a minimal Debian root,
 # made once and cached in /var/cache/oomreaper-check-systemd, booted in a new PID and mount
@@ -135,4 +147,4 @@ deb: deps
 	echo "dist/$$deb: lintian reports no error and no warning"
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(DEB_BUILD)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(STATIC) $(DEB_BUILD)

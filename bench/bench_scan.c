@@ -1,7 +1,7 @@
 /*
  * bench_scan.c - what choosing a victim costs on the live /proc, against the floor.
  *
- *   bench_scan [-n ROUNDS] [-o ONLY] [-l LINEFILE]
+ *   bench_scan [-n ROUNDS] [-o ONLY] [-l LINEFILE] [-q]
  *
  * Each round times, in a rotating order so that none always runs on a warm or cold cache:
  *   floor     scan_pids, then open/read/close of /proc/PID/oom_score for every pid, one
@@ -23,6 +23,7 @@
  * memory.kmem.usage_in_bytes (v1; run it in a cgroup of its own for a clean figure) and of
  * /proc/meminfo's Slab (the whole machine) across that first held selection, and their fall
  * when the files are closed at the end.
+ * -q makes every selection qos_order's (each candidate's cgroup file read for its QoS class).
  * -o ONLY runs one of them alone (for perf). -l LINEFILE also times writing one
  * earlyoom-style debug line per process to LINEFILE, line-buffered, as `earlyoom -d` does
  * while it selects (to tell its selection apart from its debug output).
@@ -302,15 +303,18 @@ int main(int argc, char **argv)
 	static struct bench b;
 	int rounds = 15, o;
 	const char *only = NULL;
+	bool qos_order = false;
 	bool run[C_COUNT] = { true, true, true, true, true, true, true, false };
 
-	while ((o = getopt(argc, argv, "n:o:l:")) != -1) {
+	while ((o = getopt(argc, argv, "n:o:l:q")) != -1) {
 		switch (o) {
+		/* what qos_order costs: each candidate's cgroup file read too */
+		case 'q': qos_order = true; break;
 		case 'n': rounds = atoi(optarg); break;
 		case 'o': only = optarg; break;
 		case 'l': b.line_path = optarg; break;
 		default:
-			fputs("usage: bench_scan [-n ROUNDS] [-o ONLY] [-l LINEFILE]\n", stderr);
+			fputs("usage: bench_scan [-n ROUNDS] [-o ONLY] [-l LINEFILE] [-q]\n", stderr);
 			return 2;
 		}
 	}
@@ -347,7 +351,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	b.sel1 = (struct selector){ .proc_fd = b.proc_fd, .self = getpid(), .threads = 1,
-				    .same_mm = kcmp_vm };
+				    .same_mm = kcmp_vm, .qos_order = qos_order };
 	b.threads = scan_default_threads();
 	b.seln = b.sel1;
 	b.seln.threads = b.threads;

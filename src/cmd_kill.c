@@ -262,6 +262,8 @@ static int choose(struct cli *c, struct selector *sel, const struct kill_opts *o
 		return EXIT_NOTHING;
 	}
 	*took_ns = now_ns() - t;
+	/* for --json: its pod, container and unit, read before the kill */
+	scan_identity(c->proc_fd, v->m[0].pid, &v->id);
 	return 0;
 }
 
@@ -282,6 +284,7 @@ static void print_json(const struct kill_opts *o, const struct victim *v, int nv
 		for (int i = 0; i < x->n; i++)
 			printf("%s%d", i ? ", " : "", (int)x->m[i].pid);
 		printf("], \"left_alive\": %d", o->dry_run ? 0 : left_alive(x));
+		json_identity(stdout, &x->id);
 		printf(", \"reap\": \"%s\", \"reap_attempts\": %d, \"robust_wait\": %s, "
 		       "\"kill_to_reaped_ms\": %lld, \"kill_to_exited_ms\": %lld, "
 		       "\"now_anon_kb\": %lu, \"now_file_kb\": %lu, \"now_shmem_kb\": %lu}",

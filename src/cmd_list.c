@@ -86,6 +86,13 @@ static void print_json_proc(const struct survey *sv, const struct proc_info *p, 
 		json_string(stdout, p->cgroup, strlen(p->cgroup));
 	else
 		fputs("null", stdout);
+	if (p->cgroup) {
+		struct identity id;
+
+		/* what a malformed part would have given stays out; the rest is known */
+		identity_parse(p->cgroup, &id);
+		json_identity(stdout, &id);
+	}
 	fputs(", \"shares_mm_with\": [", stdout);
 	bool any = false;
 

@@ -16,7 +16,8 @@ static void usage(FILE *f)
 	      "                     [--mem-kill N%|SIZE] [--swap-min N%|SIZE]\n"
 	      "                     [--psi some|full:PCT:SECONDS] [--horizon S] [--grace MS]\n"
 	      "                     [--deadline S] [--policy largest|fastest-growing]\n"
-	      "                     [--group-kill no|leaf|scope] [--dry-run] [--log-json FILE|-]\n"
+	      "                     [--group-kill no|leaf|scope] [--qos-order yes|no]\n"
+	      "                     [--dry-run] [--log-json FILE|-]\n"
 	      "\n"
 	      "Watches memory and acts before the machine thrashes: when a scope runs short, its\n"
 	      "victim is chosen as the kernel would, killed through pidfds and reaped.\n"
@@ -34,6 +35,8 @@ static void usage(FILE *f)
 	      "      --policy P     largest (the kernel's badness) or fastest-growing\n"
 	      "      --group-kill G no: the victim and its sharers (default); leaf: every process\n"
 	      "                     of the victim's own cgroup; scope: of the --cgroup scope\n"
+	      "      --qos-order yes|no  a pod's QoS class first: BestEffort, Burstable,\n"
+	      "                     Guaranteed, then processes in no pod (default no)\n"
 	      "  -n, --dry-run      everything but the signals: says what it would kill\n"
 	      "      --log-json F   also write JSON Lines events to F (- for stdout)\n"
 	      "  -h, --help         this text\n"
@@ -54,6 +57,7 @@ static const struct {
 	{ "deadline", "oomreaper", "deadline" }, { "policy", "oomreaper", "policy" },
 	{ "log-json", "oomreaper", "log_json" }, { "reap-delay", "oomreaper", "reap_delay" },
 	{ "group-kill", "scope", "group_kill" },
+	{ "qos-order", "scope", "qos_order" },
 };
 
 #define NSETTINGS (int)(sizeof(settings) / sizeof(settings[0]))

@@ -46,6 +46,7 @@ void config_defaults(struct config *c)
 	memset(c->scopes[0].line, 0, sizeof(c->scopes[0].line));
 	c->scopes[0].group_kill = GROUP_KILL_NO;
 	c->scopes[0].group_kill_line = 0;
+	c->scopes[0].qos_order = false;
 }
 
 struct level *level_of(struct thresholds *t, int k)
@@ -189,6 +190,7 @@ static struct scope_conf *scope_of(struct config *c, const char *section)
 	memset(s->line, 0, sizeof(s->line));
 	s->group_kill = GROUP_KILL_NO;
 	s->group_kill_line = 0;
+	s->qos_order = false;
 	return s;
 }
 
@@ -276,18 +278,19 @@ static int set_users(struct rule *r, const char *value, char *err, size_t len)
 	return 0;
 }
 
-static const char *const rule_fields[] = { "comm", "cmdline", "cgroup", "user", "exe", "uid" };
+static const char *const rule_fields[RULE_FIELDS] = { "comm", "cmdline", "cgroup", "user", "exe",
+						     "uid", "qos", "unit" };
 
 static int set_rule(struct rule *r, const char *key, const char *value, char *err, size_t len)
 {
 	if (!strcmp(key, "match")) {
-		for (int i = 0; i < 6; i++)
+		for (int i = 0; i < RULE_FIELDS; i++)
 			if (!strcmp(value, rule_fields[i])) {
 				r->field = (enum rule_field)i;
 				return 0;
 			}
-		return fail(err, len, "match = '%s': want comm, cmdline, cgroup, user, exe or uid",
-			    value);
+		return fail(err, len, "match = '%s': want comm, cmdline, cgroup, user, exe, uid, qos "
+				      "or unit", value);
 	}
 	if (!strcmp(key, "action")) {
 		static const char *const a[] = { "prefer", "avoid", "ignore" };
@@ -362,8 +365,11 @@ static int set_scope(struct scope_conf *s, const char *key, const char *value, i
 		s->group_kill_line = line;
 		return 0;
 	}
+	if (!strcmp(key, "qos_order"))
+		return parse_bool(value, &s->qos_order)
+			       ? fail(err, len, "qos_order = '%s': want yes or no", value) : 0;
 	return fail(err, len, "unknown key '%s' (= '%s') in a scope (mem_min, mem_kill, swap_min, "
-			      "psi, horizon, group_kill)", key, value);
+			      "psi, horizon, group_kill, qos_order)", key, value);
 }
 
 static const char *const group_kill_names[] = { "no", "leaf", "scope" };
@@ -757,6 +763,7 @@ void config_print(const struct config *c, FILE *f)
 			fprintf(f, "psi = off\n");
 		fprintf(f, "horizon = %g\n", s->th.horizon_s);
 		fprintf(f, "group_kill = %s\n", group_kill_name(s->group_kill));
+		fprintf(f, "qos_order = %s\n", s->qos_order ? "yes" : "no");
 	}
 	for (int i = 0; i < c->nrules; i++) {
 		const struct rule *r = &c->rules[i];

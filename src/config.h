@@ -31,6 +31,7 @@ struct scope_conf {
 	int group_kill_line;		/* where it was set, as line[] */
 	int line[3];			/* where mem_min, mem_kill, swap_min were set: a line of
 					 * the file, -1 a flag, 0 the default */
+	bool qos_order;			/* a pod's QoS class before badness (select.h) */
 };
 
 struct config {

@@ -249,7 +249,8 @@ static int open_watches(struct daemon *dmn, struct config *conf, struct watch *w
 					    .same_mm = dmn->cli->same_mm, .rules = conf->rules,
 					    .nrules = conf->nrules,
 					    .memos = conf->nrules ? &dmn->memos : NULL,
-					    .policy = conf->policy, .done = &dmn->done };
+					    .policy = conf->policy, .done = &dmn->done,
+					    .qos_order = w->conf->qos_order };
 		selector_hold_files(&w->sel, HELD_FILES_MAX / conf->nscopes);
 	}
 	return 0;

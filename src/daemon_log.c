@@ -204,6 +204,22 @@ void jevent(struct daemon *dmn, const char *event, const char *scope, const char
 	jend(dmn, &l);
 }
 
+/* The victim's pod_uid, container_id, qos_class and unit, those known (json_identity()'s
+ * members, without stdio) */
+static void jidentity(struct line *l, const struct identity *id)
+{
+	const char *q = qos_name(id->qos);
+
+	if (id->pod_uid[0])
+		jstr(l, "pod_uid", id->pod_uid);
+	if (id->container_id[0])
+		jstr(l, "container_id", id->container_id);
+	if (q)
+		jstr(l, "qos_class", q);
+	if (id->unit[0])
+		jstr(l, "unit", id->unit);
+}
+
 void jvictim(struct daemon *dmn, const char *event, const struct watch *w, const struct victim *v,
 		    const char *extra_key, long long extra)
 {
@@ -221,6 +237,7 @@ void jvictim(struct daemon *dmn, const char *event, const struct watch *w, const
 	jnum(&l, "members", v->n);
 	/* sharers the SIGKILL did not reach: their memory stays */
 	jnum(&l, "left_alive", v->unsignalled);
+	jidentity(&l, &v->id);
 	if (extra_key)
 		jnum(&l, extra_key, extra);
 	group_json(&l, w, v);

@@ -68,3 +68,17 @@ void json_string(FILE *f, const char *s, size_t len)
 	}
 	fputc('"', f);
 }
+
+void json_identity(FILE *f, const struct identity *id)
+{
+	const char *q = qos_name(id->qos);
+	const char *const keys[] = { "pod_uid", "container_id", "qos_class", "unit" };
+	const char *const vals[] = { id->pod_uid, id->container_id, q ? q : "", id->unit };
+
+	for (int i = 0; i < 4; i++) {
+		if (!vals[i][0])
+			continue;
+		fprintf(f, ", \"%s\": ", keys[i]);
+		json_string(f, vals[i], strlen(vals[i]));
+	}
+}

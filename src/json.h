@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "identity.h"
+
 /*
  * Escapes len bytes of s as the inside of a JSON string into out (cap bytes, NUL-terminated
  * when cap > 0): quote, backslash and control bytes as escapes, valid UTF-8 as it is, and
@@ -17,5 +19,11 @@ size_t json_escape(const char *s, size_t len, char *out, size_t cap);
 
 /* Writes s as a quoted JSON string to f. */
 void json_string(FILE *f, const char *s, size_t len);
+
+/*
+ * Writes the members of id that are known, each as ', "key": "value"': pod_uid,
+ * container_id, qos_class, unit. Nothing for what is not known.
+ */
+void json_identity(FILE *f, const struct identity *id);
 
 #endif

@@ -18,7 +18,7 @@ static void usage(FILE *f)
 	      "Commands:\n"
 	      "  list [--cgroup PATH] [--all] [--json] [-n N]\n"
 	      "                     rank the processes of a scope by the kernel's OOM badness\n"
-	      "  explain PID [--cgroup PATH]\n"
+	      "  explain PID [--cgroup PATH] [--json]\n"
 	      "                     show how a process's badness is made up and whether it\n"
 	      "                     would be chosen\n"
 	      "  kill [--cgroup PATH] [--pid PID] [--dry-run] [--grace MS] [--deadline S]\n"

@@ -71,6 +71,8 @@ struct proc_info {
 	long badness;			/* with the scope's totalpages; LONG_MIN when excluded */
 	long score;			/* as /proc/PID/oom_score: global totalpages, 0..2000 */
 	long rule_delta;		/* oom_score_adj units the rules added (select.c) */
+	signed char qos_rank;		/* qos_order: its QoS class's rank, higher chosen first
+					 * (select.c qos_rank_of); 0 for all without it */
 	const char *rule;		/* the rule that ignored it, or last matched */
 };
 

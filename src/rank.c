@@ -117,6 +117,8 @@ const char *exclusion_reason(enum exclusion e)
 
 bool rank_better(const struct proc_info *a, const struct proc_info *b)
 {
+	if (a->qos_rank != b->qos_rank)
+		return a->qos_rank > b->qos_rank;
 	if (a->badness != b->badness)
 		return a->badness > b->badness;
 	if (a->start_time != b->start_time)

@@ -57,7 +57,8 @@ const char *exclusion_describe(const struct proc_info *p, char *buf, size_t len)
 bool vfork_rule(bool shares_mm_with_parent, char parent_state);
 
 /*
- * Whether a should be chosen over b, both eligible: higher badness; on a tie the younger
+ * Whether a should be chosen over b, both eligible: the higher QoS rank (qos_order; all 0
+ * without it), then higher badness; on a tie the younger
  * (later start time, then higher pid), as select_bad_process() keeps the last of equals
  * in task-list order.
  */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "identity.h"
 #include "parse.h"
 #include "readfile.h"
 #include "rules.h"
@@ -76,6 +77,27 @@ static void read_cgroup(int proc_fd, pid_t pid, char *raw, size_t cap, struct su
 }
 
 /*
+ * The QoS class and the unit, from the cgroup path (read once with a cgroup rule's). A path
+ * cut short by the buffer, or malformed where a pod's UID should be, gives no class; the
+ * unit of a cut path is not trusted either: "" for both, which a rule may match with ^$.
+ */
+static void read_identity(int proc_fd, pid_t pid, char *raw, size_t cap, struct subject *subj,
+			  struct identity *id)
+{
+	struct subject *cg = &subj[RULE_CGROUP];
+
+	if (!cg->read)
+		read_cgroup(proc_fd, pid, raw, cap, cg);
+	memset(id, 0, sizeof(*id));
+	if (!cg->err && cg->complete)
+		identity_parse_n(cg->text, cg->len, id);
+	const char *q = qos_name(id->qos) ? qos_name(id->qos) : "";
+
+	subj[RULE_QOS] = (struct subject){ q, strlen(q), true, cg->err, true };
+	subj[RULE_UNIT] = (struct subject){ id->unit, strlen(id->unit), true, cg->err, true };
+}
+
+/*
  * The path of /proc/PID/exe. The link's text alone can lie: a process in a mount namespace of
  * its own shows the path it sees, which may be /usr/sbin/sshd bind-mounted over with anything.
  * So a path that matched holds only when the file at that path here is the file the process
@@ -139,7 +161,8 @@ int rules_apply(const struct rule *rules, int n, int proc_fd, const struct proc_
 		struct rule_verdict *out)
 {
 	char cmdline[RULES_CMDLINE_MAX + 1], cgroup[4096], exe[PATH_MAX], uid[16];
-	struct subject subj[6] = { 0 };
+	struct subject subj[RULE_FIELDS] = { 0 };
+	struct identity id;
 
 	memset(out, 0, sizeof(*out));
 	subj[RULE_COMM] = (struct subject){ p->comm, strnlen(p->comm, COMM_LEN), true, 0, true };
@@ -158,6 +181,8 @@ int rules_apply(const struct rule *rules, int n, int proc_fd, const struct proc_
 			read_cgroup(proc_fd, p->pid, cgroup, sizeof(cgroup), s);
 		else if (!s->read && r->field == RULE_EXE)
 			read_exe(proc_fd, p->pid, exe, sizeof(exe), s);
+		else if (!s->read && (r->field == RULE_QOS || r->field == RULE_UNIT))
+			read_identity(proc_fd, p->pid, cgroup, sizeof(cgroup), subj, &id);
 		if (s->err)
 			return s->err;
 		if (r->field == RULE_USER)
@@ -401,6 +426,15 @@ const char *rule_gameable(const struct rule *r)
 	if (r->field == RULE_CMDLINE)
 		return "matches only on cmdline, which any process writes for itself: match exe, "
 		       "cgroup or user, or add users =";
+	/* systemd --user makes units of any name below user@UID.service, and cgroups of any
+	 * name where it delegates them (a user's kubepods/pod<UID> is not kubelet's) */
+	if (r->field == RULE_UNIT)
+		return "matches only on unit, which any user names for itself (systemd-run --user "
+		       "--unit=NAME): match cgroup on the whole path, or add users =";
+	if (r->field == RULE_QOS)
+		return "matches only on qos, which a user can fake in the cgroups systemd delegates "
+		       "to it (mkdir .../kubepods/podUID): match cgroup on the whole path, or add "
+		       "users =";
 	return NULL;
 }
 

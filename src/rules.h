@@ -11,12 +11,18 @@
 
 #define CONFIG_MAX_UIDS 64
 
-/* what a rule matches: the first two a process chooses for itself, the others it cannot */
-enum rule_field { RULE_COMM, RULE_CMDLINE, RULE_CGROUP, RULE_USER, RULE_EXE, RULE_UID };
+/*
+ * what a rule matches: the first two a process chooses for itself, the others it cannot;
+ * qos and unit come from the cgroup path (identity.h): a pod's QoS class ("guaranteed",
+ * "burstable", "besteffort", "" in no pod), the innermost systemd unit ("" in none)
+ */
+enum rule_field { RULE_COMM, RULE_CMDLINE, RULE_CGROUP, RULE_USER, RULE_EXE, RULE_UID, RULE_QOS,
+		  RULE_UNIT, RULE_FIELDS };
 enum rule_action { RULE_PREFER, RULE_AVOID, RULE_IGNORE };
 
 /*
- * prefer / avoid / ignore processes whose comm, cmdline, cgroup, user, exe or uid matches a
+ * prefer / avoid / ignore processes whose comm, cmdline, cgroup, user, exe, uid, qos or unit
+ * matches a
  * pattern (pattern.h), and who run as one of users when that list is given; the
  * configuration's [rule] sections (config.h)
  */

@@ -140,6 +140,23 @@ int scan_proc(int proc_fd, pid_t pid, unsigned what, struct proc_info *p)
 	return 0;
 }
 
+int scan_identity(int proc_fd, pid_t pid, struct identity *id)
+{
+	char path[48], buf[8192];
+	const char *cg;
+	size_t len;
+	ssize_t n = read_file_at(proc_fd, pid_path(path, pid, "cgroup"), buf, sizeof(buf));
+
+	memset(id, 0, sizeof(*id));
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n >= sizeof(buf) - 1)
+		return -E2BIG;
+	if (parse_cgroup(buf, (size_t)n, &cg, &len))
+		return -EBADMSG;
+	return identity_parse_n(cg, len, id);
+}
+
 /* A parallel loop: workers take chunks of indices until none are left. */
 struct work {
 	int n;
@@ -152,6 +169,7 @@ struct work {
 	unsigned what;
 	int *fds;		/* scan_scores_held: the files held open, by index */
 	int *adjs;		/* scan_adjs */
+	signed char *qos;	/* scan_qos */
 	atomic_int budget;	/* how many more may be held */
 };
 
@@ -366,6 +384,22 @@ static void read_adj(struct work *w, int i)
 int scan_adjs(int proc_fd, const pid_t *pids, int n, int *adjs, int threads)
 {
 	struct work w = { .n = n, .fn = read_adj, .proc_fd = proc_fd, .pids = pids, .adjs = adjs };
+
+	return run_parallel(&w, threads);
+}
+
+static void read_qos(struct work *w, int i)
+{
+	struct identity id;
+
+	/* a malformed container ID leaves its pod's class; unreadable: none */
+	scan_identity(w->proc_fd, w->pids[i], &id);
+	w->qos[i] = (signed char)id.qos;
+}
+
+int scan_qos(int proc_fd, const pid_t *pids, int n, signed char *qos, int threads)
+{
+	struct work w = { .n = n, .fn = read_qos, .proc_fd = proc_fd, .pids = pids, .qos = qos };
 
 	return run_parallel(&w, threads);
 }

@@ -2,6 +2,7 @@
 #ifndef OOMREAPER_SCAN_H
 #define OOMREAPER_SCAN_H
 
+#include "identity.h"
 #include "proc.h"
 
 /* Which files scan_proc() reads */
@@ -32,6 +33,19 @@ int scan_pids_inos(int proc_fd, pid_t *pids, unsigned long long *inos, int cap);
  * (kernel_score -1, cgroup NULL). Allocates only for SCAN_CGROUP.
  */
 int scan_proc(int proc_fd, pid_t pid, unsigned what, struct proc_info *p);
+
+/*
+ * The pod, container, QoS class and unit (identity.h) of proc_fd/PID, from the path of its
+ * cgroup file that list shows (the v1 memory line, else the v2 one). Reads into a stack
+ * buffer and allocates nothing: the daemon calls it for its victim, status and metrics may
+ * call it for anyone. Returns 0; -errno when unreadable, -E2BIG when the file fills the buffer
+ * (a path cut short would give a wrong ID), or identity_parse_n()'s -EINVAL (id->why).
+ */
+int scan_identity(int proc_fd, pid_t pid, struct identity *id);
+
+/* scan_identity()'s QoS class (enum qos_class) of each pid, QOS_NONE where unknown or
+ * unreadable, in parallel. Returns 0 or -errno. */
+int scan_qos(int proc_fd, const pid_t *pids, int n, signed char *qos, int threads);
 
 /* Reads proc_fd/PID/oom_score for each pid; -1 where it could not. Returns 0 or -errno. */
 int scan_scores(int proc_fd, const pid_t *pids, int n, long *scores, int threads);

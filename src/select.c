@@ -43,6 +43,7 @@ struct selector_buffers {
 	pid_t *pinners;		/* the processes that could pin a candidate's mm */
 	int *adjs;		/* a cgroup scope's oom_score_adj, by index */
 	long *bounds;		/* the most badness each could have in the scope */
+	signed char *ranks;	/* each one's QoS rank (qos_order), else 0 */
 	int cap;
 	/* oom_score files held open between calls (selector_hold_files) */
 	pid_t *held_pids;	/* ascending */
@@ -69,6 +70,7 @@ static int grow(struct selector *sel, int cap)
 	    resize(&sel->buf->pinners, n, sizeof(*sel->buf->pinners)) ||
 	    resize(&sel->buf->adjs, n, sizeof(*sel->buf->adjs)) ||
 	    resize(&sel->buf->bounds, n, sizeof(*sel->buf->bounds)) ||
+	    resize(&sel->buf->ranks, n, sizeof(*sel->buf->ranks)) ||
 	    resize(&sel->buf->fds, n, sizeof(*sel->buf->fds)) ||
 	    resize(&sel->buf->held_pids, n, sizeof(*sel->buf->held_pids)) ||
 	    resize(&sel->buf->held_fds, n, sizeof(*sel->buf->held_fds)))
@@ -153,6 +155,7 @@ void selector_free(struct selector *sel)
 	free(b->pinners);
 	free(b->adjs);
 	free(b->bounds);
+	free(b->ranks);
 	free(b->held_pids);
 	free(b->held_fds);
 	free(b->grown);
@@ -337,6 +340,50 @@ static pid_t pinned_by(const struct selector *sel, const struct proc_info *p, co
 	return r == -EPERM ? pin : 0;
 }
 
+/*
+ * qos_order: the rank of pid's QoS class, the higher chosen first. BestEffort, then Burstable,
+ * then Guaranteed: the order kubelet evicts in under memory pressure (pkg/kubelet/eviction,
+ * rankMemoryPressure) and the order of the oom_score_adj it gives them (pkg/kubelet/qos
+ * GetContainerOOMScoreAdjust(): 1000, 3..999, -997). A process in no pod comes last: on a
+ * node those are kubelet, the container runtime (both given -999 by kubelet, below any pod)
+ * and the node's own daemons, which every pod needs. Without qos_order, 0 for everyone.
+ */
+static signed char qos_rank(enum qos_class q)
+{
+	switch (q) {
+	case QOS_BESTEFFORT: return 3;
+	case QOS_BURSTABLE: return 2;
+	case QOS_GUARANTEED: return 1;
+	case QOS_NONE: break;
+	}
+	return 0;
+}
+
+static signed char qos_rank_of(const struct selector *sel, pid_t pid)
+{
+	struct identity id;
+
+	if (!sel->qos_order)
+		return 0;
+	/* a malformed container ID still leaves the pod's class, which is read first */
+	scan_identity(sel->proc_fd, pid, &id);
+	return qos_rank(id.qos);
+}
+
+/* The QoS rank of sel->buf->pids[0..n-1], read by the scan's threads */
+static void read_ranks(struct selector *sel, int n)
+{
+	signed char *r = sel->buf->ranks;
+
+	if (!sel->qos_order) {
+		memset(r, 0, (size_t)n);
+		return;
+	}
+	scan_qos(sel->proc_fd, sel->buf->pids, n, r, sel->threads);
+	for (int i = 0; i < n; i++)
+		r[i] = qos_rank((enum qos_class)r[i]);
+}
+
 /* Reads pid in detail and applies the rules that need only it and its parent. */
 static enum exclusion judge(const struct selector *sel, pid_t pid, struct proc_info *p)
 {
@@ -390,6 +437,7 @@ int select_judge(const struct selector *sel, const struct scope *s, pid_t pid, c
 
 	p->excl = judge(sel, pid, p);
 	p->excl_pid = 0;
+	p->qos_rank = qos_rank_of(sel, pid);
 	if (p->excl == EXCL_NONE) {
 		r = in_scope(sel, s, pid);
 		if (r < 0)
@@ -446,6 +494,17 @@ static bool among(pid_t pid, const pid_t *pids, int n)
 }
 
 /*
+ * Whether no candidate from index i on in the walk's order (QoS rank, then bound, both
+ * descending) can beat best: a lower rank, or the same and a bound below best's badness
+ */
+static bool out_of_reach(const struct selector_buffers *b, int i, const struct proc_info *best)
+{
+	if (b->ranks[i] != best->qos_rank)
+		return b->ranks[i] < best->qos_rank;
+	return best->badness > b->bounds[i];
+}
+
+/*
  * One walk: candidates in order of the most badness they could have (bounds), read in detail
  * one by one until none left can beat the best found; the processes in passed[] are passed
  * over. With check, each would-be winner pays the kcmp pass against the processes that
@@ -462,7 +521,7 @@ static void walk_once(struct selector *sel, const struct scope *s, const int *or
 		int i = order[j];
 		struct proc_info p;
 
-		if (c->found && c->victim.badness > bounds[i]) {
+		if (c->found && out_of_reach(sel->buf, i, &c->victim)) {
 			if (bounds[i] > second)
 				second = bounds[i];
 			break;
@@ -473,6 +532,7 @@ static void walk_once(struct selector *sel, const struct scope *s, const int *or
 		if (judge(sel, sel->buf->pids[i], &p) != EXCL_NONE)
 			continue;
 		p.kernel_score = sel->buf->scores[i];
+		p.qos_rank = sel->buf->ranks[i];
 		set_badness(&p, s);
 		if (c->found && !rank_better(&p, &c->victim)) {
 			if (p.badness > second)
@@ -515,6 +575,22 @@ static void walk(struct selector *sel, const struct scope *s, const int *order, 
 		passed[npassed++] = c->victim.pid;
 	}
 	c->detailed = detailed;
+	/* the lead is counted within a rank; across ranks the selection cannot tell */
+	if (sel->qos_order)
+		c->others_bound = LONG_MAX;
+}
+
+/* qsort_r()'s comparator of indices into the buffers ctx: the highest QoS rank first, then
+ * the largest bound */
+static int by_bound(const void *x, const void *y, void *ctx)
+{
+	const struct selector_buffers *buf = ctx;
+	int i = *(const int *)x, j = *(const int *)y;
+	long a = buf->bounds[i], b = buf->bounds[j];
+
+	if (buf->ranks[i] != buf->ranks[j])
+		return buf->ranks[i] > buf->ranks[j] ? -1 : 1;
+	return (a < b) - (a > b);
 }
 
 static int select_global(struct selector *sel, const struct scope *s, struct choice *c)
@@ -539,20 +615,15 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 			       : oom_score_max_badness(b->scores[i], s->global_totalpages) +
 					 rules_boost(sel->memos, sel->rules, sel->nrules,
 						     b->pids[i]) * unit;
+	read_ranks(sel, n);
+	if (sel->qos_order)
+		qsort_r(b->order, (size_t)k, sizeof(*b->order), by_bound, b);
 	/* the winner's mm is checked against every process, as the kill gathers it: an ignore
 	 * rule protects processes the kernel scores above 0 */
 	walk(sel, s, b->order, k, b->bounds, b->pids, n, c);
 	return 0;
 }
 
-/* qsort_r()'s comparator of indices into the bounds ctx: the largest first */
-static int by_bound(const void *x, const void *y, void *ctx)
-{
-	const long *bounds = ctx;
-	long a = bounds[*(const int *)x], b = bounds[*(const int *)y];
-
-	return (a < b) - (a > b);
-}
 
 static int select_cgroup(struct selector *sel, const struct scope *s, struct choice *c)
 {
@@ -582,6 +653,7 @@ static int select_cgroup(struct selector *sel, const struct scope *s, struct cho
 		r = scan_adjs(sel->proc_fd, b->pids, n, b->adjs, sel->threads);
 	if (r)
 		return r;
+	read_ranks(sel, n);
 	long tg = (long)(s->global_totalpages / 1000), tc = (long)(s->totalpages / 1000);
 	int k = 0;
 
@@ -596,7 +668,7 @@ static int select_cgroup(struct selector *sel, const struct scope *s, struct cho
 						     b->pids[i]) * tc;
 		b->order[k++] = i;
 	}
-	qsort_r(b->order, (size_t)k, sizeof(*b->order), by_bound, b->bounds);
+	qsort_r(b->order, (size_t)k, sizeof(*b->order), by_bound, b);
 	walk(sel, s, b->order, k, b->bounds, b->pinners, all, c);
 	return 0;
 }
@@ -674,11 +746,17 @@ static int best_of(const struct selector *sel, const struct proc_table *t, long 
 {
 	int best = -1;
 	double best_growth = 0;
+	signed char top = 0;
 
+	/* qos_order comes before the policy: the fastest grower of the highest rank */
+	for (int i = 0; i < t->n; i++)
+		if (t->procs[i].excl == EXCL_NONE && t->procs[i].qos_rank > top)
+			top = t->procs[i].qos_rank;
 	if (sel->policy == POLICY_FASTEST_GROWING) {
 		for (int i = 0; i < t->n; i++) {
 			const struct proc_info *p = &t->procs[i];
-			double g = p->excl == EXCL_NONE ? growth_of(sel, p, now) : 0;
+			double g = p->excl == EXCL_NONE && p->qos_rank == top ? growth_of(sel, p, now)
+									      : 0;
 
 			if (g > best_growth ||
 			    (best >= 0 && g == best_growth && rank_better(p, &t->procs[best]))) {
@@ -726,6 +804,8 @@ static int select_table(struct selector *sel, const struct scope *s, struct choi
 	if (r)
 		goto out;
 	c->detailed = n;
+	for (int i = 0; i < t.n; i++)
+		t.procs[i].qos_rank = qos_rank_of(sel, t.procs[i].pid);
 	rank_table(&t, &rc, order);
 	rule_table(sel, &t, s);
 	int all = select_all_pids(sel);

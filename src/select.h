@@ -43,6 +43,12 @@ struct selector {
 	const struct rule_memos *memos;	/* their verdicts judged ahead (rules.h), or NULL */
 	enum policy policy;	/* largest (the kernel's), or fastest-growing */
 	/*
+	 * qos_order: a pod's QoS class before badness, BestEffort, then Burstable, then
+	 * Guaranteed, then processes in no pod (qos_rank_of in select.c); each candidate's
+	 * cgroup file is read for it
+	 */
+	bool qos_order;
+	/*
 	 * NULL: a process already dying is never chosen (a manual kill takes the next one, as
 	 * SysRq-f does). Set (the daemon): it is a candidate like any other until it is in
 	 * this list, so that its memory is reaped rather than an innocent killed for it.

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "identity.h"
 #include "proc.h"
 
 /*
@@ -43,6 +44,7 @@ struct member {
  */
 struct victim {
 	struct proc_info chosen;	/* as read at selection: the report's fields */
+	struct identity id;		/* its pod, container and unit, read when chosen */
 	struct member *m;		/* m[0] is the chosen process; room for cap */
 	int n, cap;
 	int unsignalled;		/* members the last victim_signal() did not reach and that

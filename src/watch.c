@@ -128,6 +128,10 @@ struct slot *watch_choose(struct daemon *dmn, struct watch *w, long *others_boun
 		int g = victim_gather(&s->v, &w->sel, &ch.victim, all, n, &pinned);
 
 		if (g > 0 && victim_open(&s->v, dmn->cli->proc_fd) == 0) {
+			/* for the events: one read into the stack, before the kill, not after
+			 * (a victim reaped and waited for has no cgroup file left) */
+			if (dmn->log_fd >= 0)
+				scan_identity(dmn->cli->proc_fd, s->v.m[0].pid, &s->v.id);
 			*others_bound = ch.others_bound;
 			return s;
 		}

@@ -284,6 +284,15 @@ static void better(void **state)
 	assert_false(rank_better(&a, &b));
 	/* strict: nothing is better than itself */
 	assert_false(rank_better(&a, &a));
+	/* qos_order's rank before everything: a BestEffort pod's 1 page over a Burstable's 10^6 */
+	a.badness = 1;
+	b.badness = 1000000;
+	a.qos_rank = 3;
+	b.qos_rank = 2;
+	assert_true(rank_better(&a, &b));
+	assert_false(rank_better(&b, &a));
+	b.qos_rank = 3;
+	assert_true(rank_better(&b, &a));
 }
 
 /* A table of n processes made from an array, each alone in its group */

@@ -288,6 +288,74 @@ static void match_cmdline_cgroup(void **state)
 	close(fd);
 }
 
+/* What c's rules add to pid of the tree at fd, in oom_score_adj units */
+static long delta_at(const struct config *c, int fd, pid_t pid)
+{
+	struct proc_info p = { .pid = pid };
+	struct rule_verdict rv;
+
+	assert_int_equal(rules_apply(c->rules, c->nrules, fd, &p, &rv), 0);
+	return rv.delta;
+}
+
+/*
+ * qos and unit, from the cgroup path (identity.h) of proc_qos's node: a pod's class, "" in
+ * none or in a pod without a UID; the innermost systemd unit
+ */
+static void match_qos_unit(void **state)
+{
+	struct config c;
+	struct rule_verdict rv;
+	struct choice ch;
+	struct proc_info p = { .pid = 103, .comm = "besteffort" };
+	int fd = open(FIX("proc_qos"), O_RDONLY | O_DIRECTORY);
+	char err[256];
+
+	(void)state;
+	one_rule(&c, "qos", "^besteffort$", "ignore", NULL);
+	assert_non_null(rule_gameable(&c.rules[0]));
+	assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), 0);
+	assert_true(rv.ignore);
+	/* a container ID cut short: its pod's class still */
+	p.pid = 105;
+	assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), 0);
+	assert_true(rv.ignore);
+	/* a pod without a UID, a Guaranteed pod, the node's agent: not BestEffort */
+	for (pid_t pid = 100; pid <= 106; pid += pid == 101 ? 5 : 1) {
+		p.pid = pid;
+		assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), 0);
+		assert_false(rv.ignore);
+	}
+	config_free(&c);
+	one_rule(&c, "qos", "^$", "avoid", "30");
+	assert_int_equal(delta_at(&c, fd, 100), -30);
+	assert_int_equal(delta_at(&c, fd, 102), 0);
+	config_free(&c);
+	/* without it, the node's agent and the UID-less pod; with it, the Guaranteed pod */
+	if (pages_4k()) {
+		one_rule(&c, "qos", "^$", "avoid", "1000");
+		assert_non_null(rule_gameable(&c.rules[0]));
+		assert_int_equal(victim_in(FIX("proc_qos"), NULL, POLICY_LARGEST, &ch), 100);
+		assert_int_equal(victim_in(FIX("proc_qos"), &c, POLICY_LARGEST, &ch), 101);
+		config_free(&c);
+	}
+	one_rule(&c, "unit", "^agent\\.service$", "avoid", "50");
+	assert_non_null(rule_gameable(&c.rules[0]));
+	assert_int_equal(delta_at(&c, fd, 100), -50);
+	assert_int_equal(delta_at(&c, fd, 104), 0);
+	config_free(&c);
+	one_rule(&c, "unit", "^cri-containerd-[0-9a-f]{64}\\.scope$", "prefer", "50");
+	assert_int_equal(delta_at(&c, fd, 104), 50);
+	/* gone: the rule cannot be judged, and says so */
+	p.pid = 999;
+	assert_int_equal(rules_apply(c.rules, c.nrules, fd, &p, &rv), -ENOENT);
+	config_free(&c);
+	config_defaults(&c);
+	assert_int_equal(config_set(&c, "rule r", "match", "pod", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "qos or unit"));
+	close(fd);
+}
+
 /*
  * exe: the path the link shows, and only when the file at that path is the one it runs; uid,
  * and users = to limit any rule to some users
@@ -412,6 +480,7 @@ static void selection_allocates_nothing(void **state)
 		{ "comm", "^(x|grow)+er$", "prefer" }, { "cmdline", "(a*)*http\\.server$", "prefer" },
 		{ "cgroup", "^/jobs/", "avoid" }, { "exe", "^/bin/sh$", "prefer" },
 		{ "uid", "^1000$", "prefer" }, { "user", "^root$", "avoid" },
+		{ "qos", "^burstable$", "avoid" }, { "unit", "^x\\.service$", "avoid" },
 	};
 	struct config c;
 	struct selector sel = { 0 };
@@ -436,6 +505,7 @@ static void selection_allocates_nothing(void **state)
 	sel.same_mm = fixture_mm;
 	sel.rules = c.rules;
 	sel.nrules = c.nrules;
+	sel.qos_order = true;
 	assert_int_equal(scope_open(&s, sel.proc_fd, NULL), 0);
 	assert_int_equal(select_victim(&sel, &s, &ch), 0);
 	allocations = 0;
@@ -739,6 +809,7 @@ int main(void)
 		cmocka_unit_test(prefer_reaches_below_the_score_bound),
 		cmocka_unit_test_setup_teardown(match_cmdline_cgroup, make_tree, remove_tree),
 		cmocka_unit_test_setup_teardown(match_exe_uid_users, make_tree, remove_tree),
+		cmocka_unit_test(match_qos_unit),
 		cmocka_unit_test_setup_teardown(memos_judged_ahead, make_tree, remove_tree),
 		cmocka_unit_test_setup_teardown(selection_allocates_nothing, make_tree, remove_tree),
 		cmocka_unit_test_setup_teardown(fastest_growing, make_tree, remove_tree),

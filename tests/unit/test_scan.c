@@ -995,10 +995,95 @@ static void select_cgroup_victim(void **state)
 	assert_int_equal(c.victim.pid, 20);
 }
 
+/* proc_qos with qos_order on or off, in the whole machine or in cgroup_qos (its pods) */
+static pid_t select_qos(const char *cg, bool qos, enum policy policy, struct choice *c)
+{
+	struct mm_map m;
+	struct selector sel = { 0 };
+	struct scope s;
+
+	memset(&m, 0, sizeof(m));	/* no sharing known */
+	sel.proc_fd = open_dir(FIX("proc_qos"));
+	sel.self = SELF;
+	sel.threads = 2;
+	sel.same_mm = map_cmp;
+	sel.same_mm_ctx = &m;
+	sel.qos_order = qos;
+	sel.policy = policy;
+	assert_int_equal(scope_open(&s, sel.proc_fd, cg), 0);
+	assert_int_equal(select_victim(&sel, &s, c), 0);
+	assert_true(c->found);
+	scope_close(&s);
+	selector_free(&sel);
+	close(sel.proc_fd);
+	return c->victim.pid;
+}
+
+/*
+ * qos_order: BestEffort before Burstable before Guaranteed before processes in no pod,
+ * whatever their size; within a class, badness. Without it, badness alone (the node's agent,
+ * then the Guaranteed pod in the pods' cgroup). A pod without a UID has no class; one whose
+ * container ID is cut short keeps its pod's.
+ */
+static void select_qos_order(void **state)
+{
+	struct choice c;
+
+	(void)state;
+	if (!pages_4k())
+		skip();
+	assert_int_equal(select_qos(NULL, false, POLICY_LARGEST, &c), 100);
+	assert_int_equal(select_qos(NULL, true, POLICY_LARGEST, &c), 103);
+	assert_int_equal(c.victim.qos_rank, 3);
+	assert_int_equal(c.victim.badness, 25000);
+	/* the lead over the others cannot be told across classes */
+	assert_true(c.others_bound == LONG_MAX);
+	assert_int_equal(select_qos(FIX("cgroup_qos"), false, POLICY_LARGEST, &c), 101);
+	assert_int_equal(select_qos(FIX("cgroup_qos"), true, POLICY_LARGEST, &c), 103);
+	assert_int_equal(select_qos(NULL, false, POLICY_FASTEST_GROWING, &c), 100);
+	assert_int_equal(select_qos(NULL, true, POLICY_FASTEST_GROWING, &c), 103);
+	assert_int_equal(select_qos(FIX("cgroup_qos"), true, POLICY_FASTEST_GROWING, &c), 103);
+}
+
+/* The identity of fixture processes, through the one reader status and metrics call */
+static void identity_of_processes(void **state)
+{
+	struct identity id;
+	int fd = open_dir(FIX("proc_qos"));
+
+	(void)state;
+	assert_int_equal(scan_identity(fd, 104, &id), 0);
+	assert_string_equal(id.pod_uid, "0b8a5e1c-3f2d-4c4e-9b7a-1d2e3f4a5b64");
+	assert_string_equal(id.container_id, "4f1d2c3b5a6978e0d1c2b3a4958672e1f0d9c8b7a6958473e2d1"
+					     "c0b9a8f7e6d4");
+	assert_int_equal(id.qos, QOS_BESTEFFORT);
+	assert_string_equal(id.unit, "cri-containerd-4f1d2c3b5a6978e0d1c2b3a4958672e1f0d9c8b7a69"
+				     "58473e2d1c0b9a8f7e6d4.scope");
+	assert_int_equal(scan_identity(fd, 101, &id), 0);
+	assert_int_equal(id.qos, QOS_GUARANTEED);
+	assert_int_equal(scan_identity(fd, 100, &id), 0);
+	assert_string_equal(id.unit, "agent.service");
+	assert_string_equal(id.pod_uid, "");
+	assert_int_equal(id.qos, QOS_NONE);
+	assert_int_equal(scan_identity(fd, 105, &id), -EINVAL);
+	assert_int_equal(id.qos, QOS_BESTEFFORT);
+	assert_string_equal(id.container_id, "");
+	assert_int_equal(scan_identity(fd, 106, &id), -EINVAL);
+	assert_int_equal(id.qos, QOS_NONE);
+	/* cgroup v2: the unified line alone */
+	assert_int_equal(scan_identity(fd, 107, &id), 0);
+	assert_string_equal(id.pod_uid, "0b8a5e1c-3f2d-4c4e-9b7a-1d2e3f4a5b67");
+	assert_int_equal(id.qos, QOS_BURSTABLE);
+	assert_int_equal(scan_identity(fd, 999, &id), -ENOENT);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(pids_numeric_only),
+		cmocka_unit_test(select_qos_order),
+		cmocka_unit_test(identity_of_processes),
 		cmocka_unit_test(proc_good),
 		cmocka_unit_test(proc_zombie_and_kthread),
 		cmocka_unit_test(proc_failures),
