@@ -19,6 +19,7 @@
 #include "daemon_log.h"
 #include "kill.h"
 #include "notify.h"
+#include "observe.h"
 #include "reap.h"
 #include "report.h"
 #include "resident.h"
@@ -398,6 +399,7 @@ static void carry_over(struct daemon *dmn, struct watch *to, struct watch *from,
 	to->said_nothing = from->said_nothing;
 	to->next_ns = from->next_ns;
 	to->said_refused = from->said_refused;
+	to->st = from->st;
 	from->ready = from->inflight = NULL;
 	if (to->gone && from->back_fd >= 0) {
 		struct epoll_event back = { .events = EPOLLIN,
@@ -665,6 +667,11 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 		return EXIT_USAGE;
 	}
 	judge_all(dmn);
+	if (observe_start(dmn, err, sizeof(err))) {
+		cli_error(c, "run: %s", err);
+		daemon_close_watches(dmn);
+		return EXIT_USAGE;
+	}
 	int r = start(dmn);
 
 	if (r) {
@@ -712,6 +719,8 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 					   dmn->cli->proc_fd, MEMOS_BUDGET_NS);
 			dmn->next_memos = now + MEMOS_EVERY_NS;
 		}
+		/* status clients and the metrics file: after the scopes' own work */
+		observe_turn(dmn, now_ns());
 		if (dmn->watchdog_ms && now >= dmn->next_watchdog) {
 			notify("WATCHDOG=1");
 			dmn->next_watchdog = now + dmn->watchdog_ms * 1000000LL / 2;
@@ -724,6 +733,10 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 			switch (tag & 0xff) {
 			case EV_SIGNAL:
 				handle_signals(dmn);
+				break;
+			case EV_SERVE:
+				/* served in the next turn, after the scopes' work */
+				dmn->server.pending = true;
 				break;
 			case EV_REAPER:
 				if (read(dmn->reaper.done_fd, &x, sizeof(x)) < 0) {
@@ -766,6 +779,7 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 	/* the stop event first: say_stopping() counts it when it could not be written */
 	jevent(dmn, "stop", NULL, NULL);
 	say_stopping(dmn);
+	observe_stop(dmn);
 	daemon_close_watches(dmn);
 	/* the caller frees its own; a reload's is ours */
 	if (dmn->conf != dmn->first_conf)

@@ -15,6 +15,8 @@
 #include "sample.h"
 #include "scope.h"
 #include "select.h"
+#include "serve.h"
+#include "stats.h"
 
 struct cli;
 struct daemon;
@@ -59,6 +61,7 @@ struct watch {
 	bool gone;			/* the cgroup was removed: waiting for its path */
 	bool said_refused;		/* back, but not watchable: said once */
 	int back_fd;			/* while gone: inotify on the parent, for its return */
+	struct scope_stats st;		/* what status and the metrics show of it (stats.h) */
 };
 
 /*
@@ -101,10 +104,17 @@ struct daemon {
 	struct rule_memos memos;	/* the rules' verdicts, judged ahead in the loop */
 	long long next_memos;
 	bool stop;
+	/* what status, top and the metrics file show (observe.h) */
+	struct stats stats;
+	struct server server;
+	long long start_ns, start_real_ms;
+	long long next_metrics;		/* the metrics file is written again then, */
+	unsigned long long metrics_events; /* or when stats.events has moved past this */
+	bool metrics_said;		/* a failed write said once */
 };
 
 /* epoll tags: what woke us */
-enum { EV_SIGNAL = 1, EV_REAPER, EV_SCOPE };
+enum { EV_SIGNAL = 1, EV_REAPER, EV_SCOPE, EV_SERVE };
 
 static inline long long ms_between(long long a, long long b)
 {

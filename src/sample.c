@@ -1,6 +1,7 @@
 /* sample.c - read a scope's memory and pressure, into stack buffers */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -8,6 +9,43 @@
 #include "readfile.h"
 #include "sample.h"
 #include "sys.h"
+
+int parse_pressure_avg10(const char *buf, size_t len, double *some_pct, double *full_pct)
+{
+	const char *end = buf + len, *line = buf;
+	bool some = false;
+
+	*some_pct = *full_pct = 0;
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *eol = nl ? nl : end;
+		char num[32];
+
+		/* "some avg10=0.00 avg60=...": the kernel's own average over 10 s
+		 * (psi_show(), kernel/sched/psi.c) */
+		if (eol - line > 11 && !memcmp(line + 4, " avg10=", 7)) {
+			size_t k = strcspn(line + 11, " \n");
+			char *stop;
+
+			if (k == 0 || k >= sizeof(num) || line + 11 + k > eol)
+				return -EBADMSG;
+			memcpy(num, line + 11, k);
+			num[k] = '\0';
+			double v = strtod(num, &stop);
+
+			if (*stop || !(v >= 0 && v <= 100))
+				return -EBADMSG;
+			if (!memcmp(line, "some", 4)) {
+				*some_pct = v;
+				some = true;
+			} else if (!memcmp(line, "full", 4)) {
+				*full_pct = v;
+			}
+		}
+		line = eol + 1;
+	}
+	return some ? 0 : -EBADMSG;
+}
 
 int parse_pressure(const char *buf, size_t len, unsigned long long *some_us,
 		   unsigned long long *full_us)

@@ -224,6 +224,10 @@ static void sigkill(struct daemon *dmn, struct watch *w, struct slot *s, long lo
 
 	/* a dying victim gets it again: harmless, and its sharers may not be dying */
 	dmn->ops->signal(&s->v, SIGKILL);
+	/* counted once: a SIGKILL after SIGTERM's grace was counted at the SIGTERM */
+	if (d)
+		stats_kill(&dmn->stats, &w->st, (int)(w - dmn->w), &s->v,
+			   sample_to_kill_us(w, &s->v), real_ms());
 	if (d)
 		say_trigger(dmn, w, d);
 	if (was_dying(&s->v))
@@ -289,6 +293,7 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 {
 	struct decision dd = *fired, *d = &dd;
 	/* chosen ahead in the warning band: a re-check of one process, not a scan */
+	long long began = now_ns();
 	struct slot *s = ready_fresh(dmn, w, smp, now) ? w->ready : NULL;
 	long bound = w->ready_lead_bound;
 
@@ -324,9 +329,12 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 	}
 	s->state = SLOT_INFLIGHT;
 	w->inflight = s;
+	w->st.pending_trigger = d->trigger;
+	w->st.pending_select_us = (chosen_ns - began) / 1000;
 	/* a dying victim needs no warning: it is on its way out already */
 	if (dmn->conf->grace_ms && d->verdict == VERDICT_TERM && !was_dying(&s->v)) {
 		dmn->ops->signal(&s->v, SIGTERM);
+		stats_kill(&dmn->stats, &w->st, (int)(w - dmn->w), &s->v, -1, real_ms());
 		say_trigger(dmn, w, d);
 		say_process(w, s, "sent SIGTERM: SIGKILL when its grace ends, unless it exits");
 		jvictim(dmn, "term", w, &s->v, "grace_ms", dmn->conf->grace_ms);
@@ -355,11 +363,13 @@ static void report_progress(struct daemon *dmn, struct watch *w, struct slot *s)
 	if (!s->exit_logged && victim_poll_gone(&s->v)) {
 		s->exit_logged = true;
 		say_exited(dmn, w, s);
+		stats_exited(&dmn->stats, &w->st, &s->v);
 	}
 	if (s->submitted && !s->reap_logged &&
 	    atomic_load_explicit(&s->v.reap_done, memory_order_acquire)) {
 		s->reap_logged = true;
 		say_reaped(dmn, w, s);
+		stats_reaped(&dmn->stats, &w->st, &s->v);
 	}
 }
 
@@ -408,6 +418,7 @@ void watch_follow(struct daemon *dmn, struct watch *w, long long now)
 	if (now >= w->deadline) {
 		say_process(w, s, "stuck: neither gone nor reaped by the deadline; moving on");
 		jvictim(dmn, "stuck", w, &s->v, "ms", ms_between(s->v.t_kill, now));
+		stats_stuck(&dmn->stats, &w->st);
 		w->inflight = NULL;
 		done_with(dmn, s);
 		slot_release(dmn, s);
@@ -489,6 +500,7 @@ void watch_tick(struct daemon *dmn, struct watch *w, long long now)
 	}
 	arm_levels(dmn, w, &smp);
 	decide(&w->dec, &w->conf->th, &smp, &d);
+	stats_sample(&w->st, &smp, &d);
 	w->next_ns = smp.t_ns + (long long)d.next_ms * 1000000;
 	w->fired_at = smp.t_ns;
 	if (d.verdict == VERDICT_OK) {
