@@ -42,7 +42,9 @@ static void snap_victim(struct snap_victim *sv, const struct victim *v, long lea
 	sv->pid = v->chosen.pid;
 	memcpy(sv->comm, v->chosen.comm, sizeof(sv->comm));
 	sv->badness = v->chosen.badness;
-	sv->lead = lead_bound == LONG_MAX ? LONG_MAX : v->chosen.badness - lead_bound;
+	/* as ready_fresh() reads the bound: no other candidate, or none above 0, is 0 */
+	sv->lead = lead_bound == LONG_MAX ? LONG_MAX
+		   : v->chosen.badness - (lead_bound > 0 ? lead_bound : 0);
 	sv->age_ms = since && now > since ? (now - since) / 1000000 : 0;
 }
 

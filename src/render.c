@@ -107,23 +107,26 @@ void out_json_str(struct out *o, const char *s)
 
 /*
  * The exposition format's label values are UTF-8 with \\, \" and \n escaped (any other
- * backslash is an error to its parser): the cleaner makes any bytes valid UTF-8 without
- * controls, writing what it cannot keep as \xHH, whose backslash is then escaped as any other
+ * backslash is an error to its parser): a path's valid UTF-8 goes as it is, so that the label
+ * is the path; a byte that is not valid UTF-8, or a control byte, as the text \xHH, as the
+ * cleaner writes it (text.h), its backslash escaped
  */
 void out_prom_label(struct out *o, const char *s)
 {
-	char clean[4 * SNAP_NAME + 1];
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
 
-	text_cleaned(s, clean, sizeof(clean));
-	for (const char *p = clean; *p; p++) {
+	while (p < end) {
+		size_t k = *p >= 0x80 ? utf8_len(p, end) : 1;
+
 		if (*p == '\\')
 			out_str(o, "\\\\");
 		else if (*p == '"')
 			out_str(o, "\\\"");
-		else if (*p == '\n')
-			out_str(o, "\\n");
+		else if (k == 0 || *p < 0x20 || *p == 0x7f)
+			out_printf(o, "\\\\x%02x", *p);
 		else
-			out_bytes(o, p, 1);
+			out_bytes(o, (const char *)p, k);
+		p += k ? k : 1;
 	}
 }
 
