@@ -1,6 +1,7 @@
 /* cmd_top.c - `oomreaper top`: the daemon's snapshot (cmd_status.c) drawn each second in the
  * terminal with plain ANSI escapes; q or SIGINT quits and gives the terminal back */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,8 +15,14 @@
 #include "cli.h"
 #include "cmds.h"
 #include "render.h"
+#include "scope.h"
 #include "serve.h"
+#include "share.h"
+#include "survey.h"
 #include "text.h"
+
+/* Candidates shown per scope, read by top itself as `oomreaper list` reads them */
+#define TOP_CANDIDATES 3
 
 static volatile sig_atomic_t stop;
 
@@ -79,7 +86,38 @@ static void clean_tail(struct out *o, const char *s, size_t max)
 	out_clean(o, s + at);
 }
 
-static void draw(struct out *o, const struct snapshot *s, const struct snap_self *me, int cols)
+/*
+ * The scope's largest candidates by the kernel's badness, read here as `oomreaper list` reads
+ * them (the daemon's rules are not applied: its own choice is the "next victim" line). A
+ * cgroup's members only, or every process for the machine: once a second, off the daemon.
+ */
+static void candidates(struct out *o, const struct snap_scope *sc, int proc_fd)
+{
+	struct scope scope;
+	struct survey sv;
+
+	if (proc_fd < 0 || sc->gone || scope_open(&scope, proc_fd, sc->path[0] ? sc->path : NULL))
+		return;
+	if (survey_take(&sv, &scope, proc_fd, getpid(), 1, kcmp_vm, NULL) == 0) {
+		out_str(o, "  largest:");
+		for (int i = 0; i < sv.eligible && i < TOP_CANDIDATES; i++) {
+			const struct proc_info *p = &sv.table.procs[sv.order[i]];
+
+			out_printf(o, "  %d (", (int)p->pid);
+			out_clean(o, p->comm);
+			out_printf(o, ") %ld %.0f MiB", p->badness,
+				   (p->rss_anon_kb + p->rss_file_kb + p->rss_shmem_kb) / 1024.0);
+		}
+		if (!sv.eligible)
+			out_str(o, " nobody can be chosen");
+		out_str(o, "\033[K\n");
+		survey_free(&sv);
+	}
+	scope_close(&scope);
+}
+
+static void draw(struct out *o, const struct snapshot *s, const struct snap_self *me, int cols,
+		 int proc_fd)
 {
 	out_str(o, "\033[H");
 	out_str(o, "\033[1moomreaper ");
@@ -124,6 +162,7 @@ static void draw(struct out *o, const struct snapshot *s, const struct snap_self
 			out_printf(o, ") %lld ms", sc->inflight.age_ms);
 		}
 		out_str(o, "\033[K\n");
+		candidates(o, sc, proc_fd);
 	}
 	out_str(o, "\033[K\nrecent kills:\033[K\n");
 	for (int i = 0; i < s->st.nrecent; i++) {
@@ -199,6 +238,7 @@ int cmd_top(const char *prog, int argc, char **argv)
 		tcsetattr(0, TCSANOW, &raw);
 	}
 	struct out out;
+	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	out_init(&out, buf, sizeof(buf), 1);
 	/* the alternate screen, the cursor hidden */
@@ -212,7 +252,7 @@ int cmd_top(const char *prog, int argc, char **argv)
 		if (ioctl(1, TIOCGWINSZ, &ws) < 0 || ws.ws_col < 40)
 			ws.ws_col = 80;
 		status_self(snap->pid, &me);
-		draw(&out, snap, &me, ws.ws_col);
+		draw(&out, snap, &me, ws.ws_col, proc_fd);
 		out_flush(&out);
 		int n = poll(&pfd, 1, 1000);
 
@@ -233,6 +273,8 @@ int cmd_top(const char *prog, int argc, char **argv)
 	out_flush(&out);
 	if (tty)
 		tcsetattr(0, TCSANOW, &was);
+	if (proc_fd >= 0)
+		close(proc_fd);
 	if (rc)
 		cli_error(&c, "top: %s", err);
 	free(snap);

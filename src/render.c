@@ -135,18 +135,39 @@ const char *snap_scope_label(const struct snap_scope *sc)
 	return sc->path[0] ? sc->path : "global";
 }
 
+/* Whether a string of the snapshot ends within its array */
+#define ENDS(a) (memchr((a), '\0', sizeof(a)) != NULL)
+
+static bool kill_ok(const struct stats_kill *k)
+{
+	return ENDS(k->comm);
+}
+
 const char *snapshot_check(const struct snapshot *s, size_t len)
 {
 	if (len < sizeof(s->magic) + sizeof(s->size) ||
 	    memcmp(s->magic, SNAPSHOT_MAGIC, sizeof(s->magic)))
 		return "not an oomreaper status answer";
-	if (s->size != sizeof(*s) || len != sizeof(*s))
+	if (s->size != sizeof(*s))
 		return "the daemon is another build of oomreaper (its status does not match this "
 		       "one's): run the status of the daemon's own binary";
+	if (len != sizeof(*s))
+		return "the answer was cut short";
+	/* what a renderer indexes or reads as a C string: within bounds, or refused */
 	if (s->nscopes < 0 || s->nscopes > CONFIG_MAX_SCOPES ||
 	    s->st.nrecent < 0 || s->st.nrecent > STATS_RECENT ||
-	    s->st.head < 0 || s->st.head >= STATS_RECENT)
+	    s->st.head < 0 || s->st.head >= STATS_RECENT || !ENDS(s->version) || !ENDS(s->config))
 		return "a malformed status answer";
+	for (int i = 0; i < STATS_RECENT; i++)
+		if (!kill_ok(&s->st.recent[i]))
+			return "a malformed status answer";
+	for (int i = 0; i < s->nscopes; i++) {
+		const struct snap_scope *sc = &s->scopes[i];
+
+		if (!ENDS(sc->kind) || !ENDS(sc->path) || !ENDS(sc->ahead.comm) ||
+		    !ENDS(sc->inflight.comm) || !kill_ok(&sc->st.last))
+			return "a malformed status answer";
+	}
 	return NULL;
 }
 

@@ -24,12 +24,17 @@ int parse_pressure_avg10(const char *buf, size_t len, double *some_pct, double *
 		/* "some avg10=0.00 avg60=...": the kernel's own average over 10 s
 		 * (psi_show(), kernel/sched/psi.c) */
 		if (eol - line > 11 && !memcmp(line + 4, " avg10=", 7)) {
-			size_t k = strcspn(line + 11, " \n");
+			const char *v0 = line + 11, *v1 = v0;
 			char *stop;
 
-			if (k == 0 || k >= sizeof(num) || line + 11 + k > eol)
+			/* within the line: the buffer has no NUL after it */
+			while (v1 < eol && *v1 != ' ')
+				v1++;
+			size_t k = (size_t)(v1 - v0);
+
+			if (k == 0 || k >= sizeof(num))
 				return -EBADMSG;
-			memcpy(num, line + 11, k);
+			memcpy(num, v0, k);
 			num[k] = '\0';
 			double v = strtod(num, &stop);
 

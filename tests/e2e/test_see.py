@@ -289,11 +289,12 @@ def tmux(*args):
 @daemon_test
 def test_top_draws_the_scope_and_quits_on_q_and_sigint():
     """top in a 120x40 tmux pane: the screen shows the daemon's scope, its total and its
-    levels and the bar; q quits with status 0 and gives the screen back; a second top quits
+    levels and the bar, and the scope's largest candidate (a 30 MiB hog); q quits with status 0 and gives the screen back; a second top quits
     on Ctrl-C (SIGINT) with status 0 too."""
     if not shutil.which("tmux"):
         raise Skip("NO TMUX: install tmux (the Makefile's DEBS) to test top")
     cg = oom_cgroup(256)
+    big = hog(cg, 30)
     d, sock = watched_daemon(cg)
     name = "oomreaper-e2e-top-%d" % os.getpid()
     # the second top starts on Enter, once the first one's exit has been read
@@ -309,7 +310,8 @@ def test_top_draws_the_scope_and_quits_on_q_and_sigint():
               "top never showed the scope: %r" % screen())
         shown = screen()
         check("of 256.0 MiB" in shown and "mem_kill 12.8, mem_min 25.6, band 51.2" in shown
-              and "[" in shown and "M" in shown, "top's numbers: %r" % shown)
+              and "[" in shown and "M" in shown and "largest:  %d (hog)" % big in shown,
+              "top's numbers: %r" % shown)
         tmux("send-keys", "-t", name, "q")
         check(wait_for(lambda: "top-q-0" in screen(), timeout=5),
               "top did not quit on q: %r" % screen())
