@@ -5,9 +5,11 @@ FUZZ ?= build-fuzz
 # How long `make fuzz` runs each target, in seconds
 FUZZ_SECONDS ?= 60
 # What building, testing and benchmarking need, as Debian packages: clang and libFuzzer for
-# the fuzz targets, whose corpora `make check` replays
+# the fuzz targets, whose corpora `make check` replays; tmux to drive `oomreaper top` in a
+# terminal, and node_exporter to scrape the metrics file (its service is not started: the
+# test runs its binary on 127.0.0.1)
 DEBS := meson ninja-build pkg-config gcc libc6-dev libcmocka-dev python3 spin clang-14 \
-	libclang-rt-14-dev
+	libclang-rt-14-dev tmux prometheus-node-exporter
 BENCH_DEBS := earlyoom
 # The overload scenarios' peers and their pictures
 SCENARIO_DEBS := earlyoom nohang gnuplot-nox

@@ -364,7 +364,7 @@ static int set_observe(struct config *c, const char *key, const char *value, cha
 		if (strlen(value) >= sizeof(c->socket))
 			return fail(err, len, "socket = '%s': too long for a unix socket (at most "
 				    "107 bytes)", value);
-		if (value[0] != '/' && strcmp(value, "no"))
+		if (value[0] && value[0] != '/' && strcmp(value, "no"))
 			return fail(err, len, "socket = '%s': want an absolute path, or no", value);
 		snprintf(c->socket, sizeof(c->socket), "%s", value);
 		return 0;

@@ -79,7 +79,7 @@ void observe_snapshot(struct daemon *dmn, struct snapshot *snap)
 	memset(snap, 0, sizeof(*snap));
 	memcpy(snap->magic, SNAPSHOT_MAGIC, sizeof(snap->magic));
 	snap->size = sizeof(*snap);
-	snprintf(snap->version, sizeof(snap->version), "%s", OOMREAPER_VERSION);
+	snap_name(snap->version, sizeof(snap->version), OOMREAPER_VERSION);
 	snap->pid = getpid();
 	snap->start_real_ms = dmn->start_real_ms;
 	snap->now_real_ms = real_ms();
@@ -100,7 +100,7 @@ void observe_snapshot(struct daemon *dmn, struct snapshot *snap)
 		const struct thresholds *th = &w->conf->th;
 		unsigned long long total = w->st.total_kb;
 
-		snprintf(sc->kind, sizeof(sc->kind), "%s", kind_name(w->scope.kind));
+		snap_name(sc->kind, sizeof(sc->kind), kind_name(w->scope.kind));
 		snap_name(sc->path, sizeof(sc->path), w->scope.path);
 		sc->gone = w->gone;
 		sc->mem_min_kb = level_kb(&th->mem_min, total);
@@ -139,8 +139,9 @@ static void write_metrics(struct daemon *dmn)
 	struct out o;
 	int fd, e = 0;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		e = ENAMETOOLONG;
+	/* config.c leaves room for ".tmp" */
+	memcpy(tmp, path, strlen(path));
+	memcpy(tmp + strlen(path), ".tmp", 5);
 	fd = e ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		e = e ? e : errno;

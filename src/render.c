@@ -113,6 +113,7 @@ void out_json_str(struct out *o, const char *s)
  */
 void out_prom_label(struct out *o, const char *s)
 {
+	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
 
 	while (p < end) {
@@ -123,7 +124,7 @@ void out_prom_label(struct out *o, const char *s)
 		else if (*p == '"')
 			out_str(o, "\\\"");
 		else if (k == 0 || *p < 0x20 || *p == 0x7f)
-			out_printf(o, "\\\\x%02x", *p);
+			out_bytes(o, (char[]){ '\\', '\\', 'x', hex[*p >> 4], hex[*p & 15] }, 5);
 		else
 			out_bytes(o, (const char *)p, k);
 		p += k ? k : 1;
@@ -431,14 +432,66 @@ void render_json(struct out *o, const struct snapshot *s, const struct snap_self
 	out_str(o, "]}\n");
 }
 
-/* --- Prometheus ---------------------------------------------------------------------------- */
+/* --- Prometheus ----------------------------------------------------------------------------
+ * Written by the daemon each second: integers and fixed decimals only, no printf, whose code
+ * (vfprintf, the float conversions) would stay locked in its memory once touched (resident.h) */
+
+static void out_ull(struct out *o, unsigned long long v)
+{
+	char d[24];
+	int n = 0;
+
+	do
+		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < (int)sizeof(d));
+	out_bytes(o, d + sizeof(d) - n, (size_t)n);
+}
+
+static void out_ll(struct out *o, long long v)
+{
+	if (v < 0) {
+		out_str(o, "-");
+		out_ull(o, -(unsigned long long)v);
+		return;
+	}
+	out_ull(o, (unsigned long long)v);
+}
+
+/* v / 10^places as a decimal, its trailing zeros dropped: 50 us, places 6: "0.00005" */
+static void out_fixed(struct out *o, unsigned long long v, int places)
+{
+	unsigned long long scale = 1;
+	char frac[24];
+	int n = places;
+
+	for (int i = 0; i < places; i++)
+		scale *= 10;
+	out_ull(o, v / scale);
+	v %= scale;
+	for (int i = places - 1; i >= 0; i--, v /= 10)
+		frac[i] = (char)('0' + v % 10);
+	while (n > 0 && frac[n - 1] == '0')
+		n--;
+	if (n) {
+		out_str(o, ".");
+		out_bytes(o, frac, (size_t)n);
+	}
+}
 
 static void prom_head(struct out *o, const char *name, const char *type, const char *help)
 {
-	out_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	out_str(o, "# HELP ");
+	out_str(o, name);
+	out_str(o, " ");
+	out_str(o, help);
+	out_str(o, "\n# TYPE ");
+	out_str(o, name);
+	out_str(o, " ");
+	out_str(o, type);
+	out_str(o, "\n");
 }
 
-/* name{scope="..."[,extra]} */
+/* name{scope="..." : the caller adds its other labels and closes */
 static void prom_scoped(struct out *o, const char *name, const struct snap_scope *sc)
 {
 	out_str(o, name);
@@ -447,18 +500,66 @@ static void prom_scoped(struct out *o, const char *name, const struct snap_scope
 	out_str(o, "\"");
 }
 
+/* "} VALUE\n" */
+static void prom_value(struct out *o, long long v)
+{
+	out_str(o, "} ");
+	out_ll(o, v);
+	out_str(o, "\n");
+}
+
+/* A sample without labels: "NAME VALUE\n" */
+static void prom_plain(struct out *o, const char *name, unsigned long long v)
+{
+	out_str(o, name);
+	out_str(o, " ");
+	out_ull(o, v);
+	out_str(o, "\n");
+}
+
 static void prom_hist(struct out *o, const char *name, const char *help, const struct hist *h)
 {
 	unsigned long long cum = 0;
 
 	prom_head(o, name, "histogram", help);
-	for (int i = 0; i < HIST_BUCKETS; i++) {
+	for (int i = 0; i <= HIST_BUCKETS; i++) {
 		cum += h->bucket[i];
-		out_printf(o, "%s_bucket{le=\"%g\"} %llu\n", name, stats_bounds_us[i] / 1e6, cum);
+		out_str(o, name);
+		out_str(o, "_bucket{le=\"");
+		if (i < HIST_BUCKETS)
+			out_fixed(o, (unsigned long long)stats_bounds_us[i], 6);
+		else
+			out_str(o, "+Inf");
+		out_str(o, "\"} ");
+		out_ull(o, cum);
+		out_str(o, "\n");
 	}
-	cum += h->bucket[HIST_BUCKETS];
-	out_printf(o, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", name, cum,
-		   name, h->sum_us / 1e6, name, h->count);
+	out_str(o, name);
+	out_str(o, "_sum ");
+	out_fixed(o, h->sum_us, 6);
+	out_str(o, "\n");
+	out_str(o, name);
+	out_str(o, "_count ");
+	out_ull(o, h->count);
+	out_str(o, "\n");
+}
+
+/* One gauge per scope that has been sampled, in bytes */
+static void prom_per_scope(struct out *o, const struct snapshot *s, const char *name,
+			   const char *help, int what)
+{
+	prom_head(o, name, "gauge", help);
+	for (int i = 0; i < s->nscopes; i++) {
+		const struct snap_scope *sc = &s->scopes[i];
+
+		if (!sc->st.sample_ns && what != 3)
+			continue;
+		prom_scoped(o, name, sc);
+		prom_value(o, what == 0 ? (long long)(sc->st.avail_kb * 1024)
+			      : what == 1 ? (long long)(sc->st.total_kb * 1024)
+			      : what == 2 ? (long long)(sc->st.fill_kb_s * 1024)
+					  : (sc->inflight.pid ? 1 : 0));
+	}
 }
 
 void render_metrics(struct out *o, const struct snapshot *s)
@@ -471,29 +572,23 @@ void render_metrics(struct out *o, const struct snapshot *s)
 	out_str(o, "\"} 1\n");
 	prom_head(o, "oomreaper_start_time_seconds", "gauge",
 		  "When the daemon started, in seconds since the epoch.");
-	out_printf(o, "oomreaper_start_time_seconds %.3f\n", s->start_real_ms / 1000.0);
+	out_str(o, "oomreaper_start_time_seconds ");
+	out_fixed(o, (unsigned long long)s->start_real_ms, 3);
+	out_str(o, "\n");
 	prom_head(o, "oomreaper_kills_total", "counter",
 		  "Victims killed, by scope and by the trigger that fired.");
 	for (int i = 0; i < s->nscopes; i++)
 		for (int t = 0; t < STATS_TRIGGERS; t++) {
 			prom_scoped(o, "oomreaper_kills_total", &s->scopes[i]);
-			out_printf(o, ",trigger=\"%s\"} %llu\n", trigger_name(t),
-				   s->scopes[i].st.kills[t]);
+			out_str(o, ",trigger=\"");
+			out_str(o, trigger_name(t));
+			out_str(o, "\"");
+			prom_value(o, (long long)s->scopes[i].st.kills[t]);
 		}
-	prom_head(o, "oomreaper_available_bytes", "gauge",
-		  "Memory the scope can still take without an OOM, at its last sample.");
-	for (int i = 0; i < s->nscopes; i++)
-		if (s->scopes[i].st.sample_ns) {
-			prom_scoped(o, "oomreaper_available_bytes", &s->scopes[i]);
-			out_printf(o, "} %llu\n", s->scopes[i].st.avail_kb * 1024);
-		}
-	prom_head(o, "oomreaper_total_bytes", "gauge",
-		  "The scope's memory: the machine's RAM or the cgroup's limit.");
-	for (int i = 0; i < s->nscopes; i++)
-		if (s->scopes[i].st.sample_ns) {
-			prom_scoped(o, "oomreaper_total_bytes", &s->scopes[i]);
-			out_printf(o, "} %llu\n", s->scopes[i].st.total_kb * 1024);
-		}
+	prom_per_scope(o, s, "oomreaper_available_bytes",
+		       "Memory the scope can still take without an OOM, at its last sample.", 0);
+	prom_per_scope(o, s, "oomreaper_total_bytes",
+		       "The scope's memory: the machine's RAM or the cgroup's limit.", 1);
 	prom_head(o, "oomreaper_level_bytes", "gauge",
 		  "The scope's levels: mem_kill, mem_min, the warning band's edge, swap_min.");
 	for (int i = 0; i < s->nscopes; i++) {
@@ -503,22 +598,16 @@ void render_metrics(struct out *o, const struct snapshot *s)
 
 		for (int l = 0; l < 4; l++) {
 			prom_scoped(o, "oomreaper_level_bytes", sc);
-			out_printf(o, ",level=\"%s\"} %llu\n", levels[l], kb[l] * 1024);
+			out_str(o, ",level=\"");
+			out_str(o, levels[l]);
+			out_str(o, "\"");
+			prom_value(o, (long long)(kb[l] * 1024));
 		}
 	}
-	prom_head(o, "oomreaper_fill_bytes_per_second", "gauge",
-		  "How fast the scope's memory is being taken (negative: given back).");
-	for (int i = 0; i < s->nscopes; i++)
-		if (s->scopes[i].st.sample_ns) {
-			prom_scoped(o, "oomreaper_fill_bytes_per_second", &s->scopes[i]);
-			out_printf(o, "} %.0f\n", s->scopes[i].st.fill_kb_s * 1024);
-		}
-	prom_head(o, "oomreaper_victims_in_flight", "gauge",
-		  "Victims killed whose memory is not back yet, by scope.");
-	for (int i = 0; i < s->nscopes; i++) {
-		prom_scoped(o, "oomreaper_victims_in_flight", &s->scopes[i]);
-		out_printf(o, "} %d\n", s->scopes[i].inflight.pid ? 1 : 0);
-	}
+	prom_per_scope(o, s, "oomreaper_fill_bytes_per_second",
+		       "How fast the scope's memory is being taken (negative: given back).", 2);
+	prom_per_scope(o, s, "oomreaper_victims_in_flight",
+		       "Victims killed whose memory is not back yet, by scope.", 3);
 	prom_hist(o, "oomreaper_sample_to_kill_seconds",
 		  "From the sample that fired a trigger to the victim's signal.",
 		  &s->st.sample_to_kill);
@@ -529,14 +618,17 @@ void render_metrics(struct out *o, const struct snapshot *s)
 		  &s->st.reap);
 	prom_head(o, "oomreaper_victims_stuck_total", "counter",
 		  "Victims neither gone nor reaped by their deadline.");
-	out_printf(o, "oomreaper_victims_stuck_total %llu\n", s->st.stuck);
+	prom_plain(o, "oomreaper_victims_stuck_total", s->st.stuck);
 	prom_head(o, "oomreaper_reap_failures_total", "counter",
 		  "Reaps that failed, by reason (unable: the mmap lock stayed taken; refused: "
 		  "a sharer alive or a core dump; unsupported: no process_mrelease).");
-	for (int i = REAP_UNABLE; i < STATS_OUTCOMES; i++)
-		out_printf(o, "oomreaper_reap_failures_total{reason=\"%s\"} %llu\n",
-			   reap_outcome_name(i), s->st.reap_failures[i]);
+	for (int i = REAP_UNABLE; i < STATS_OUTCOMES; i++) {
+		out_str(o, "oomreaper_reap_failures_total{reason=\"");
+		out_str(o, reap_outcome_name(i));
+		out_str(o, "\"");
+		prom_value(o, (long long)s->st.reap_failures[i]);
+	}
 	prom_head(o, "oomreaper_kill_aborts_total", "counter",
 		  "Kills called off: memory came back before the signal.");
-	out_printf(o, "oomreaper_kill_aborts_total %llu\n", s->aborts);
+	prom_plain(o, "oomreaper_kill_aborts_total", s->aborts);
 }

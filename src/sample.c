@@ -1,7 +1,6 @@
 /* sample.c - read a scope's memory and pressure, into stack buffers */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -9,6 +8,30 @@
 #include "readfile.h"
 #include "sample.h"
 #include "sys.h"
+
+/* "12.50" (psi_show()'s "%lu.%02lu") as hundredths; -1 when it is not such a number */
+static long hundredths(const char *p, const char *end)
+{
+	long v = 0;
+	int frac = -1;
+
+	if (p == end)
+		return -1;
+	for (; p < end; p++) {
+		if (*p == '.' && frac < 0) {
+			frac = 0;
+		} else if (*p >= '0' && *p <= '9' && frac < 2 && v < 100000) {
+			v = v * 10 + (*p - '0');
+			if (frac >= 0)
+				frac++;
+		} else {
+			return -1;
+		}
+	}
+	for (; frac < 2; frac = frac < 0 ? 1 : frac + 1)
+		v *= 10;
+	return v;
+}
 
 int parse_pressure_avg10(const char *buf, size_t len, double *some_pct, double *full_pct)
 {
@@ -19,32 +42,24 @@ int parse_pressure_avg10(const char *buf, size_t len, double *some_pct, double *
 	while (line < end) {
 		const char *nl = memchr(line, '\n', (size_t)(end - line));
 		const char *eol = nl ? nl : end;
-		char num[32];
 
 		/* "some avg10=0.00 avg60=...": the kernel's own average over 10 s
 		 * (psi_show(), kernel/sched/psi.c) */
 		if (eol - line > 11 && !memcmp(line + 4, " avg10=", 7)) {
 			const char *v0 = line + 11, *v1 = v0;
-			char *stop;
 
 			/* within the line: the buffer has no NUL after it */
 			while (v1 < eol && *v1 != ' ')
 				v1++;
-			size_t k = (size_t)(v1 - v0);
+			long v = hundredths(v0, v1);
 
-			if (k == 0 || k >= sizeof(num))
-				return -EBADMSG;
-			memcpy(num, v0, k);
-			num[k] = '\0';
-			double v = strtod(num, &stop);
-
-			if (*stop || !(v >= 0 && v <= 100))
+			if (v < 0 || v > 10000)
 				return -EBADMSG;
 			if (!memcmp(line, "some", 4)) {
-				*some_pct = v;
+				*some_pct = v / 100.0;
 				some = true;
 			} else if (!memcmp(line, "full", 4)) {
-				*full_pct = v;
+				*full_pct = v / 100.0;
 			}
 		}
 		line = eol + 1;
