@@ -188,18 +188,25 @@ static const char *verdict_name(int v)
 	return "unknown";
 }
 
-/* "1h02m03s" */
+/* "1h02m03s", "5s" */
 static void out_duration(struct out *o, long long ms)
 {
 	long long s = ms / 1000;
+	bool lead = true;
 
-	if (s >= 86400)
+	if (s >= 86400) {
 		out_printf(o, "%lldd", s / 86400);
-	if (s >= 3600)
-		out_printf(o, "%lldh", s / 3600 % 24);
-	if (s >= 60)
-		out_printf(o, "%02lldm", s / 60 % 60);
-	out_printf(o, "%02llds", s % 60);
+		lead = false;
+	}
+	if (s >= 3600) {
+		out_printf(o, lead ? "%lldh" : "%02lldh", s / 3600 % 24);
+		lead = false;
+	}
+	if (s >= 60) {
+		out_printf(o, lead ? "%lldm" : "%02lldm", s / 60 % 60);
+		lead = false;
+	}
+	out_printf(o, lead ? "%llds" : "%02llds", s % 60);
 }
 
 static void out_process(struct out *o, pid_t pid, const char *comm)
