@@ -85,6 +85,30 @@ int status_fetch(const char *path, struct snapshot *snap, char *err, size_t len)
 	return 0;
 }
 
+int status_first(const struct cli *c, const char *cmd, const char *sock, char *path, size_t len,
+		 struct snapshot **snap)
+{
+	char err[512];
+
+	*snap = NULL;
+	if (serve_path(sock, path, len) || !path[0]) {
+		cli_error(c, "%s: --socket %s: want the path of the daemon's socket", cmd, sock);
+		return EXIT_USAGE;
+	}
+	*snap = malloc(sizeof(**snap));
+	if (!*snap) {
+		cli_error(c, "%s: %s", cmd, strerror(ENOMEM));
+		return EXIT_NOTHING;
+	}
+	if (status_fetch(path, *snap, err, sizeof(err))) {
+		cli_error(c, "%s: %s", cmd, err);
+		free(*snap);
+		*snap = NULL;
+		return EXIT_NOTHING;
+	}
+	return 0;
+}
+
 /* "VmRSS:    1234 kB" of /proc/PID/status */
 static long long status_kb(const char *buf, const char *key)
 {
@@ -120,7 +144,7 @@ int cmd_status(const char *prog, int argc, char **argv)
 	};
 	struct cli c = { .prog = prog };
 	const char *sock = NULL;
-	char path[108], err[512], buf[8192];
+	char path[108], buf[8192];
 	bool json = false;
 	int o;
 
@@ -136,31 +160,20 @@ int cmd_status(const char *prog, int argc, char **argv)
 		cli_error(&c, "status: unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (serve_path(sock, path, sizeof(path)) || !path[0]) {
-		cli_error(&c, "status: --socket %s: want the path of the daemon's socket", sock);
-		return EXIT_USAGE;
-	}
-	struct snapshot *snap = malloc(sizeof(*snap));
+	struct snapshot *snap;
 	struct snap_self me;
 	struct out out;
+	int r = status_first(&c, "status", sock, path, sizeof(path), &snap);
 
-	if (!snap) {
-		cli_error(&c, "status: %s", strerror(ENOMEM));
-		return EXIT_NOTHING;
-	}
-	if (status_fetch(path, snap, err, sizeof(err))) {
-		cli_error(&c, "status: %s", err);
-		free(snap);
-		return EXIT_NOTHING;
-	}
+	if (r)
+		return r;
 	status_self(snap->pid, &me);
 	out_init(&out, buf, sizeof(buf), 1);
 	if (json)
 		render_json(&out, snap, &me);
 	else
 		render_text(&out, snap, &me);
-	int r = out_flush(&out);
-
+	r = out_flush(&out);
 	free(snap);
 	if (r) {
 		cli_error(&c, "status: stdout: %s", strerror(-r));

@@ -209,22 +209,12 @@ int cmd_top(const char *prog, int argc, char **argv)
 		cli_error(&c, "top: unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (serve_path(sock, path, sizeof(path)) || !path[0]) {
-		cli_error(&c, "top: --socket %s: want the path of the daemon's socket", sock);
-		return EXIT_USAGE;
-	}
-	struct snapshot *snap = malloc(sizeof(*snap));
+	struct snapshot *snap;
 
-	if (!snap) {
-		cli_error(&c, "top: %s", strerror(ENOMEM));
-		return EXIT_NOTHING;
-	}
 	/* the first answer before the screen is taken: an error reads as any other */
-	if (status_fetch(path, snap, err, sizeof(err))) {
-		cli_error(&c, "top: %s", err);
-		free(snap);
-		return EXIT_NOTHING;
-	}
+	rc = status_first(&c, "top", sock, path, sizeof(path), &snap);
+	if (rc)
+		return rc;
 	struct sigaction sa = { .sa_handler = on_signal };
 
 	sigaction(SIGINT, &sa, NULL);

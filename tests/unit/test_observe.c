@@ -162,6 +162,18 @@ static struct snapshot *fixture(const char *path)
 
 static char big[1 << 16];
 
+/* Each of the NULL-ended strings is in text */
+static void has_all(const char *text, const char *const *want)
+{
+	for (; *want; want++) {
+		if (!strstr(text, *want))
+			print_error("missing: %s\n", *want);
+		assert_non_null(strstr(text, *want));
+	}
+}
+
+#define HAS_ALL(text, ...) has_all(text, (const char *const[]){ __VA_ARGS__, NULL })
+
 static const char *metrics_of(const struct snapshot *s)
 {
 	struct out o;
@@ -180,11 +192,10 @@ static void metrics_escape_labels(void **state)
 	/* the path's UTF-8 as it is; quote and backslash escaped; other bytes as \xHH text */
 	assert_non_null(strstr(m, "oomreaper_kills_total{scope=\"/cg/a\\\"b\\\\c\\\\xff\\\\x1b"
 				  "\xc3\xa9\",trigger=\"mem_kill\"} 1\n"));
-	assert_non_null(strstr(m, "oomreaper_available_bytes{scope=\"/cg/a"));
-	assert_non_null(strstr(m, ",level=\"mem_min\"} 2048000\n"));
-	assert_non_null(strstr(m, "oomreaper_build_info{version=\"1.2.3\"} 1\n"));
-	assert_non_null(strstr(m, "oomreaper_start_time_seconds 1700000000.5\n"));
-	assert_non_null(strstr(m, "oomreaper_reap_failures_total{reason=\"unable\"} 0\n"));
+	HAS_ALL(m, "oomreaper_available_bytes{scope=\"/cg/a", ",level=\"mem_min\"} 2048000\n",
+		"oomreaper_build_info{version=\"1.2.3\"} 1\n",
+		"oomreaper_start_time_seconds 1700000000.5\n",
+		"oomreaper_reap_failures_total{reason=\"unable\"} 0\n");
 	/* no raw control byte nor invalid UTF-8 anywhere */
 	for (const char *p = m; *p; p++)
 		assert_true((unsigned char)*p >= 0x20 || *p == '\n');
@@ -197,12 +208,12 @@ static void metrics_histograms_cumulative(void **state)
 	const char *m = metrics_of(fixture("/cg"));
 
 	/* 75 us: above 50, under 100 */
-	assert_non_null(strstr(m, "oomreaper_sample_to_kill_seconds_bucket{le=\"0.00005\"} 0\n"));
-	assert_non_null(strstr(m, "oomreaper_sample_to_kill_seconds_bucket{le=\"0.0001\"} 1\n"));
-	assert_non_null(strstr(m, "oomreaper_sample_to_kill_seconds_bucket{le=\"10\"} 1\n"));
-	assert_non_null(strstr(m, "oomreaper_sample_to_kill_seconds_bucket{le=\"+Inf\"} 1\n"));
-	assert_non_null(strstr(m, "oomreaper_sample_to_kill_seconds_sum 0.000075\n"));
-	assert_non_null(strstr(m, "oomreaper_sample_to_kill_seconds_count 1\n"));
+	HAS_ALL(m, "oomreaper_sample_to_kill_seconds_bucket{le=\"0.00005\"} 0\n",
+		"oomreaper_sample_to_kill_seconds_bucket{le=\"0.0001\"} 1\n",
+		"oomreaper_sample_to_kill_seconds_bucket{le=\"10\"} 1\n",
+		"oomreaper_sample_to_kill_seconds_bucket{le=\"+Inf\"} 1\n",
+		"oomreaper_sample_to_kill_seconds_sum 0.000075\n",
+		"oomreaper_sample_to_kill_seconds_count 1\n");
 	/* every line: a comment, or NAME[{...}] VALUE */
 	for (const char *l = m; *l; l = strchr(l, '\n') + 1) {
 		if (*l == '#')
@@ -220,12 +231,9 @@ static void json_and_text_are_clean(void **state)
 	(void)state;
 	out_init(&o, big, sizeof(big), -1);
 	render_json(&o, fixture("/cg/x\"\x1b\xff"), &me);
-	assert_non_null(strstr(big, "\"path\": \"/cg/x\\\"\\u001b\\u00ff\""));
-	assert_non_null(strstr(big, "\"comm\": \"gr\\\"ow\\u001b\""));
-	assert_non_null(strstr(big, "\"kills\": {\"none\": 0, \"mem_min\": 0, \"mem_kill\": 1"));
-	assert_non_null(strstr(big, "\"sample_to_kill_us\": 75"));
-	assert_non_null(strstr(big, "\"rss_kb\": 1000, \"locked_kb\": 900"));
-	assert_non_null(strstr(big, "\"scopes\": [{"));
+	HAS_ALL(big, "\"path\": \"/cg/x\\\"\\u001b\\u00ff\"", "\"comm\": \"gr\\\"ow\\u001b\"",
+		"\"kills\": {\"none\": 0, \"mem_min\": 0, \"mem_kill\": 1",
+		"\"sample_to_kill_us\": 75", "\"rss_kb\": 1000, \"locked_kb\": 900", "\"scopes\": [{");
 	assert_null(strchr(big, '\x1b'));
 	out_init(&o, big, sizeof(big), -1);
 	render_text(&o, fixture("/cg/x\x1b[2J"), &me);
