@@ -380,7 +380,8 @@ def test_metrics_scraped_by_node_exporter_after_a_kill():
     into a directory a real node_exporter's textfile collector reads: after a grower is
     killed, the scraped page holds oomreaper_kills_total for that scope (the label escaped)
     and trigger at 1, the sample-to-kill histogram with one observation, the levels, the
-    build info, and node_textfile_scrape_error 0; no temporary file is left beside it."""
+    build info, and node_textfile_scrape_error 0; no temporary file is left beside it; every
+    metric contrib/grafana-dashboard.json queries is on the page."""
     exporter = shutil.which(EXPORTER)
     if not exporter:
         raise Skip("NO NODE EXPORTER: install prometheus-node-exporter (the Makefile's DEBS) "
@@ -439,6 +440,14 @@ def test_metrics_scraped_by_node_exporter_after_a_kill():
         s2k = sample(got, "oomreaper_sample_to_kill_seconds_sum")
         check(abs(s2k - kill["sample_to_kill_us"] / 1e6) < 1e-6, "sample to kill sum %r, the "
               "kill event's %d us" % (s2k, kill["sample_to_kill_us"]))
+        # the Grafana dashboard asks only for what the daemon writes
+        dash = os.path.join(os.path.dirname(__file__), "..", "..", "contrib",
+                            "grafana-dashboard.json")
+        names = {n for p in json.load(open(dash))["panels"] for t in p["targets"]
+                 for n in re.findall(r"oomreaper_[a-z_]+", t["expr"])}
+        written = {name for name, _ in got}
+        check(names and names <= written, "the dashboard asks for %s, not written"
+              % sorted(names - written))
         check(os.listdir(tmp) == ["oomreaper.prom"], "beside the metrics file: %s"
               % os.listdir(tmp))
         check_never_at_limit(cg)
