@@ -448,14 +448,20 @@ void daemon_reload(struct daemon *dmn)
 		return;
 	}
 	bool taken[CONFIG_MAX_SCOPES] = { false };
+	int moved[CONFIG_MAX_SCOPES];
 
+	for (int j = 0; j < dmn->nw; j++)
+		moved[j] = -1;
 	for (int i = 0; i < next->nscopes; i++)
 		for (int j = 0; j < dmn->nw; j++)
 			if (!taken[j] && same_scope(staged[i].conf, dmn->w[j].conf)) {
 				carry_over(dmn, &staged[i], &dmn->w[j], i);
 				taken[j] = true;
+				moved[j] = i;
 				break;
 			}
+	/* the recent kills name their scope by its place */
+	stats_rescope(&dmn->stats, moved, dmn->nw);
 	for (int i = 0; i < dmn->nw; i++)
 		close_watch(dmn, &dmn->w[i]);
 	memcpy(dmn->w, staged, (size_t)next->nscopes * sizeof(*staged));

@@ -165,6 +165,12 @@ static void accept_some(struct server *s, long long now)
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = s->tag };
 		int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
+		if (fd < 0 && errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+			/* out of fds or memory: the listening socket stays readable, and would
+			 * wake the loop at once for ever; it is left out of epoll for a second */
+			epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+			s->resume_at = now + SERVE_DEADLINE_NS;
+		}
 		if (fd < 0)
 			return;
 		if (!peer_allowed(fd) || epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -209,6 +215,12 @@ void serve_turn(struct server *s, long long now, void (*fill)(void *ctx, struct 
 	for (int i = 0; i < SERVE_MAX_CLIENTS; i++)
 		if (s->c[i].fd >= 0 && now >= s->c[i].deadline)
 			drop(s, &s->c[i]);
+	if (s->resume_at && now >= s->resume_at) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = s->tag };
+
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->fd, &ev) == 0)
+			s->resume_at = 0;
+	}
 	if (!s->pending)
 		return;
 	s->pending = false;

@@ -36,6 +36,7 @@ struct server {
 	int epfd;
 	unsigned long long tag;		/* epoll data of the sockets */
 	bool pending;			/* epoll said a socket is ready */
+	long long resume_at;		/* out of fds: listening again then; 0 listening */
 	struct serve_client c[SERVE_MAX_CLIENTS];
 	struct snapshot *out;		/* made at start-up: filled per answer */
 	unsigned long long served, dropped;

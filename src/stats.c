@@ -124,6 +124,15 @@ void stats_stuck(struct stats *st, struct scope_stats *ss)
 	st->events++;
 }
 
+void stats_rescope(struct stats *st, const int *map, int n)
+{
+	for (int i = 0; i < STATS_RECENT; i++) {
+		int *k = &st->recent[i].scope;
+
+		*k = *k >= 0 && *k < n ? map[*k] : -1;
+	}
+}
+
 const struct stats_kill *stats_recent(const struct stats *st, int i)
 {
 	if (i < 0 || i >= st->nrecent)

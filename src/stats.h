@@ -84,6 +84,9 @@ void stats_exited(struct stats *st, struct scope_stats *ss, const struct victim 
 void stats_reaped(struct stats *st, struct scope_stats *ss, const struct victim *v);
 /* A victim past its deadline, neither gone nor reaped */
 void stats_stuck(struct stats *st, struct scope_stats *ss);
+/* A reload moved the scopes: the kills of scope i are now map[i]'s (-1: a scope that went);
+ * n: how many there were */
+void stats_rescope(struct stats *st, const int *map, int n);
 /* The i-th most recent kill (0 the newest), or NULL */
 const struct stats_kill *stats_recent(const struct stats *st, int i);
 

@@ -236,6 +236,49 @@ def test_hostile_status_clients_do_not_delay_a_kill():
           % (hostile, quiet))
 
 
+def cpu_seconds(pid):
+    """utime + stime of pid, in seconds."""
+    f = read_file("/proc/%d/stat" % pid).rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@daemon_test
+def test_status_socket_out_of_fds_does_not_spin():
+    """The daemon's open-file limit lowered (prlimit) to 3 above what it holds: 20 clients that
+    connect and say nothing exhaust it, and accept(2) fails with EMFILE while the listening
+    socket stays readable. The daemon does not spin on it (under 0.3 s of CPU in 2 s), and once
+    the clients are gone a good client is answered again."""
+    if not shutil.which("prlimit"):
+        raise Skip("NO PRLIMIT (util-linux)")
+    cg = oom_cgroup(128)
+    d, sock = watched_daemon(cg)
+    held = len(os.listdir("/proc/%d/fd" % d.pid))
+    r = subprocess.run(["prlimit", "--pid", str(d.pid), "--nofile=%d:%d" % (held + 3, held + 3)],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, "prlimit: %s" % r.stderr)
+    clients = []
+    try:
+        for _ in range(20):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(sock)
+            clients.append(s)
+        time.sleep(0.5)
+        before = cpu_seconds(d.pid)
+        time.sleep(2)
+        spent = cpu_seconds(d.pid) - before
+    finally:
+        for s in clients:
+            s.close()
+    note("%d fds held, limit %d: %.2f s of CPU in 2 s with 20 idle clients" % (held, held + 3,
+                                                                           spent))
+    check(spent < 0.3, "the daemon spent %.2f s of CPU in 2 s: it spins on its listening socket"
+          % spent)
+    check(wait_for(lambda: status(sock).rc == 0, timeout=5, step=0.5),
+          "no answer once the clients were gone: " + status(sock).describe())
+    check(d.p.poll() is None, "the daemon ended: " + d.err()[-800:])
+    d.stop_cleanly()
+
+
 @daemon_test
 def test_status_errors_are_clear():
     """status with no daemon: exit 1 and the socket named; a second daemon on a served

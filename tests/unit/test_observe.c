@@ -130,6 +130,30 @@ static void recent_kills_newest_first_bounded(void **state)
 	assert_int_equal(st.sample_to_kill.count, 0);
 }
 
+static void reload_moves_kills_with_their_scope(void **state)
+{
+	struct stats st;
+	struct scope_stats ss;
+	const int moved[] = { -1, 0, 1 };	/* scope 0 went; 1 and 2 moved up */
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	memset(&ss, 0, sizeof(ss));
+	for (int i = 0; i < 3; i++) {
+		struct victim v = victim(10 + i, "x", 1000 + i);
+
+		stats_kill(&st, &ss, i, &v, -1, 0);
+	}
+	stats_rescope(&st, moved, 3);
+	assert_int_equal(stats_recent(&st, 0)->scope, 1);	/* pid 12, scope 2 */
+	assert_int_equal(stats_recent(&st, 1)->scope, 0);
+	assert_int_equal(stats_recent(&st, 2)->scope, -1);
+	/* a place out of the map (never a kill's) stays out of every scope */
+	st.recent[st.head].scope = 7;
+	stats_rescope(&st, moved, 3);
+	assert_int_equal(stats_recent(&st, 0)->scope, -1);
+}
+
 /* A snapshot of one cgroup scope whose path holds what a cgroup name may */
 static struct snapshot *fixture(const char *path)
 {
@@ -352,6 +376,7 @@ int main(void)
 		cmocka_unit_test(histogram_buckets),
 		cmocka_unit_test(kills_counted_by_trigger_and_followed),
 		cmocka_unit_test(recent_kills_newest_first_bounded),
+		cmocka_unit_test(reload_moves_kills_with_their_scope),
 		cmocka_unit_test(metrics_escape_labels),
 		cmocka_unit_test(metrics_histograms_cumulative),
 		cmocka_unit_test(json_and_text_are_clean),
