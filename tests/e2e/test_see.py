@@ -18,9 +18,10 @@ import time
 import urllib.request
 
 from run import (OOMREAPER, Failure, Skip, check, hog, made_cgroups, make_cgroup, note,
-                 read_file, tool_result, wait_for, write_file)
+                 read_file, run_tool, tool_result, wait_for, write_file)
 from test_kill import Watched
-from test_run import (MIB, Daemon, check_never_at_limit, daemon_test, grower, oom_cgroup)
+from test_run import (MIB, Daemon, bad_config_run, check_never_at_limit, daemon_test, grower,
+                      oom_cgroup)
 
 REQUEST = b"snapshot\n"
 
@@ -319,6 +320,27 @@ def test_status_errors_are_clear():
         d.stop_cleanly()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@daemon_test
+def test_status_and_top_usage():
+    """status and top: --help exits 0 with their usage; an unknown option or an extra argument
+    exits 2 with a message; run refuses a relative socket, a socket path too long for a unix
+    socket and a metrics file not named *.prom, with status 2 and the reason, before starting."""
+    for cmd in ("status", "top"):
+        r = run_tool(cmd, "--help")
+        check(r.rc == 0 and r.out.startswith("Usage: oomreaper %s" % cmd) and not r.err,
+              "%s --help: %s" % (cmd, r.describe()))
+        for bad, says in ((["--bogus"], "Usage"), (["extra"], "unexpected argument 'extra'")):
+            r = run_tool(cmd, *bad)
+            check(r.rc == 2 and says in r.err and not r.out, "%s %s: %s" % (cmd, bad,
+                                                                           r.describe()))
+    cg = oom_cgroup(64)
+    for args, says in ((["--socket", "rel/sock"], "want an absolute path"),
+                       (["--socket", "/" + "s" * 120], "107 bytes"),
+                       (["--metrics-file", "/tmp/oomreaper.txt"], "ending in .prom")):
+        r = bad_config_run("--cgroup", cg, *args)
+        check(r.rc == 2 and says in r.err, "run %s: %s" % (args, r.describe()))
 
 
 # ---------------------------------------------------------------------------------------------
