@@ -726,7 +726,8 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 			dmn->next_memos = now + MEMOS_EVERY_NS;
 		}
 		/* status clients and the metrics file: after the scopes' own work */
-		observe_turn(dmn, now_ns());
+		if (observe_due(dmn, now))
+			observe_turn(dmn, now_ns());
 		if (dmn->watchdog_ms && now >= dmn->next_watchdog) {
 			notify("WATCHDOG=1");
 			dmn->next_watchdog = now + dmn->watchdog_ms * 1000000LL / 2;

@@ -4,6 +4,7 @@
 #ifndef OOMREAPER_OBSERVE_H
 #define OOMREAPER_OBSERVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "daemon_state.h"
@@ -21,6 +22,14 @@ int observe_start(struct daemon *dmn, char *err, size_t len);
 void observe_snapshot(struct daemon *dmn, struct snapshot *snap);
 /* After the scopes' work in a turn: answers the status clients, writes the metrics file */
 void observe_turn(struct daemon *dmn, long long now);
+/* Whether observe_turn() has anything to do now. Inline: an idle loop touches no code of
+ * observe.c or serve.c, whose pages would stay resident (resident.h) */
+static inline bool observe_due(const struct daemon *dmn, long long now)
+{
+	return serve_busy(&dmn->server) ||
+	       (dmn->conf->metrics_file[0] &&
+		(now >= dmn->next_metrics || dmn->stats.events != dmn->metrics_events));
+}
 void observe_stop(struct daemon *dmn);
 
 #endif

@@ -37,8 +37,10 @@ struct server {
 	unsigned long long tag;		/* epoll data of the sockets */
 	bool pending;			/* epoll said a socket is ready */
 	long long resume_at;		/* out of fds: listening again then; 0 listening */
+	int nclients;
 	struct serve_client c[SERVE_MAX_CLIENTS];
-	struct snapshot *out;		/* made at start-up: filled per answer */
+	struct snapshot *out;		/* mapped at start-up, its pages touched at the first
+					 * answer: filled per answer */
 	unsigned long long served, dropped;
 };
 
@@ -59,6 +61,13 @@ int serve_open(struct server *s, const char *path, int epfd, unsigned long long 
 /* Accepts, reads requests and answers them; each answer is made by fill(ctx, snapshot) */
 void serve_turn(struct server *s, long long now, void (*fill)(void *ctx, struct snapshot *snap),
 		void *ctx);
+/* Whether serve_turn() has anything to do: a socket ready, a client held, or listening to
+ * resume. Inline, so that an idle loop does not touch serve.c's code */
+static inline bool serve_busy(const struct server *s)
+{
+	return s->pending || s->nclients || s->resume_at;
+}
+
 /* Closes every socket and removes the socket file if it is still ours */
 void serve_close(struct server *s);
 

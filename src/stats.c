@@ -22,18 +22,6 @@ void hist_add(struct hist *h, long long us)
 	h->sum_us += (unsigned long long)us;
 }
 
-void stats_sample(struct scope_stats *ss, const struct sample *s, const struct decision *d)
-{
-	ss->sample_ns = s->t_ns;
-	ss->total_kb = s->total_kb;
-	ss->avail_kb = s->avail_kb;
-	ss->used_kb = s->used_kb;
-	ss->swap_total_kb = s->swap_total_kb;
-	ss->swap_free_kb = s->swap_free_kb;
-	ss->fill_kb_s = d->fill_kb_s;
-	ss->verdict = d->verdict;
-}
-
 void stats_kill(struct stats *st, struct scope_stats *ss, int idx, const struct victim *v,
 		long long sample_to_kill_us, long long real_ms)
 {

@@ -73,8 +73,20 @@ struct stats {
 };
 
 void hist_add(struct hist *h, long long us);
-/* The last sample and decision of a scope */
-void stats_sample(struct scope_stats *ss, const struct sample *s, const struct decision *d);
+/* The last sample and decision of a scope. Inline: it runs at every sample, and code of its
+ * own on another page would be one more page the loop keeps resident (resident.h) */
+static inline void stats_sample(struct scope_stats *ss, const struct sample *s,
+				const struct decision *d)
+{
+	ss->sample_ns = s->t_ns;
+	ss->total_kb = s->total_kb;
+	ss->avail_kb = s->avail_kb;
+	ss->used_kb = s->used_kb;
+	ss->swap_total_kb = s->swap_total_kb;
+	ss->swap_free_kb = s->swap_free_kb;
+	ss->fill_kb_s = d->fill_kb_s;
+	ss->verdict = d->verdict;
+}
 /* A victim killed in scope idx (its SIGTERM when it has a grace, else its SIGKILL): counted
  * once, under ss->pending_trigger; sample_to_kill_us -1 when unknown */
 void stats_kill(struct stats *st, struct scope_stats *ss, int idx, const struct victim *v,
