@@ -224,12 +224,12 @@ static void sigkill(struct daemon *dmn, struct watch *w, struct slot *s, long lo
 
 	/* a dying victim gets it again: harmless, and its sharers may not be dying */
 	dmn->ops->signal(&s->v, SIGKILL);
-	/* counted once: a SIGKILL after SIGTERM's grace was counted at the SIGTERM */
-	if (d)
+	if (d) {
+		/* counted once: a SIGKILL after SIGTERM's grace was counted at the SIGTERM */
 		stats_kill(&dmn->stats, &w->st, (int)(w - dmn->w), &s->v,
 			   sample_to_kill_us(w, &s->v), real_ms());
-	if (d)
 		say_trigger(dmn, w, d);
+	}
 	if (was_dying(&s->v))
 		say_reaping_dying(dmn, w, s);
 	else
@@ -292,8 +292,9 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 		const struct decision *fired, long long now)
 {
 	struct decision dd = *fired, *d = &dd;
-	/* chosen ahead in the warning band: a re-check of one process, not a scan */
+	/* what choosing takes, for the select histogram (stats.h) */
 	long long began = now_ns();
+	/* chosen ahead in the warning band: a re-check of one process, not a scan */
 	struct slot *s = ready_fresh(dmn, w, smp, now) ? w->ready : NULL;
 	long bound = w->ready_lead_bound;
 
