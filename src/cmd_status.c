@@ -55,7 +55,9 @@ int status_fetch(const char *path, struct snapshot *snap, char *err, size_t len)
 			close(fd);
 		return -e;
 	}
-	if (send(fd, SERVE_REQUEST, strlen(SERVE_REQUEST), MSG_NOSIGNAL) < 0) {
+	/* a daemon that turned us away has closed already: EPIPE, as a read would see EOF */
+	if (send(fd, SERVE_REQUEST, strlen(SERVE_REQUEST), MSG_NOSIGNAL) < 0 &&
+	    errno != EPIPE && errno != ECONNRESET) {
 		snprintf(err, len, "%s: %s", path, strerror(errno));
 		close(fd);
 		return -EIO;
@@ -65,6 +67,8 @@ int status_fetch(const char *path, struct snapshot *snap, char *err, size_t len)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == ECONNRESET)
+			break;
 		if (n < 0) {
 			snprintf(err, len, "%s: %s", path, errno == EAGAIN
 				 ? "the daemon did not answer within 5 s" : strerror(errno));
@@ -75,8 +79,9 @@ int status_fetch(const char *path, struct snapshot *snap, char *err, size_t len)
 			break;
 	}
 	close(fd);
-	const char *why = got ? snapshot_check(snap, got) : "the daemon closed the connection "
-							     "without an answer (busy: try again)";
+	const char *why = got ? snapshot_check(snap, got)
+			      : "the daemon closed the connection without an answer (it answers "
+				"root and its own user only; or it was busy: try again)";
 
 	if (why) {
 		snprintf(err, len, "%s: %s", path, why);

@@ -51,6 +51,8 @@ def watched_daemon(cg, *args, **kw):
             else os.path.join(d.dir, "socket"))
     d.wait_started()
     check(os.path.exists(sock), "no socket at %s: %s" % (sock, d.err()[-800:]))
+    mode = os.stat(sock).st_mode & 0o777
+    check(mode == 0o600, "socket %s has mode %o, want 600" % (sock, mode))
     return d, sock
 
 
@@ -282,7 +284,8 @@ def test_status_socket_out_of_fds_does_not_spin():
 
 @daemon_test
 def test_status_errors_are_clear():
-    """status with no daemon: exit 1 and the socket named; a second daemon on a served
+    """status with no daemon: exit 1 and the socket named; a client of another user, the
+    socket's mode opened wide, is not answered (SO_PEERCRED); a second daemon on a served
     socket, or on a path that is a regular file: exit 2 with the reason, nothing started;
     socket = no: no socket; a socket left by a daemon that died is taken over."""
     tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-see-")
@@ -293,6 +296,16 @@ def test_status_errors_are_clear():
               "status without a daemon: " + r.describe())
         cg = oom_cgroup(128)
         d, sock = watched_daemon(cg)
+        if shutil.which("setpriv"):
+            # the mode opened wide: the daemon still answers only root and its own user
+            os.chmod(d.dir, 0o755)
+            os.chmod(sock, 0o666)
+            p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                OOMREAPER, "status", "--socket", sock], capture_output=True,
+                               text=True, timeout=15)
+            check(p.returncode == 1 and "without an answer" in p.stderr,
+                  "status as nobody: exit %d, %r" % (p.returncode, p.stderr))
+            os.chmod(sock, 0o600)
         second = Daemon("--cgroup", cg, "--socket", sock, log_json=False)
         second.p.wait(timeout=10)
         r = second.stop()
