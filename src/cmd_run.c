@@ -17,7 +17,8 @@ static void usage(FILE *f)
 	      "                     [--psi some|full:PCT:SECONDS] [--horizon S] [--grace MS]\n"
 	      "                     [--deadline S] [--policy largest|fastest-growing]\n"
 	      "                     [--group-kill no|leaf|scope] [--qos-order yes|no]\n"
-	      "                     [--dry-run] [--log-json FILE|-]\n"
+	      "                     [--dry-run] [--log-json FILE|-] [--socket PATH|no]\n"
+	      "                     [--metrics-file FILE.prom]\n"
 	      "\n"
 	      "Watches memory and acts before the machine thrashes: when a scope runs short, its\n"
 	      "victim is chosen as the kernel would, killed through pidfds and reaped.\n"
@@ -39,6 +40,11 @@ static void usage(FILE *f)
 	      "                     Guaranteed, then processes in no pod (default no)\n"
 	      "  -n, --dry-run      everything but the signals: says what it would kill\n"
 	      "      --log-json F   also write JSON Lines events to F (- for stdout)\n"
+	      "      --socket PATH  serve oomreaper status and top there (default\n"
+	      "                     $RUNTIME_DIRECTORY/socket or /run/oomreaper/socket; no: none)\n"
+	      "      --metrics-file F\n"
+	      "                     write Prometheus metrics to F (node_exporter's textfile\n"
+	      "                     collector) each second and after each event\n"
 	      "  -h, --help         this text\n"
 	      "\n"
 	      "SIGHUP reloads the configuration; SIGTERM and SIGINT stop.\n",
@@ -58,6 +64,7 @@ static const struct {
 	{ "log-json", "oomreaper", "log_json" }, { "reap-delay", "oomreaper", "reap_delay" },
 	{ "group-kill", "scope", "group_kill" },
 	{ "qos-order", "scope", "qos_order" },
+	{ "socket", "oomreaper", "socket" },	{ "metrics-file", "oomreaper", "metrics_file" },
 };
 
 #define NSETTINGS (int)(sizeof(settings) / sizeof(settings[0]))

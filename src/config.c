@@ -404,9 +404,42 @@ int group_kill_check(const struct config *c, const struct scope_conf *s, char *e
 			      "[cgroup PATH] or --cgroup)", at);
 }
 
+/* What the daemon shows of itself (observe.h): 1 when key is none of these */
+static int set_observe(struct config *c, const char *key, const char *value, char *err,
+		       size_t len)
+{
+	if (!strcmp(key, "socket")) {
+		if (strlen(value) >= sizeof(c->socket))
+			return fail(err, len, "socket = '%s': too long for a unix socket (at most "
+				    "107 bytes)", value);
+		if (value[0] && value[0] != '/' && strcmp(value, "no"))
+			return fail(err, len, "socket = '%s': want an absolute path, or no", value);
+		snprintf(c->socket, sizeof(c->socket), "%s", value);
+		return 0;
+	}
+	if (!strcmp(key, "metrics_file")) {
+		size_t n = strlen(value);
+
+		if (n + 4 >= sizeof(c->metrics_file))
+			return fail(err, len, "metrics_file: path too long");
+		/* node_exporter's textfile collector reads only *.prom files */
+		if (n && (value[0] != '/' || n < 6 || strcmp(value + n - 5, ".prom")))
+			return fail(err, len, "metrics_file = '%s': want an absolute path ending in "
+				    ".prom (node_exporter's textfile collector reads only those)",
+				    value);
+		snprintf(c->metrics_file, sizeof(c->metrics_file), "%s", value);
+		return 0;
+	}
+	return 1;
+}
+
 static int set_main(struct config *c, const char *key, const char *value, char *err, size_t len)
 {
 	double v;
+	int r = set_observe(c, key, value, err, len);
+
+	if (r != 1)
+		return r;
 
 	if (!strcmp(key, "dry_run"))
 		return parse_bool(value, &c->dry_run)
@@ -438,7 +471,8 @@ static int set_main(struct config *c, const char *key, const char *value, char *
 		return 0;
 	}
 	return fail(err, len, "unknown key '%s' (= '%s') in [oomreaper] (dry_run, grace, "
-			      "deadline, reap_delay, policy, log_json)", key, value);
+			      "deadline, reap_delay, policy, log_json, socket, metrics_file)",
+			      key, value);
 }
 
 /* Which kind of section a name is; -1 for none */
@@ -743,9 +777,10 @@ void config_print(const struct config *c, FILE *f)
 	static const char *const actions[] = { "prefer", "avoid", "ignore" };
 
 	fprintf(f, "[oomreaper]\ndry_run = %s\ngrace = %d\ndeadline = %g\nreap_delay = %d\n"
-		   "policy = %s\nlog_json = %s\n",
+		   "policy = %s\nlog_json = %s\nsocket = %s\nmetrics_file = %s\n",
 		c->dry_run ? "yes" : "no", c->grace_ms, c->deadline_ms / 1000.0, c->reap_delay_ms,
-		c->policy == POLICY_LARGEST ? "largest" : "fastest-growing", c->log_json);
+		c->policy == POLICY_LARGEST ? "largest" : "fastest-growing", c->log_json,
+		c->socket, c->metrics_file);
 	for (int i = 0; i < c->nscopes; i++) {
 		const struct scope_conf *s = &c->scopes[i];
 

@@ -42,6 +42,8 @@ struct config {
 	int reap_delay_ms;
 	enum policy policy;
 	char log_json[PATH_MAX];	/* "" none, "-" stdout, else a file */
+	char socket[108];		/* status socket: "" the default place, "no" none */
+	char metrics_file[PATH_MAX];	/* Prometheus textfile; "" none */
 	int setting_line;		/* the file's line config_set() is given, -1 a flag */
 	struct scope_conf scopes[CONFIG_MAX_SCOPES];
 	int nscopes;

@@ -19,6 +19,7 @@
 #include "daemon_log.h"
 #include "kill.h"
 #include "notify.h"
+#include "observe.h"
 #include "reap.h"
 #include "report.h"
 #include "resident.h"
@@ -406,6 +407,7 @@ static void carry_over(struct daemon *dmn, struct watch *to, struct watch *from,
 	to->next_ns = from->next_ns;
 	to->said_refused = from->said_refused;
 	to->group = from->group;
+	to->st = from->st;
 	from->ready = from->inflight = NULL;
 	if (to->gone && from->back_fd >= 0) {
 		struct epoll_event back = { .events = EPOLLIN,
@@ -456,14 +458,20 @@ void daemon_reload(struct daemon *dmn)
 		return;
 	}
 	bool taken[CONFIG_MAX_SCOPES] = { false };
+	int moved[CONFIG_MAX_SCOPES];
 
+	for (int j = 0; j < dmn->nw; j++)
+		moved[j] = -1;
 	for (int i = 0; i < next->nscopes; i++)
 		for (int j = 0; j < dmn->nw; j++)
 			if (!taken[j] && same_scope(staged[i].conf, dmn->w[j].conf)) {
 				carry_over(dmn, &staged[i], &dmn->w[j], i);
 				taken[j] = true;
+				moved[j] = i;
 				break;
 			}
+	/* the recent kills name their scope by its place */
+	stats_rescope(&dmn->stats, moved, dmn->nw);
 	for (int i = 0; i < dmn->nw; i++)
 		close_watch(dmn, &dmn->w[i]);
 	memcpy(dmn->w, staged, (size_t)next->nscopes * sizeof(*staged));
@@ -711,6 +719,11 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 		return EXIT_USAGE;
 	}
 	judge_all(dmn);
+	if (observe_start(dmn, err, sizeof(err))) {
+		cli_error(c, "run: %s", err);
+		daemon_close_watches(dmn);
+		return EXIT_USAGE;
+	}
 	int r = start(dmn);
 
 	if (r) {
@@ -759,6 +772,9 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 					   dmn->cli->proc_fd, MEMOS_BUDGET_NS);
 			dmn->next_memos = now + MEMOS_EVERY_NS;
 		}
+		/* status clients and the metrics file: after the scopes' own work */
+		if (observe_due(dmn, now))
+			observe_turn(dmn, now_ns());
 		if (dmn->watchdog_ms && now >= dmn->next_watchdog) {
 			notify("WATCHDOG=1");
 			dmn->next_watchdog = now + dmn->watchdog_ms * 1000000LL / 2;
@@ -772,6 +788,10 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 			switch (tag & 0xff) {
 			case EV_SIGNAL:
 				handle_signals(dmn);
+				break;
+			case EV_SERVE:
+				/* served in the next turn, after the scopes' work */
+				dmn->server.pending = true;
 				break;
 			case EV_REAPER:
 				if (read(dmn->reaper.done_fd, &x, sizeof(x)) < 0) {
@@ -813,6 +833,7 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 	/* the stop event first: say_stopping() counts it when it could not be written */
 	jevent(dmn, "stop", NULL, NULL);
 	say_stopping(dmn);
+	observe_stop(dmn);
 	daemon_close_watches(dmn);
 	/* the caller frees its own; a reload's is ours */
 	if (dmn->conf != dmn->first_conf)

@@ -275,7 +275,7 @@ static void line_process(struct line *l, pid_t pid, const char *comm)
 
 /* What pre-selection buys: from the sample that fired to the SIGKILL, in us; -1 when a timer,
  * not a sample, sent it */
-static long long sample_to_kill_us(const struct watch *w, const struct victim *v)
+long long sample_to_kill_us(const struct watch *w, const struct victim *v)
 {
 	return w->fired_at && v->t_kill > w->fired_at ? (v->t_kill - w->fired_at) / 1000 : -1;
 }

@@ -36,6 +36,8 @@ void jend(struct daemon *dmn, struct line *l);
 void jevent(struct daemon *dmn, const char *event, const char *scope, const char *reason);
 void jvictim(struct daemon *dmn, const char *event, const struct watch *w, const struct victim *v,
 	     const char *extra_key, long long extra);
+/* From the sample that fired to the SIGKILL, in us; -1 when a timer, not a sample, sent it */
+long long sample_to_kill_us(const struct watch *w, const struct victim *v);
 void say_trigger(struct daemon *dmn, const struct watch *w, const struct decision *d);
 void say_killed(struct daemon *dmn, const struct watch *w, const struct slot *s);
 /* "oomreaper: SCOPE: process PID (comm) WHAT" */

@@ -16,6 +16,8 @@
 #include "sample.h"
 #include "scope.h"
 #include "select.h"
+#include "serve.h"
+#include "stats.h"
 
 struct cli;
 struct daemon;
@@ -61,6 +63,7 @@ struct watch {
 	bool said_refused;		/* back, but not watchable: said once */
 	int back_fd;			/* while gone: inotify on the parent, for its return */
 	struct group_state group;	/* the group kill of the victim in flight (group.h) */
+	struct scope_stats st;		/* what status and the metrics show of it (stats.h) */
 };
 
 /*
@@ -108,10 +111,17 @@ struct daemon {
 	long long next_status;		/* STATUS= again no sooner than this */
 	struct line status;		/* the STATUS= last sent: sent again only changed */
 	bool stop;
+	/* what status, top and the metrics file show (observe.h) */
+	struct stats stats;
+	struct server server;
+	long long start_ns, start_real_ms;
+	long long next_metrics;		/* the metrics file is written again then, */
+	unsigned long long metrics_events; /* or when stats.events has moved past this */
+	bool metrics_said;		/* a failed write said once */
 };
 
 /* epoll tags: what woke us */
-enum { EV_SIGNAL = 1, EV_REAPER, EV_SCOPE };
+enum { EV_SIGNAL = 1, EV_REAPER, EV_SCOPE, EV_SERVE };
 
 static inline long long ms_between(long long a, long long b)
 {

@@ -27,6 +27,10 @@ static void usage(FILE *f)
 	      "  run [--config FILE] [--cgroup PATH] [--dry-run] [...]\n"
 	      "                     the daemon: watch memory, kill before the machine thrashes\n"
 	      "  check-config FILE  check a configuration file\n"
+	      "  status [--json] [--socket PATH]\n"
+	      "                     what the running daemon sees: scopes, levels, victims, kills\n"
+	      "  top [--socket PATH]\n"
+	      "                     the same, live in the terminal (q quits)\n"
 	      "\n"
 	      "  -h, --help         this text ('oomreaper COMMAND --help' for a command's)\n"
 	      "  -V, --version      the version\n",
@@ -44,6 +48,8 @@ int main(int argc, char **argv)
 		{ "kill", cmd_kill },
 		{ "run", cmd_run },
 		{ "check-config", cmd_check_config },
+		{ "status", cmd_status },
+		{ "top", cmd_top },
 	};
 	const char *prog = "oomreaper";
 

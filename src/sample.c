@@ -9,6 +9,64 @@
 #include "sample.h"
 #include "sys.h"
 
+/* "12.50" (psi_show()'s "%lu.%02lu") as hundredths; -1 when it is not such a number */
+static long hundredths(const char *p, const char *end)
+{
+	long v = 0;
+	int frac = -1;
+
+	if (p == end)
+		return -1;
+	for (; p < end; p++) {
+		if (*p == '.' && frac < 0) {
+			frac = 0;
+		} else if (*p >= '0' && *p <= '9' && frac < 2 && v < 100000) {
+			v = v * 10 + (*p - '0');
+			if (frac >= 0)
+				frac++;
+		} else {
+			return -1;
+		}
+	}
+	for (; frac < 2; frac = frac < 0 ? 1 : frac + 1)
+		v *= 10;
+	return v;
+}
+
+int parse_pressure_avg10(const char *buf, size_t len, double *some_pct, double *full_pct)
+{
+	const char *end = buf + len, *line = buf;
+	bool some = false;
+
+	*some_pct = *full_pct = 0;
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *eol = nl ? nl : end;
+
+		/* "some avg10=0.00 avg60=...": the kernel's own average over 10 s
+		 * (psi_show(), kernel/sched/psi.c) */
+		if (eol - line > 11 && !memcmp(line + 4, " avg10=", 7)) {
+			const char *v0 = line + 11, *v1 = v0;
+
+			/* within the line: the buffer has no NUL after it */
+			while (v1 < eol && *v1 != ' ')
+				v1++;
+			long v = hundredths(v0, v1);
+
+			if (v < 0 || v > 10000)
+				return -EBADMSG;
+			if (!memcmp(line, "some", 4)) {
+				*some_pct = v / 100.0;
+				some = true;
+			} else if (!memcmp(line, "full", 4)) {
+				*full_pct = v / 100.0;
+			}
+		}
+		line = eol + 1;
+	}
+	return some ? 0 : -EBADMSG;
+}
+
 int parse_pressure(const char *buf, size_t len, unsigned long long *some_us,
 		   unsigned long long *full_us)
 {

@@ -49,4 +49,8 @@ int sample_scope(struct scope *s, int proc_fd, const struct sample_files *f,
 int parse_pressure(const char *buf, size_t len, unsigned long long *some_us,
 		   unsigned long long *full_us);
 
+/* The "avg10=" shares (percent) of the "some" and "full" lines of a pressure file. Pure;
+ * 0 or -EBADMSG */
+int parse_pressure_avg10(const char *buf, size_t len, double *some_pct, double *full_pct);
+
 #endif

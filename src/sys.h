@@ -7,6 +7,8 @@
 
 /* CLOCK_MONOTONIC in ns */
 long long now_ns(void);
+/* CLOCK_REALTIME in ms: when, for people */
+long long real_ms(void);
 
 /* pidfd_open(2) (Linux 5.3), flags 0: a pidfd, or -1 with errno set */
 int sys_pidfd_open(pid_t pid);

@@ -239,6 +239,10 @@ static void sigkill(struct daemon *dmn, struct watch *w, struct slot *s, long lo
 		group = group_prepare(dmn, w, s);
 	/* a dying victim gets it again: harmless, and its sharers may not be dying */
 	dmn->ops->signal(&s->v, SIGKILL);
+	/* counted once: a SIGKILL after SIGTERM's grace was counted at the SIGTERM */
+	if (d)
+		stats_kill(&dmn->stats, &w->st, (int)(w - dmn->w), &s->v,
+			   sample_to_kill_us(w, &s->v), real_ms());
 	/* the rest of its group, as oom_kill_process() kills the oom_group after the victim */
 	if (group)
 		group_kill_victim(dmn, w, s, group);
@@ -310,6 +314,8 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 		const struct decision *fired, long long now)
 {
 	struct decision dd = *fired, *d = &dd;
+	/* what choosing takes, for the select histogram (stats.h) */
+	long long began = now_ns();
 	/* chosen ahead in the warning band: a re-check of one process, not a scan */
 	struct slot *s = ready_fresh(dmn, w, smp, now) ? w->ready : NULL;
 	long bound = w->ready_lead_bound;
@@ -352,9 +358,12 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 	s->state = SLOT_INFLIGHT;
 	w->inflight = s;
 	w->group.how = GROUP_KILL_NO;
+	w->st.pending_trigger = d->trigger;
+	w->st.pending_select_us = (chosen_ns - began) / 1000;
 	/* a dying victim needs no warning: it is on its way out already */
 	if (dmn->conf->grace_ms && d->verdict == VERDICT_TERM && !was_dying(&s->v)) {
 		dmn->ops->signal(&s->v, SIGTERM);
+		stats_kill(&dmn->stats, &w->st, (int)(w - dmn->w), &s->v, -1, real_ms());
 		say_trigger(dmn, w, d);
 		say_process(w, s, PRIO_NOTICE,
 			    "sent SIGTERM: SIGKILL when its grace ends, unless it exits");
@@ -384,11 +393,13 @@ static void report_progress(struct daemon *dmn, struct watch *w, struct slot *s)
 	if (!s->exit_logged && victim_poll_gone(&s->v)) {
 		s->exit_logged = true;
 		say_exited(dmn, w, s);
+		stats_exited(&dmn->stats, &w->st, &s->v);
 	}
 	if (s->submitted && !s->reap_logged &&
 	    atomic_load_explicit(&s->v.reap_done, memory_order_acquire)) {
 		s->reap_logged = true;
 		say_reaped(dmn, w, s);
+		stats_reaped(&dmn->stats, &w->st, &s->v);
 	}
 }
 
@@ -441,6 +452,7 @@ void watch_follow(struct daemon *dmn, struct watch *w, long long now)
 			    "stuck: neither gone nor reaped by the deadline; moving on");
 		jvictim(dmn, "stuck", w, &s->v, "ms", ms_between(s->v.t_kill, now));
 		group_say_freed(w, &s->v);
+		stats_stuck(&dmn->stats, &w->st);
 		w->inflight = NULL;
 		done_with(dmn, s);
 		slot_release(dmn, s);
@@ -522,6 +534,7 @@ void watch_tick(struct daemon *dmn, struct watch *w, long long now)
 	}
 	arm_levels(dmn, w, &smp);
 	decide(&w->dec, &w->conf->th, &smp, &d);
+	stats_sample(&w->st, &smp, &d);
 	w->next_ns = smp.t_ns + (long long)d.next_ms * 1000000;
 	w->fired_at = smp.t_ns;
 	if (d.verdict == VERDICT_OK) {

@@ -1242,6 +1242,7 @@ import test_journal  # noqa: E402,F401
 import test_docs  # noqa: E402,F401
 import test_group  # noqa: E402,F401
 import test_k8s  # noqa: E402,F401
+import test_see  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------------------------------------

@@ -106,6 +106,9 @@ systemd names the journal's stream it connects a service's stderr to."""
         self.json_path = os.path.join(self.dir, "events.jsonl")
         if log_json:
             args += ["--log-json", self.json_path]
+        # its status socket in its own directory, never the machine's default place
+        if "--socket" not in args:
+            args += ["--socket", os.path.join(self.dir, "socket")]
         self.args = ["run"] + args
         self.err_path = os.path.join(self.dir, "stderr")
         self.out_path = os.path.join(self.dir, "stdout")

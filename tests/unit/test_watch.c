@@ -354,11 +354,48 @@ static void failed_reload_keeps_victim_in_flight(void **state)
 	short_tick(dmn, t + 100000000LL, 1);
 }
 
+/* What status and the metrics show follows the watch: its last sample, each kill counted once
+ * under its trigger, the victim's exit, a stuck victim; a reload keeps the scope's counts */
+static void counted_for_status(void **state)
+{
+	struct fixture *fx = *state;
+	struct daemon *dmn = &fx->dmn;
+	long long t = now_ns();
+
+	tick(dmn, PLENTY_KB, t);
+	assert_int_equal(dmn->w[0].st.avail_kb, PLENTY_KB);
+	assert_int_equal(dmn->w[0].st.verdict, VERDICT_OK);
+	assert_int_equal(dmn->stats.kills, 0);
+	short_tick(dmn, t + 100000000LL, 1);
+	short_tick(dmn, t + 200000000LL, 1);		/* in flight: not counted again */
+	assert_int_equal(dmn->stats.kills, 1);
+	assert_int_equal(dmn->w[0].st.kills[TRIG_MEM_KILL], 1);
+	assert_int_equal(dmn->w[0].st.last.pid, fk.kid[0]);
+	assert_int_equal(dmn->w[0].st.last.trigger, TRIG_MEM_KILL);
+	assert_true(dmn->w[0].st.last.sample_to_kill_us >= 0);
+	assert_int_equal(dmn->w[0].st.last.exited_ms, -1);
+	kid_exits(0);
+	short_tick(dmn, t + 300000000LL, 2);
+	assert_int_equal(dmn->stats.kills, 2);
+	assert_int_equal(stats_recent(&dmn->stats, 0)->pid, fk.kid[1]);
+	assert_true(stats_recent(&dmn->stats, 1)->exited_ms >= 0);
+	write_conf(fx->path, "[oomreaper]\ndeadline = 1\n");
+	daemon_reload(dmn);
+	assert_int_equal(dmn->w[0].st.kills[TRIG_MEM_KILL], 2);
+	/* the second victim neither exits nor is reaped: stuck at its deadline (5 s, set when
+	 * it was killed) */
+	short_tick(dmn, t + 5400000000LL, 3);
+	assert_int_equal(dmn->stats.stuck, 1);
+	assert_int_equal(dmn->w[0].st.stuck, 1);
+	assert_int_equal(dmn->stats.kills, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(status_says_memory_and_kills, setup, teardown),
 		cmocka_unit_test_setup_teardown(inflight_blocks_until_exit, setup, teardown),
+		cmocka_unit_test_setup_teardown(counted_for_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(inflight_blocks_until_reaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(inflight_blocks_until_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(reload_keeps_victim_in_flight, setup, teardown),
