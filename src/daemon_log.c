@@ -204,6 +204,22 @@ void jevent(struct daemon *dmn, const char *event, const char *scope, const char
 	jend(dmn, &l);
 }
 
+/* An event about a victim: its scope, who it is, its size and its group */
+static void jvictim_begin(struct line *l, const char *event, const struct watch *w,
+			  const struct victim *v)
+{
+	jbegin(l, event);
+	jstr(l, "scope", w->name);
+	jnum(l, "pid", v->chosen.pid);
+	jstr(l, "comm", v->chosen.comm);
+	jnum(l, "badness", v->chosen.badness);
+	jnum(l, "rss_kb", (long long)(v->chosen.rss_anon_kb + v->chosen.rss_file_kb +
+				      v->chosen.rss_shmem_kb));
+	jnum(l, "members", v->n);
+	/* sharers the SIGKILL did not reach: their memory stays */
+	jnum(l, "left_alive", v->unsignalled);
+}
+
 void jvictim(struct daemon *dmn, const char *event, const struct watch *w, const struct victim *v,
 		    const char *extra_key, long long extra)
 {
@@ -211,18 +227,46 @@ void jvictim(struct daemon *dmn, const char *event, const struct watch *w, const
 
 	if (dmn->log_fd < 0)
 		return;
-	jbegin(&l, event);
-	jstr(&l, "scope", w->name);
-	jnum(&l, "pid", v->chosen.pid);
-	jstr(&l, "comm", v->chosen.comm);
-	jnum(&l, "badness", v->chosen.badness);
-	jnum(&l, "rss_kb", (long long)(v->chosen.rss_anon_kb + v->chosen.rss_file_kb +
-				       v->chosen.rss_shmem_kb));
-	jnum(&l, "members", v->n);
-	/* sharers the SIGKILL did not reach: their memory stays */
-	jnum(&l, "left_alive", v->unsignalled);
+	jvictim_begin(&l, event, w, v);
 	if (extra_key)
 		jnum(&l, extra_key, extra);
+	jend(dmn, &l);
+}
+
+/*
+ * The kill (or, in a dry run, the would-be kill): the victim, then what chose it (how long
+ * choosing took, how many candidates were judged, the runner-up and the victim's lead over
+ * it), then the trigger's figures, the cgroup last: a long path gives way, not the figures
+ */
+static void jkill(struct daemon *dmn, const char *event, const struct watch *w,
+		  const struct slot *s, long long sample_to_kill)
+{
+	const struct decision *d = &s->fired;
+	struct line l;
+
+	if (dmn->log_fd < 0)
+		return;
+	jvictim_begin(&l, event, w, &s->v);
+	if (sample_to_kill >= 0 || !strcmp(event, "kill"))
+		jnum(&l, "sample_to_kill_us", sample_to_kill);
+	jnum(&l, "select_us", s->select_us);
+	jnum(&l, "candidates", s->candidates);
+	jnum(&l, "scanned", s->scanned);
+	if (s->has_runner_up) {
+		jnum(&l, "runner_up_pid", s->runner_up_pid);
+		jstr(&l, "runner_up_comm", s->runner_up_comm);
+		jnum(&l, "runner_up_badness", s->runner_up_badness);
+		jnum(&l, "margin", s->v.chosen.badness - s->runner_up_badness);
+	}
+	jstr(&l, "trigger", trigger_name(d->trigger));
+	jnum(&l, "available_kb", (long long)d->avail_kb);
+	jnum(&l, "total_kb", (long long)d->total_kb);
+	jnum(&l, "mem_min_kb", (long long)d->min_kb);
+	jnum(&l, "mem_kill_kb", (long long)d->kill_kb);
+	jnum(&l, "fill_kb_s", (long long)d->fill_kb_s);
+	if (d->psi_pct >= 0)
+		jnum(&l, "psi_pct", (long long)d->psi_pct);
+	jstr(&l, "cgroup", s->cgroup);
 	jend(dmn, &l);
 }
 
@@ -281,7 +325,7 @@ void say_killed(struct daemon *dmn, const struct watch *w, const struct slot *s)
 		line_str(&l, ", which shares its memory");
 		line_write(&l, 2);
 	}
-	jvictim(dmn, "kill", w, &s->v, "sample_to_kill_us", us);
+	jkill(dmn, "kill", w, s, us);
 }
 
 void say_process(const struct watch *w, const struct slot *s, const char *what)
@@ -387,7 +431,7 @@ void say_would_kill(struct daemon *dmn, const struct watch *w, const struct slot
 	line_long(&l, s->v.n - 1);
 	line_str(&l, " sharer(s)");
 	line_write(&l, 2);
-	jvictim(dmn, "would_kill", w, &s->v, NULL, 0);
+	jkill(dmn, "would_kill", w, s, -1);
 }
 
 void say_exited(struct daemon *dmn, const struct watch *w, const struct slot *s)

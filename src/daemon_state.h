@@ -30,6 +30,16 @@ struct slot {
 	enum slot_state state;
 	bool submitted;			/* handed to the reaper: freed only once it is done */
 	bool exit_logged, reap_logged;
+	/* what the kill's event and the post-kill hook say of the choice and of the trigger,
+	 * noted when it was chosen and when the trigger fired */
+	int candidates, scanned;
+	long long select_us;
+	bool has_runner_up;
+	pid_t runner_up_pid;
+	char runner_up_comm[COMM_LEN];
+	long runner_up_badness;
+	char cgroup[PATH_MAX];		/* the victim's (memory controller's, v1), "" unknown */
+	struct decision fired;		/* trigger TRIG_NONE until one fires */
 };
 
 struct watch {

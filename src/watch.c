@@ -14,6 +14,8 @@
 
 #include "cli.h"
 #include "daemon_log.h"
+#include "parse.h"
+#include "readfile.h"
 #include "scan.h"
 #include "sys.h"
 #include "watch.h"
@@ -86,6 +88,32 @@ void slots_sweep(struct daemon *dmn)
 }
 
 /*
+ * What the kill's event will say of the choice: how long it took, how many were judged, the
+ * runner-up, and the victim's cgroup (read now, while choosing, not after the signal)
+ */
+static void note_choice(struct daemon *dmn, struct slot *s, const struct choice *ch)
+{
+	char path[32], buf[4096];
+	const char *cg;
+	size_t len;
+	ssize_t n = read_file_at(dmn->cli->proc_fd, pid_path(path, ch->victim.pid, "cgroup"), buf,
+				 sizeof(buf));
+
+	s->candidates = ch->candidates;
+	s->scanned = ch->scanned;
+	s->select_us = ch->select_us;
+	s->has_runner_up = ch->has_runner_up;
+	s->runner_up_pid = ch->runner_up.pid;
+	s->runner_up_badness = ch->runner_up.badness;
+	memcpy(s->runner_up_comm, ch->runner_up.comm, sizeof(s->runner_up_comm));
+	s->cgroup[0] = 0;
+	if (n > 0 && parse_cgroup(buf, (size_t)n, &cg, &len) == 0 && len < sizeof(s->cgroup)) {
+		memcpy(s->cgroup, cg, len);
+		s->cgroup[len] = 0;
+	}
+}
+
+/*
  * Chooses the scope's victim and holds it: its group gathered, every member's pidfd open
  * and its identity checked. Returns the slot, or NULL (with w->why) when nobody can be chosen.
  */
@@ -126,6 +154,7 @@ struct slot *watch_choose(struct daemon *dmn, struct watch *w, long *others_boun
 
 		if (g > 0 && victim_open(&s->v, dmn->cli->proc_fd) == 0) {
 			*others_bound = ch.others_bound;
+			note_choice(dmn, s, &ch);
 			return s;
 		}
 		/* gone, reused, or pinned since the selection read it: choose again */
@@ -314,6 +343,7 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 		return;
 	}
 	w->said_nothing = false;
+	s->fired = *d;
 	if (dmn->conf->dry_run) {
 		say_trigger(dmn, w, d);
 		say_would_kill(dmn, w, s);
