@@ -41,9 +41,11 @@ void config_defaults(struct config *c)
 	c->deadline_ms = 5000;
 	c->reap_delay_ms = 2000;
 	c->policy = POLICY_LARGEST;
+	c->hook_timeout_ms = 10000;
 	c->nscopes = 1;
 	c->scopes[0].th = thresholds_default();
 	memset(c->scopes[0].line, 0, sizeof(c->scopes[0].line));
+	c->scopes[0].warn_exec.argc = c->scopes[0].post_kill_exec.argc = 0;
 }
 
 struct level *level_of(struct thresholds *t, int k)
@@ -185,6 +187,7 @@ static struct scope_conf *scope_of(struct config *c, const char *section)
 	snprintf(s->cgroup, sizeof(s->cgroup), "%s", path);
 	s->th = thresholds_default();
 	memset(s->line, 0, sizeof(s->line));
+	s->warn_exec.argc = s->post_kill_exec.argc = 0;
 	return s;
 }
 
@@ -352,8 +355,16 @@ static int set_scope(struct scope_conf *s, const char *key, const char *value, i
 		s->th.horizon_s = v;
 		return 0;
 	}
+	if (!strcmp(key, "warn_exec") || !strcmp(key, "post_kill_exec")) {
+		char msg[128];
+
+		if (hook_cmd_parse(value, key[0] == 'w' ? &s->warn_exec : &s->post_kill_exec, msg,
+				   sizeof(msg)))
+			return fail(err, len, "%s = '%s': %s", key, value, msg);
+		return 0;
+	}
 	return fail(err, len, "unknown key '%s' (= '%s') in a scope (mem_min, mem_kill, swap_min, "
-			      "psi, horizon)", key, value);
+			      "psi, horizon, warn_exec, post_kill_exec)", key, value);
 }
 
 static int set_main(struct config *c, const char *key, const char *value, char *err, size_t len)
@@ -389,8 +400,15 @@ static int set_main(struct config *c, const char *key, const char *value, char *
 		snprintf(c->log_json, sizeof(c->log_json), "%s", value);
 		return 0;
 	}
+	if (!strcmp(key, "hook_timeout")) {
+		if (parse_secs(value, 0.001, 3600, &v))
+			return fail(err, len, "hook_timeout = '%s': want seconds, above 0, at most "
+					      "3600", value);
+		c->hook_timeout_ms = (int)(v * 1000);
+		return 0;
+	}
 	return fail(err, len, "unknown key '%s' (= '%s') in [oomreaper] (dry_run, grace, "
-			      "deadline, reap_delay, policy, log_json)", key, value);
+			      "deadline, reap_delay, policy, log_json, hook_timeout)", key, value);
 }
 
 /* Which kind of section a name is; -1 for none */
@@ -694,9 +712,10 @@ void config_print(const struct config *c, FILE *f)
 	static const char *const actions[] = { "prefer", "avoid", "ignore" };
 
 	fprintf(f, "[oomreaper]\ndry_run = %s\ngrace = %d\ndeadline = %g\nreap_delay = %d\n"
-		   "policy = %s\nlog_json = %s\n",
+		   "policy = %s\nlog_json = %s\nhook_timeout = %g\n",
 		c->dry_run ? "yes" : "no", c->grace_ms, c->deadline_ms / 1000.0, c->reap_delay_ms,
-		c->policy == POLICY_LARGEST ? "largest" : "fastest-growing", c->log_json);
+		c->policy == POLICY_LARGEST ? "largest" : "fastest-growing", c->log_json,
+		c->hook_timeout_ms / 1000.0);
 	for (int i = 0; i < c->nscopes; i++) {
 		const struct scope_conf *s = &c->scopes[i];
 
@@ -713,6 +732,15 @@ void config_print(const struct config *c, FILE *f)
 		else
 			fprintf(f, "psi = off\n");
 		fprintf(f, "horizon = %g\n", s->th.horizon_s);
+		for (int k = 0; k < 2; k++) {
+			const struct hook_cmd *h = k ? &s->post_kill_exec : &s->warn_exec;
+			char cmd[2 * HOOK_CMD_MAX];
+
+			if (!h->argc)
+				continue;
+			hook_cmd_format(h, cmd, sizeof(cmd));
+			fprintf(f, "%s = %s\n", k ? "post_kill_exec" : "warn_exec", cmd);
+		}
 	}
 	for (int i = 0; i < c->nrules; i++) {
 		const struct rule *r = &c->rules[i];

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "decide.h"
+#include "hookcmd.h"
 #include "rules.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/oomreaper.conf"
@@ -22,6 +23,8 @@ struct scope_conf {
 	struct thresholds th;
 	int line[3];			/* where mem_min, mem_kill, swap_min were set: a line of
 					 * the file, -1 a flag, 0 the default */
+	struct hook_cmd warn_exec;	/* run when the scope enters its warning band */
+	struct hook_cmd post_kill_exec;	/* run once each victim is gone, reaped or stuck */
 };
 
 struct config {
@@ -32,6 +35,7 @@ struct config {
 	int reap_delay_ms;
 	enum policy policy;
 	char log_json[PATH_MAX];	/* "" none, "-" stdout, else a file */
+	int hook_timeout_ms;		/* a hook still running then gets SIGKILL */
 	int setting_line;		/* the file's line config_set() is given, -1 a flag */
 	struct scope_conf scopes[CONFIG_MAX_SCOPES];
 	int nscopes;

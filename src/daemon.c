@@ -460,6 +460,7 @@ void daemon_reload(struct daemon *dmn)
 	dmn->nw = next->nscopes;
 	free(staged);
 	dmn->conf = next;
+	dmn->hooks.timeout_ms = next->hook_timeout_ms;
 	config_free(old);
 	judge_all(dmn);
 	struct line l;
@@ -623,6 +624,8 @@ static int wait_ms(struct daemon *dmn, long long now)
 	}
 	if (dmn->watchdog_ms && dmn->next_watchdog < next)
 		next = dmn->next_watchdog;
+	if (hooks_next_ns(&dmn->hooks) < next)
+		next = hooks_next_ns(&dmn->hooks);
 	if (next <= now)
 		return 0;
 	/* rounded up: waking a little late is a sample a little late; early, a wasted wake-up */
@@ -671,6 +674,11 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 		cli_error(c, "run: cannot start: %s", strerror(-r));
 		return EXIT_NOTHING;
 	}
+	r = hooks_init(&dmn->hooks, dmn->epfd, EV_HOOK, dmn->conf->hook_timeout_ms);
+	if (r) {
+		cli_error(c, "run: cannot start: /dev/null: %s", strerror(-r));
+		return EXIT_NOTHING;
+	}
 	probe(dmn);
 	notify_init();
 	dmn->watchdog_ms = notify_watchdog_ms();
@@ -707,6 +715,9 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 				watch_follow(dmn, w, now);
 		}
 		slots_sweep(dmn);
+		/* after every scope's own work: a hook never delays a kill */
+		hooks_tick(&dmn->hooks, now);
+		hooks_start_queued(&dmn->hooks, now);
 		if (dmn->conf->nrules && now >= dmn->next_memos) {
 			rule_memos_refresh(&dmn->memos, dmn->conf->rules, dmn->conf->nrules,
 					   dmn->cli->proc_fd, MEMOS_BUDGET_NS);
@@ -724,6 +735,10 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 			switch (tag & 0xff) {
 			case EV_SIGNAL:
 				handle_signals(dmn);
+				break;
+			case EV_HOOK:
+				hooks_wake(&dmn->hooks, (int)(tag >> 8 & 0xff), tag >> 16 & 1,
+					   now_ns());
 				break;
 			case EV_REAPER:
 				if (read(dmn->reaper.done_fd, &x, sizeof(x)) < 0) {
@@ -766,6 +781,7 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 	/* the stop event first: say_stopping() counts it when it could not be written */
 	jevent(dmn, "stop", NULL, NULL);
 	say_stopping(dmn);
+	hooks_stop(&dmn->hooks);
 	daemon_close_watches(dmn);
 	/* the caller frees its own; a reload's is ours */
 	if (dmn->conf != dmn->first_conf)

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "decide.h"
+#include "hooks.h"
 #include "kill.h"
 #include "reap.h"
 #include "sample.h"
@@ -108,13 +109,14 @@ struct daemon {
 	struct victims_done done;	/* let go while alive: never chosen again */
 	long aborts;			/* kills called off: memory back before the signal */
 	long test_stall_ms;		/* test hook: choosing takes this long */
+	struct hooks hooks;		/* warn_exec and post_kill_exec running */
 	struct rule_memos memos;	/* the rules' verdicts, judged ahead in the loop */
 	long long next_memos;
 	bool stop;
 };
 
 /* epoll tags: what woke us */
-enum { EV_SIGNAL = 1, EV_REAPER, EV_SCOPE };
+enum { EV_SIGNAL = 1, EV_REAPER, EV_SCOPE, EV_HOOK };
 
 static inline long long ms_between(long long a, long long b)
 {

@@ -368,6 +368,52 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 }
 
 /*
+ * A hook due (hooks.h): what it is told, copied now; it starts once the loop turn's scopes
+ * are done. s: the victim, or for a warning the one chosen ahead (NULL: none); d: the
+ * figures; outcome: what became of a victim, NULL for a warning.
+ */
+static void hook_due(struct daemon *dmn, const struct watch *w, const struct hook_cmd *cmd,
+		     const char *event, const struct slot *s, const struct decision *d,
+		     const char *outcome, long long now)
+{
+	static struct hook_event e;	/* 8 kB: not on the stack; copied by hooks_queue() */
+	const struct victim *v = s ? &s->v : NULL;
+
+	if (!cmd->argc)
+		return;
+	e.event = event;
+	snprintf(e.scope, sizeof(e.scope), "%s", w->name);
+	e.trigger = d->trigger != TRIG_NONE ? trigger_name(d->trigger) : "warn";
+	e.avail_kb = d->avail_kb;
+	e.total_kb = d->total_kb;
+	e.min_kb = d->min_kb;
+	e.kill_kb = d->kill_kb;
+	e.outcome = outcome;
+	e.pid = v ? v->chosen.pid : 0;
+	e.cgroup[0] = 0;
+	if (v) {
+		memcpy(e.comm, v->chosen.comm, sizeof(e.comm));
+		e.uid = (unsigned)v->chosen.uid;
+		e.rss_kb = v->chosen.rss_anon_kb + v->chosen.rss_file_kb + v->chosen.rss_shmem_kb;
+		snprintf(e.cgroup, sizeof(e.cgroup), "%s", s->cgroup);
+	}
+	e.ms = 0;
+	if (v && outcome) {
+		long long end = v->t_exited ? v->t_exited : v->t_reaped ? v->t_reaped : now;
+
+		e.ms = (end - (v->t_kill ? v->t_kill : v->t_term)) / 1000000;
+	}
+	hooks_queue(&dmn->hooks, cmd, &e);
+}
+
+/* post_kill_exec, once a victim is let go: gone, reaped, or stuck past its deadline */
+static void hook_post_kill(struct daemon *dmn, const struct watch *w, const struct slot *s,
+			   const char *outcome, long long now)
+{
+	hook_due(dmn, w, &w->conf->post_kill_exec, "kill", s, &s->fired, outcome, now);
+}
+
+/*
  * The kernel's MMF_OOM_SKIP: a victim let go while it still lives (reaped, or past its
  * deadline) is never chosen again, or a stuck one would be chosen for ever.
  */
@@ -407,6 +453,7 @@ void watch_follow(struct daemon *dmn, struct watch *w, long long now)
 	report_progress(dmn, w, s);
 	if (w->escalate_at) {
 		if (s->exit_logged) {
+			hook_post_kill(dmn, w, s, "exited", now);
 			w->inflight = NULL;
 			w->escalate_at = 0;
 			slot_release(dmn, s);
@@ -428,6 +475,7 @@ void watch_follow(struct daemon *dmn, struct watch *w, long long now)
 		      s->v.reap_outcome == REAP_REAPED;
 
 	if (s->exit_logged || reaped) {
+		hook_post_kill(dmn, w, s, s->exit_logged ? "exited" : "reaped", now);
 		w->inflight = NULL;
 		done_with(dmn, s);
 		slot_release(dmn, s);
@@ -438,6 +486,7 @@ void watch_follow(struct daemon *dmn, struct watch *w, long long now)
 	if (now >= w->deadline) {
 		say_process(w, s, "stuck: neither gone nor reaped by the deadline; moving on");
 		jvictim(dmn, "stuck", w, &s->v, "ms", ms_between(s->v.t_kill, now));
+		hook_post_kill(dmn, w, s, "stuck", now);
 		w->inflight = NULL;
 		done_with(dmn, s);
 		slot_release(dmn, s);
@@ -504,7 +553,9 @@ static void arm_levels(struct daemon *dmn, struct watch *w, const struct sample 
 	w->dec.wake_used_kb = total - 2 * min_kb;
 }
 
-void watch_tick(struct daemon *dmn, struct watch *w, long long now)
+/* A sample of w and what follows from it; *decided when it was sampled, d what was decided */
+static void tick(struct daemon *dmn, struct watch *w, long long now, struct decision *dd,
+		 bool *decided)
 {
 	struct sample smp;
 	struct decision d;
@@ -519,6 +570,8 @@ void watch_tick(struct daemon *dmn, struct watch *w, long long now)
 	}
 	arm_levels(dmn, w, &smp);
 	decide(&w->dec, &w->conf->th, &smp, &d);
+	*dd = d;
+	*decided = true;
 	w->next_ns = smp.t_ns + (long long)d.next_ms * 1000000;
 	w->fired_at = smp.t_ns;
 	if (d.verdict == VERDICT_OK) {
@@ -540,6 +593,19 @@ void watch_tick(struct daemon *dmn, struct watch *w, long long now)
 		return;
 	}
 	act(dmn, w, &smp, &d, now);
+}
+
+void watch_tick(struct daemon *dmn, struct watch *w, long long now)
+{
+	bool in_band = w->dec.warned, decided = false;
+	struct decision d;
+
+	tick(dmn, w, now, &d, &decided);
+	/* warn_exec once per entry into the warning band (decide()'s hysteresis says when it
+	 * is left), after the kill if a trigger fired at once; told the victim chosen ahead */
+	if (decided && !in_band && w->dec.warned)
+		hook_due(dmn, w, &w->conf->warn_exec, "warn", w->ready ? w->ready : w->inflight,
+			 &d, NULL, now);
 }
 
 /* Whether a victim is on its way: a rehearsal would queue behind it at the reaper */

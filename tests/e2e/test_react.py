@@ -7,7 +7,9 @@ import os
 import re
 import time
 
-from run import check, explain, hog, note
+MIB = 1 << 20
+
+from run import check, explain, hog, note, wait_for
 from test_run import Daemon, daemon_test, oom_cgroup
 
 
@@ -73,3 +75,257 @@ def test_kill_event_tells_the_choice_as_explain_does():
     note("select %d us over %d candidates, margin %d pages, available %d kB < mem_min %d kB"
          % (kill["select_us"], kill["candidates"], kill["margin"], kill["available_kb"],
             kill["mem_min_kb"]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Hooks
+
+
+def hook_script(d, name, body):
+    """An executable /bin/sh script d/name running body; returns its path."""
+    path = os.path.join(d.dir if hasattr(d, "dir") else d, name)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n" + body + "\n")
+    os.chmod(path, 0o755)
+    return path
+
+
+def hook_config(path, scope_keys, timeout=None):
+    """A configuration file: [oomreaper] hook_timeout, [global] the hook keys (the daemon's
+    --cgroup takes the first scope's settings, hooks included)."""
+    with open(path, "w") as f:
+        f.write("[oomreaper]\n")
+        if timeout is not None:
+            f.write("hook_timeout = %s\n" % timeout)
+        f.write("[global]\n")
+        for k, v in scope_keys.items():
+            f.write("%s = %s\n" % (k, v))
+    return path
+
+
+def hook_lines(d, what):
+    return [l for l in d.err().splitlines() if re.match(r"oomreaper: hook\[\d+\]: " + what, l)]
+
+
+def gone_or_zombie(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def tmpdir():
+    import tempfile
+    return tempfile.mkdtemp(prefix="oomreaper-e2e-hook-")
+
+
+@daemon_test
+def test_post_kill_hook_sees_the_kill_in_its_environment():
+    """post_kill_exec with two arguments (one quoted, with a space): after the kill of the
+    largest of two hogs (its comm holding a tab), the hook runs once with exactly its
+    arguments and an environment of oomreaper's variables only: OOMREAPER_EVENT kill, the
+    scope, the trigger, the victim's pid, comm (cleaned: the tab as \\x09), uid, RSS, cgroup,
+    available memory and levels, the outcome; its output goes into the daemon's log."""
+    import shutil
+    t = tmpdir()
+    try:
+        hook = hook_script(t, "env-hook", 'env > "$1/env.$$"; printf "%s\\n" "$@" > "$1/args.$$"'
+                           '; echo "hello from the hook"')
+        conf = hook_config(os.path.join(t, "conf"),
+                           {"post_kill_exec": "%s %s 'two words'" % (hook, t)})
+        cg = oom_cgroup(512)
+        big = hog(cg, 200, comm="ev\til")
+        hog(cg, 100, comm="second")
+        d = Daemon("--config", conf, "--cgroup", cg, "--mem-min", "70%", "--horizon", 0)
+        kill = d.wait_event("kill", timeout=10)
+        check(kill["pid"] == big, "killed %r, want %d" % (kill, big))
+        check(wait_for(lambda: any(f.startswith("env.") for f in os.listdir(t)), timeout=10),
+              "the hook wrote nothing; stderr %r" % d.err()[-1500:])
+        check(wait_for(lambda: hook_lines(d, "exited with status 0"), timeout=5),
+              "no exit line: %r" % d.err()[-1500:])
+        envs = [f for f in os.listdir(t) if f.startswith("env.")]
+        check(len(envs) == 1, "the hook ran %d times, want 1: %s" % (len(envs), envs))
+        with open(os.path.join(t, envs[0])) as f:
+            env = dict(l.split("=", 1) for l in f.read().splitlines() if "=" in l)
+        with open(os.path.join(t, "args." + envs[0][4:])) as f:
+            args = f.read().splitlines()
+        d.stop_cleanly()
+        check(args == [t, "two words"], "arguments %r" % args)
+        want = {"OOMREAPER_EVENT": "kill", "OOMREAPER_PID": str(big),
+                "OOMREAPER_COMM": "ev\\x09il", "OOMREAPER_UID": "0",
+                "OOMREAPER_TRIGGER": kill["trigger"]}
+        for k, v in want.items():
+            check(env.get(k) == v, "%s=%r, want %r; env %r" % (k, env.get(k), v, env))
+        check(cg.endswith(env["OOMREAPER_SCOPE"].split(" ", 2)[-1]), "scope %r" % env)
+        check(cg.endswith(env["OOMREAPER_CGROUP"]), "cgroup %r" % env)
+        check(abs(int(env["OOMREAPER_RSS_KB"]) - kill["rss_kb"]) < 1024, "rss %r" % env)
+        check(int(env["OOMREAPER_AVAILABLE_KB"]) < int(env["OOMREAPER_MEM_MIN_KB"]),
+              "figures %r" % env)
+        check(env.get("OOMREAPER_OUTCOME") in ("exited", "reaped"), "outcome %r" % env)
+        extra = set(env) - set(k for k in env if k.startswith("OOMREAPER_")) - {"PATH", "PWD",
+                                                                                 "SHLVL", "_"}
+        check(not extra, "the daemon's environment leaked into the hook: %s" % sorted(extra))
+        check(hook_lines(d, "hello from the hook"), "the hook's output is not in the log")
+        note("hook env: %s" % " ".join("%s=%s" % (k[10:], v) for k, v in sorted(env.items())
+                                       if k.startswith("OOMREAPER_")))
+    finally:
+        shutil.rmtree(t, ignore_errors=True)
+
+
+@daemon_test
+def test_hook_past_its_timeout_is_killed_and_reaped():
+    """hook_timeout 1 s, a post_kill hook that starts a sleep of 60 s and waits for it: the
+    daemon kills the hook and what it started (its session) a second after, says so, and
+    reaps it: neither is left, not even as a zombie."""
+    import shutil
+    t = tmpdir()
+    try:
+        hook = hook_script(t, "slow-hook", 'sleep 60 & echo $! > "%s/sleep.pid"; echo $$ > '
+                           '"%s/hook.pid"; wait' % (t, t))
+        conf = hook_config(os.path.join(t, "conf"), {"post_kill_exec": hook}, timeout=1)
+        cg = oom_cgroup(512)
+        hog(cg, 200)
+        d = Daemon("--config", conf, "--cgroup", cg, "--mem-min", "70%", "--horizon", 0)
+        d.wait_event("kill", timeout=10)
+        check(wait_for(lambda: os.path.exists(os.path.join(t, "hook.pid")), timeout=10),
+              "the hook did not start: %r" % d.err()[-1500:])
+        t0 = time.monotonic()
+        check(wait_for(lambda: hook_lines(d, "killed: still running after hook_timeout 1000 ms"),
+                       timeout=10), "the hook was not killed: %r" % d.err()[-1500:])
+        took = time.monotonic() - t0
+        hook_pid = int(open(os.path.join(t, "hook.pid")).read())
+        sleep_pid = int(open(os.path.join(t, "sleep.pid")).read())
+        check(wait_for(lambda: not os.path.exists("/proc/%d" % hook_pid), timeout=5),
+              "hook %d is still there (a zombie?)" % hook_pid)
+        check(wait_for(lambda: gone_or_zombie(sleep_pid), timeout=5),
+              "the hook's sleep %d lives on" % sleep_pid)
+        check(d.p.poll() is None, "the daemon ended")
+        d.stop_cleanly()
+        note("killed %.1f s after it started" % took)
+    finally:
+        shutil.rmtree(t, ignore_errors=True)
+
+
+def set_limit(cg, nbytes):
+    with open(os.path.join(cg, "memory.limit_in_bytes"), "w") as f:
+        f.write(str(nbytes))
+
+
+@daemon_test
+def test_warn_hook_once_per_band_entry():
+    """mem_min 50 MiB (the warning band under 100 MiB available), a 100 MiB hog in a 512 MiB
+    cgroup: the limit lowered to leave 80 MiB available (enter the band), kept 2 s (stay),
+    raised back (leave), lowered again (enter): warn_exec ran twice, told the warning; nothing
+    was killed."""
+    import shutil
+    t = tmpdir()
+    try:
+        hook = hook_script(t, "warn-hook", 'echo "$OOMREAPER_EVENT $OOMREAPER_TRIGGER '
+                           '$OOMREAPER_AVAILABLE_KB $OOMREAPER_PID" >> "%s/warned"' % t)
+        conf = hook_config(os.path.join(t, "conf"), {"warn_exec": hook})
+        cg = oom_cgroup(512)
+        h = hog(cg, 100)
+        d = Daemon("--config", conf, "--cgroup", cg, "--mem-min", "50M", "--horizon", 0)
+        d.wait_started()
+
+        def warned():
+            try:
+                with open(os.path.join(t, "warned")) as f:
+                    return f.read().splitlines()
+            except FileNotFoundError:
+                return []
+        usage = int(open(os.path.join(cg, "memory.usage_in_bytes")).read())
+        for round_ in (1, 2):
+            set_limit(cg, usage + 80 * MIB)         # enter
+            check(wait_for(lambda: len(warned()) == round_, timeout=5),
+                  "round %d: warned %r; stderr %r" % (round_, warned(), d.err()[-1500:]))
+            time.sleep(2)                            # stay
+            check(len(warned()) == round_, "warned again while in the band: %r" % warned())
+            set_limit(cg, 512 * MIB)                # leave
+            time.sleep(1.5)
+        check(len(warned()) == 2, "warned %r, want 2" % warned())
+        ev, trig, avail, pid = warned()[0].split(" ")
+        check(ev == "warn" and trig == "warn" and 50 * 1024 < int(avail) < 100 * 1024,
+              "told %r" % warned()[0])
+        check(pid == str(h), "the victim chosen ahead: %r, want %d" % (pid, h))
+        check(not d.events("kill"), "killed: %r" % d.events("kill"))
+        d.stop_cleanly()
+    finally:
+        shutil.rmtree(t, ignore_errors=True)
+
+
+
+
+@daemon_test
+def test_hook_flooding_its_output_is_bounded():
+    """A post_kill hook that writes 20 MB without a newline and 5,000 lines: its output in
+    the log is at most 100 lines (cut at 256 bytes) and then counted; the next kill, of the
+    second hog, comes at once after the first victim's exit, not after the hook."""
+    import shutil
+    t = tmpdir()
+    try:
+        hook = hook_script(t, "flood-hook", "head -c 20000000 /dev/zero | tr '\\0' x; "
+                           "seq 5000; echo $$ > %s/done" % t)
+        conf = hook_config(os.path.join(t, "conf"), {"post_kill_exec": hook}, timeout=30)
+        cg = oom_cgroup(512)
+        hog(cg, 200, comm="first")
+        hog(cg, 150, comm="next")
+        d = Daemon("--config", conf, "--cgroup", cg, "--mem-min", "95%", "--horizon", 0)
+        second = d.wait_event("kill", timeout=15, comm="next")
+        first = d.events("kill", comm="first")[0]
+        check(wait_for(lambda: hook_lines(d, "exited with status 0"), timeout=30),
+              "the flooding hooks did not end: %r" % d.err()[-1500:])
+        d.stop_cleanly()
+        lines = [l for l in d.err().splitlines() if re.match(r"oomreaper: hook\[\d+\]: x", l)]
+        per_hook = {}
+        for l in lines:
+            pid = l.split("]")[0]
+            per_hook[pid] = per_hook.get(pid, 0) + 1
+            check(len(l) < 300, "a line of %d bytes" % len(l))
+        check(per_hook and max(per_hook.values()) <= 100, "lines per hook %r" % per_hook)
+        check(hook_lines(d, r"exited with status 0 after \d+ ms; \d+ more line\(s\) of its "
+                            r"output not written"), "no count: %r" % d.err()[-800:])
+        gap = second["ts"] - first["ts"]
+        check(gap < 2000, "the second kill came %d ms after the first" % gap)
+        note("%d hook(s), %s lines logged; kills %d ms apart" % (len(per_hook), per_hook, gap))
+    finally:
+        shutil.rmtree(t, ignore_errors=True)
+
+
+@daemon_test
+def test_slow_hooks_do_not_delay_ten_kills():
+    """Ten 30 MiB hogs in a 512 MiB cgroup with mem_min 95 %: ten kills in a row while a
+    post_kill hook sleeps 5 s each time: the kills come as fast as without hooks (the ten
+    within 3 s), 4 hooks run at once and the other 6 are dropped and said so; every hook is
+    reaped (none left as a zombie)."""
+    import shutil
+    t = tmpdir()
+    try:
+        hook = hook_script(t, "slow", 'echo $$ >> "%s/pids"; sleep 5' % t)
+        conf = hook_config(os.path.join(t, "conf"), {"post_kill_exec": hook}, timeout=30)
+        cg = oom_cgroup(512)
+        for i in range(10):
+            hog(cg, 30, comm="h%d" % i)
+        d = Daemon("--config", conf, "--cgroup", cg, "--mem-min", "95%", "--horizon", 0)
+        check(wait_for(lambda: len(d.events("kill")) == 10, timeout=20),
+              "%d kills; stderr %r" % (len(d.events("kill")), d.err()[-1500:]))
+        kills = d.events("kill")
+        span = kills[-1]["ts"] - kills[0]["ts"]
+        check(span < 3000, "ten kills took %d ms" % span)
+        started = hook_lines(d, "started for kill")
+        dropped = [l for l in d.err().splitlines() if "kill hook dropped: 4 hooks are running "
+                   "already" in l]
+        check(len(started) == 4 and len(dropped) == 6, "started %d, dropped %d: %r"
+              % (len(started), len(dropped), d.err()[-2000:]))
+        check("(6 dropped so far)" in dropped[-1], "count: %r" % dropped[-1])
+        check(wait_for(lambda: len(hook_lines(d, "exited with status 0")) == 4, timeout=15),
+              "the hooks did not end: %r" % d.err()[-1500:])
+        pids = [int(x) for x in open(os.path.join(t, "pids")).read().split()]
+        check(all(not os.path.exists("/proc/%d" % p) for p in pids),
+              "hooks left behind (zombies?): %s" % [p for p in pids
+                                                    if os.path.exists("/proc/%d" % p)])
+        d.stop_cleanly()
+        note("ten kills in %d ms, 4 hooks of 5 s run beside them, 6 dropped" % span)
+    finally:
+        shutil.rmtree(t, ignore_errors=True)
