@@ -16,7 +16,7 @@ static void usage(FILE *f)
 	      "                     [--mem-kill N%|SIZE] [--swap-min N%|SIZE]\n"
 	      "                     [--psi some|full:PCT:SECONDS] [--horizon S] [--grace MS]\n"
 	      "                     [--deadline S] [--policy largest|fastest-growing]\n"
-	      "                     [--dry-run] [--log-json FILE|-]\n"
+	      "                     [--dry-run] [--log-json FILE|-] [--events-socket PATH]\n"
 	      "\n"
 	      "Watches memory and acts before the machine thrashes: when a scope runs short, its\n"
 	      "victim is chosen as the kernel would, killed through pidfds and reaped.\n"
@@ -34,6 +34,9 @@ static void usage(FILE *f)
 	      "      --policy P     largest (the kernel's badness) or fastest-growing\n"
 	      "  -n, --dry-run      everything but the signals: says what it would kill\n"
 	      "      --log-json F   also write JSON Lines events to F (- for stdout)\n"
+	      "      --events-socket PATH\n"
+	      "                     offer warnings and kills on a unix socket at PATH, for\n"
+	      "                     `oomreaper notify` (desktop notifications)\n"
 	      "  -h, --help         this text\n"
 	      "\n"
 	      "SIGHUP reloads the configuration; SIGTERM and SIGINT stop.\n",
@@ -51,6 +54,7 @@ static const struct {
 	{ "horizon", "scope", "horizon" },	{ "grace", "oomreaper", "grace" },
 	{ "deadline", "oomreaper", "deadline" }, { "policy", "oomreaper", "policy" },
 	{ "log-json", "oomreaper", "log_json" }, { "reap-delay", "oomreaper", "reap_delay" },
+	{ "events-socket", "oomreaper", "events_socket" },
 };
 
 #define NSETTINGS (int)(sizeof(settings) / sizeof(settings[0]))

@@ -6,6 +6,7 @@ int cmd_list(const char *prog, int argc, char **argv);
 int cmd_explain(const char *prog, int argc, char **argv);
 int cmd_kill(const char *prog, int argc, char **argv);
 int cmd_run(const char *prog, int argc, char **argv);
+int cmd_notify(const char *prog, int argc, char **argv);
 int cmd_check_config(const char *prog, int argc, char **argv);
 
 #endif

@@ -358,6 +358,11 @@ static int set_scope(struct scope_conf *s, const char *key, const char *value, i
 	if (!strcmp(key, "warn_exec") || !strcmp(key, "post_kill_exec")) {
 		char msg[128];
 
+		/* empty: no hook (a reload can take one away) */
+		if (!value[0]) {
+			(key[0] == 'w' ? &s->warn_exec : &s->post_kill_exec)->argc = 0;
+			return 0;
+		}
 		if (hook_cmd_parse(value, key[0] == 'w' ? &s->warn_exec : &s->post_kill_exec, msg,
 				   sizeof(msg)))
 			return fail(err, len, "%s = '%s': %s", key, value, msg);
@@ -400,6 +405,13 @@ static int set_main(struct config *c, const char *key, const char *value, char *
 		snprintf(c->log_json, sizeof(c->log_json), "%s", value);
 		return 0;
 	}
+	if (!strcmp(key, "events_socket")) {
+		if (value[0] && (value[0] != '/' || strlen(value) >= 108))
+			return fail(err, len, "events_socket = '%s': want an absolute path of at "
+					      "most 107 bytes", value);
+		snprintf(c->events_socket, sizeof(c->events_socket), "%s", value);
+		return 0;
+	}
 	if (!strcmp(key, "hook_timeout")) {
 		if (parse_secs(value, 0.001, 3600, &v))
 			return fail(err, len, "hook_timeout = '%s': want seconds, above 0, at most "
@@ -408,7 +420,8 @@ static int set_main(struct config *c, const char *key, const char *value, char *
 		return 0;
 	}
 	return fail(err, len, "unknown key '%s' (= '%s') in [oomreaper] (dry_run, grace, "
-			      "deadline, reap_delay, policy, log_json, hook_timeout)", key, value);
+			      "deadline, reap_delay, policy, log_json, hook_timeout, "
+			      "events_socket)", key, value);
 }
 
 /* Which kind of section a name is; -1 for none */
@@ -712,10 +725,10 @@ void config_print(const struct config *c, FILE *f)
 	static const char *const actions[] = { "prefer", "avoid", "ignore" };
 
 	fprintf(f, "[oomreaper]\ndry_run = %s\ngrace = %d\ndeadline = %g\nreap_delay = %d\n"
-		   "policy = %s\nlog_json = %s\nhook_timeout = %g\n",
+		   "policy = %s\nlog_json = %s\nhook_timeout = %g\nevents_socket = %s\n",
 		c->dry_run ? "yes" : "no", c->grace_ms, c->deadline_ms / 1000.0, c->reap_delay_ms,
 		c->policy == POLICY_LARGEST ? "largest" : "fastest-growing", c->log_json,
-		c->hook_timeout_ms / 1000.0);
+		c->hook_timeout_ms / 1000.0, c->events_socket);
 	for (int i = 0; i < c->nscopes; i++) {
 		const struct scope_conf *s = &c->scopes[i];
 

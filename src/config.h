@@ -36,6 +36,7 @@ struct config {
 	enum policy policy;
 	char log_json[PATH_MAX];	/* "" none, "-" stdout, else a file */
 	int hook_timeout_ms;		/* a hook still running then gets SIGKILL */
+	char events_socket[PATH_MAX];	/* "" none, else the events socket's path (events.h) */
 	int setting_line;		/* the file's line config_set() is given, -1 a flag */
 	struct scope_conf scopes[CONFIG_MAX_SCOPES];
 	int nscopes;

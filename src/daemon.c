@@ -667,6 +667,13 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 		cli_error(c, "run: %s", dmn->epfd < 0 ? strerror(errno) : err);
 		return EXIT_USAGE;
 	}
+	events_none(&dmn->events);
+	if (conf->events_socket[0] && events_open(&dmn->events, conf->events_socket, dmn->epfd,
+						  EV_EVENTS, err, sizeof(err))) {
+		cli_error(c, "run: --events-socket %s", err);
+		daemon_close_watches(dmn);
+		return EXIT_USAGE;
+	}
 	judge_all(dmn);
 	int r = start(dmn);
 
@@ -736,6 +743,9 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 			case EV_SIGNAL:
 				handle_signals(dmn);
 				break;
+			case EV_EVENTS:
+				events_accept(&dmn->events);
+				break;
 			case EV_HOOK:
 				hooks_wake(&dmn->hooks, (int)(tag >> 8 & 0xff), tag >> 16 & 1,
 					   now_ns());
@@ -782,6 +792,7 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 	jevent(dmn, "stop", NULL, NULL);
 	say_stopping(dmn);
 	hooks_stop(&dmn->hooks);
+	events_close(&dmn->events);
 	daemon_close_watches(dmn);
 	/* the caller frees its own; a reload's is ours */
 	if (dmn->conf != dmn->first_conf)

@@ -306,6 +306,41 @@ static long long sample_to_kill_us(const struct watch *w, const struct victim *v
 	return w->fired_at && v->t_kill > w->fired_at ? (v->t_kill - w->fired_at) / 1000 : -1;
 }
 
+/*
+ * The events socket's line (events.h): what a desktop notification needs and no more. v: the
+ * victim (NULL: a warning without one); d: the trigger and its figures, said in words.
+ */
+static void publish(struct daemon *dmn, const char *event, const struct watch *w,
+		    const struct victim *v, const struct decision *d)
+{
+	struct line l;
+
+	if (!dmn->events.n)
+		return;
+	jbegin(&l, event);
+	jstr(&l, "scope", w->name);
+	if (v) {
+		jnum(&l, "pid", v->chosen.pid);
+		jstr(&l, "comm", v->chosen.comm);
+		jnum(&l, "uid", v->chosen.uid);
+		jnum(&l, "rss_kb", (long long)(v->chosen.rss_anon_kb + v->chosen.rss_file_kb +
+					       v->chosen.rss_shmem_kb));
+	}
+	jstr(&l, "trigger", d->trigger != TRIG_NONE ? trigger_name(d->trigger) : "warn");
+	jstr(&l, "reason", d->reason);
+	line_str(&l, "}");
+	if (l.n + 1 >= sizeof(l.buf))
+		return;
+	l.buf[l.n++] = '\n';
+	events_send(&dmn->events, l.buf, l.n);
+}
+
+void say_warning(struct daemon *dmn, const struct watch *w, const struct slot *s,
+		 const struct decision *d)
+{
+	publish(dmn, "warn", w, s ? &s->v : NULL, d);
+}
+
 void say_killed(struct daemon *dmn, const struct watch *w, const struct slot *s)
 {
 	struct line l, k;
@@ -326,6 +361,7 @@ void say_killed(struct daemon *dmn, const struct watch *w, const struct slot *s)
 		line_write(&l, 2);
 	}
 	jkill(dmn, "kill", w, s, us);
+	publish(dmn, "kill", w, &s->v, &s->fired);
 }
 
 void say_process(const struct watch *w, const struct slot *s, const char *what)
@@ -432,6 +468,7 @@ void say_would_kill(struct daemon *dmn, const struct watch *w, const struct slot
 	line_str(&l, " sharer(s)");
 	line_write(&l, 2);
 	jkill(dmn, "would_kill", w, s, -1);
+	publish(dmn, "would_kill", w, &s->v, &s->fired);
 }
 
 void say_exited(struct daemon *dmn, const struct watch *w, const struct slot *s)

@@ -32,6 +32,10 @@ void jvictim(struct daemon *dmn, const char *event, const struct watch *w, const
 	     const char *extra_key, long long extra);
 void say_trigger(struct daemon *dmn, const struct watch *w, const struct decision *d);
 void say_killed(struct daemon *dmn, const struct watch *w, const struct slot *s);
+/* The scope entered its warning band: said on the events socket (s: the victim chosen ahead,
+ * or NULL) */
+void say_warning(struct daemon *dmn, const struct watch *w, const struct slot *s,
+		 const struct decision *d);
 /* "oomreaper: SCOPE: process PID (comm) WHAT" */
 void say_process(const struct watch *w, const struct slot *s, const char *what);
 void say_reaping_dying(struct daemon *dmn, const struct watch *w, const struct slot *s);

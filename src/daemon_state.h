@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "decide.h"
+#include "events.h"
 #include "hooks.h"
 #include "kill.h"
 #include "reap.h"
@@ -110,13 +111,14 @@ struct daemon {
 	long aborts;			/* kills called off: memory back before the signal */
 	long test_stall_ms;		/* test hook: choosing takes this long */
 	struct hooks hooks;		/* warn_exec and post_kill_exec running */
+	struct events events;		/* the events socket's subscribers */
 	struct rule_memos memos;	/* the rules' verdicts, judged ahead in the loop */
 	long long next_memos;
 	bool stop;
 };
 
 /* epoll tags: what woke us */
-enum { EV_SIGNAL = 1, EV_REAPER, EV_SCOPE, EV_HOOK };
+enum { EV_SIGNAL = 1, EV_REAPER, EV_SCOPE, EV_HOOK, EV_EVENTS };
 
 static inline long long ms_between(long long a, long long b)
 {

@@ -27,6 +27,9 @@ static void usage(FILE *f)
 	      "  run [--config FILE] [--cgroup PATH] [--dry-run] [...]\n"
 	      "                     the daemon: watch memory, kill before the machine thrashes\n"
 	      "  check-config FILE  check a configuration file\n"
+	      "  notify [--socket PATH]\n"
+	      "                     in a desktop session: show the daemon's warnings and kills\n"
+	      "                     as notifications\n"
 	      "\n"
 	      "  -h, --help         this text ('oomreaper COMMAND --help' for a command's)\n"
 	      "  -V, --version      the version\n",
@@ -44,6 +47,7 @@ int main(int argc, char **argv)
 		{ "kill", cmd_kill },
 		{ "run", cmd_run },
 		{ "check-config", cmd_check_config },
+		{ "notify", cmd_notify },
 	};
 	const char *prog = "oomreaper";
 

@@ -603,9 +603,12 @@ void watch_tick(struct daemon *dmn, struct watch *w, long long now)
 	tick(dmn, w, now, &d, &decided);
 	/* warn_exec once per entry into the warning band (decide()'s hysteresis says when it
 	 * is left), after the kill if a trigger fired at once; told the victim chosen ahead */
-	if (decided && !in_band && w->dec.warned)
-		hook_due(dmn, w, &w->conf->warn_exec, "warn", w->ready ? w->ready : w->inflight,
-			 &d, NULL, now);
+	if (decided && !in_band && w->dec.warned) {
+		struct slot *s = w->ready ? w->ready : w->inflight;
+
+		say_warning(dmn, w, s, &d);
+		hook_due(dmn, w, &w->conf->warn_exec, "warn", s, &d, NULL, now);
+	}
 }
 
 /* Whether a victim is on its way: a rehearsal would queue behind it at the reaper */

@@ -10,7 +10,7 @@ import time
 MIB = 1 << 20
 
 from run import check, explain, hog, note, wait_for
-from test_run import Daemon, daemon_test, oom_cgroup
+from test_run import Daemon, daemon_test, grower, oom_cgroup
 
 
 def three_hogs(cg):
@@ -328,4 +328,147 @@ def test_slow_hooks_do_not_delay_ten_kills():
         d.stop_cleanly()
         note("ten kills in %d ms, 4 hooks of 5 s run beside them, 6 dropped" % span)
     finally:
+        shutil.rmtree(t, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Desktop notifications: the events socket, `oomreaper notify`, a real notification server
+
+
+DESKTOP_TOOLS = ("Xvfb", "dbus-daemon", "dunst", "dunstctl", "notify-send")
+
+
+class Desktop:
+    """A desktop of our own in a test cgroup: Xvfb, a private session bus, dunst on it. Its
+    processes are children of ours, started in that cgroup; stop() ends them (pidfds)."""
+
+    def __init__(self, cg, workdir):
+        import subprocess
+        self.procs = []
+        self.cg = cg
+        # a display number no X server holds (its socket and lock are not there)
+        n = next(n for n in range(100 + os.getpid() % 400, 1000)
+                 if not os.path.exists("/tmp/.X11-unix/X%d" % n)
+                 and not os.path.exists("/tmp/.X%d-lock" % n))
+        self.display = ":%d" % n
+        self.x_log = os.path.join(workdir, "xvfb.log")
+        with open(self.x_log, "wb") as log:
+            self.x = self.start(["Xvfb", self.display, "-nolisten", "tcp", "-screen", "0",
+                                 "640x480x24"], stderr=log)
+        check(wait_for(lambda: os.path.exists("/tmp/.X11-unix/X%d" % n), timeout=20),
+              "Xvfb did not start on %s: %r" % (self.display, open(self.x_log, "rb").read()[-800:]))
+        p = self.start(["dbus-daemon", "--session", "--nofork", "--nopidfile",
+                        "--print-address=1"], stdout=subprocess.PIPE)
+        check(wait_readable(p.stdout.fileno(), 20), "dbus-daemon gave no address")
+        self.bus = p.stdout.readline().decode().strip()
+        self.env = dict(os.environ, DISPLAY=self.display, DBUS_SESSION_BUS_ADDRESS=self.bus,
+                        XDG_RUNTIME_DIR=workdir, HOME=workdir)
+        self.dunst_log = os.path.join(workdir, "dunst.log")
+        with open(self.dunst_log, "wb") as log:
+            self.start(["dunst"], env=self.env, stderr=log)
+        check(wait_for(lambda: self.ctl("is-paused").returncode == 0, timeout=20),
+              "dunst did not come up on %s (display %s, Xvfb %s): %r %r" % (
+                  self.bus, self.display, self.x.poll(), open(self.dunst_log, "rb").read()[-800:],
+                  open(self.x_log, "rb").read()[-800:]))
+
+    def start(self, argv, **kw):
+        import subprocess
+        script = 'echo $$ > "$0/cgroup.procs" || exit 125\nexec "$@"'
+        kw.setdefault("stdout", subprocess.DEVNULL)
+        kw.setdefault("stderr", subprocess.DEVNULL)
+        p = subprocess.Popen(["/bin/sh", "-c", script, self.cg] + argv,
+                             stdin=subprocess.DEVNULL, **kw)
+        self.procs.append(p)
+        return p
+
+    def ctl(self, *args):
+        import subprocess
+        return subprocess.run(["dunstctl"] + list(args), env=self.env, capture_output=True,
+                              timeout=10)
+
+    def history(self):
+        """The notifications dunst has shown, closed first so that they are in its history:
+        [(summary, body)]."""
+        import json
+        self.ctl("close-all")
+        r = self.ctl("history")
+        data = json.loads(r.stdout.decode() or "{}")
+        out = []
+        for n in (data.get("data") or [[]])[0]:
+            out.append((n["summary"]["data"], n["body"]["data"]))
+        return out
+
+    def stop(self):
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.kill()            # our own child, in our test cgroup
+                p.wait()
+
+
+def wait_readable(fd, timeout):
+    import select
+    return bool(select.select([fd], [], [], timeout)[0])
+
+
+@daemon_test
+def test_kill_reaches_the_desktop_as_a_notification():
+    """A real desktop: Xvfb, a private session bus, dunst (the notification server). The daemon
+    offers its events on a socket (--events-socket); `oomreaper notify` in the session listens
+    on it. (It shows the warning band's entry too, naming the victim chosen ahead.) A process
+    growing to 300 MiB in a 512 MiB cgroup with mem_min 50 % is killed, and dunst has
+    shown a notification whose summary names the process and its pid, and whose body says why
+    (the trigger's figures and the scope)."""
+    import shutil
+    import subprocess
+    from run import Skip, make_cgroup, OOMREAPER
+    missing = [t for t in DESKTOP_TOOLS if not shutil.which(t)]
+    if missing:
+        raise Skip("no %s (Debian: xvfb dbus dunst libnotify-bin; make installs them)"
+                   % ", ".join(missing))
+    t = tmpdir()
+    desk = None
+    notifier = None
+    try:
+        desk = Desktop(make_cgroup(), t)
+        sock = os.path.join(t, "events.sock")
+        cg = oom_cgroup(512)
+        d = Daemon("--cgroup", cg, "--mem-min", "50%", "--horizon", 0, "--events-socket", sock)
+        d.wait_started()
+        check(os.stat(sock).st_mode & 0o777 == 0o666, "socket mode %o" % os.stat(sock).st_mode)
+        err_path = os.path.join(t, "notify.err")
+        with open(err_path, "wb") as err:
+            notifier = desk.start([OOMREAPER, "notify", "--socket", sock],
+                                  env=desk.env, stdout=subprocess.PIPE, stderr=err)
+
+        def notify_err():
+            with open(err_path) as f:
+                return f.read()
+        check(wait_for(lambda: "listening on" in notify_err(), timeout=10),
+              "notify did not connect: %r" % notify_err())
+        # accepted by the daemon's loop (it wakes for the socket at once)
+        time.sleep(0.3)
+        victim = grower(cg, 200, 300, comm="memhog").pid
+        kill = d.wait_event("kill", timeout=10)
+        check(kill["pid"] == victim, "killed %r, want the hog %d" % (kill, victim))
+        shown = []
+
+        def killed_shown():
+            shown[:] = desk.history()
+            return [(s, b) for s, b in shown if "memhog (%d)" % victim in s]
+        check(wait_for(killed_shown, timeout=15, step=0.3),
+              "dunst shows no notification naming memhog (%d): %r; notify: %r"
+              % (victim, shown, notify_err()))
+        mine = killed_shown()
+        summary, body = mine[0]
+        check(summary == "oomreaper killed memhog (%d)" % victim, "summary %r" % summary)
+        check(kill["trigger"] in body and "available" in body and cg.split("/")[-1] in body,
+              "the body does not say why: %r" % body)
+        d.stop_cleanly()
+        note("dunst showed: %r / %r" % (summary, body))
+    finally:
+        if notifier and notifier.poll() is None:
+            notifier.kill()
+            notifier.wait()
+        if desk:
+            desk.stop()
         shutil.rmtree(t, ignore_errors=True)
