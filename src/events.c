@@ -102,8 +102,7 @@ void events_accept(struct events *e)
 			close(fd);
 			continue;
 		}
-		/* what it sends is never read: shut, so that its writes fail, not fill a buffer */
-		shutdown(fd, SHUT_RD);
+		/* what it sends is never read: at most its socket's buffer, then its writes wait */
 		e->fds[e->n++] = fd;
 	}
 }
