@@ -5,9 +5,10 @@ FUZZ ?= build-fuzz
 # How long `make fuzz` runs each target, in seconds
 FUZZ_SECONDS ?= 60
 # What building, testing and benchmarking need, as Debian packages: clang and libFuzzer for
-# the fuzz targets, whose corpora `make check` replays
+# the fuzz targets, whose corpora `make check` replays; a desktop of the tests' own (an X
+# server, a session bus, a notification server and notify-send) for the notifications' test
 DEBS := meson ninja-build pkg-config gcc libc6-dev libcmocka-dev python3 spin clang-14 \
-	libclang-rt-14-dev
+	libclang-rt-14-dev xvfb dbus-daemon dunst libnotify-bin
 BENCH_DEBS := earlyoom
 # The overload scenarios' peers and their pictures
 SCENARIO_DEBS := earlyoom nohang gnuplot-nox
