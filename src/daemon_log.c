@@ -241,7 +241,8 @@ void jvictim(struct daemon *dmn, const char *event, const struct watch *w, const
 static void jkill(struct daemon *dmn, const char *event, const struct watch *w,
 		  const struct slot *s, long long sample_to_kill)
 {
-	const struct decision *d = &s->fired;
+	const struct slot_note *note = slot_note(dmn, s);
+	const struct decision *d = &note->fired;
 	struct line l;
 
 	if (dmn->log_fd < 0)
@@ -249,14 +250,14 @@ static void jkill(struct daemon *dmn, const char *event, const struct watch *w,
 	jvictim_begin(&l, event, w, &s->v);
 	if (sample_to_kill >= 0 || !strcmp(event, "kill"))
 		jnum(&l, "sample_to_kill_us", sample_to_kill);
-	jnum(&l, "select_us", s->select_us);
-	jnum(&l, "candidates", s->candidates);
-	jnum(&l, "scanned", s->scanned);
-	if (s->has_runner_up) {
-		jnum(&l, "runner_up_pid", s->runner_up_pid);
-		jstr(&l, "runner_up_comm", s->runner_up_comm);
-		jnum(&l, "runner_up_badness", s->runner_up_badness);
-		jnum(&l, "margin", s->v.chosen.badness - s->runner_up_badness);
+	jnum(&l, "select_us", note->select_us);
+	jnum(&l, "candidates", note->candidates);
+	jnum(&l, "scanned", note->scanned);
+	if (note->has_runner_up) {
+		jnum(&l, "runner_up_pid", note->runner_up_pid);
+		jstr(&l, "runner_up_comm", note->runner_up_comm);
+		jnum(&l, "runner_up_badness", note->runner_up_badness);
+		jnum(&l, "margin", s->v.chosen.badness - note->runner_up_badness);
 	}
 	jstr(&l, "trigger", trigger_name(d->trigger));
 	jnum(&l, "available_kb", (long long)d->avail_kb);
@@ -266,7 +267,7 @@ static void jkill(struct daemon *dmn, const char *event, const struct watch *w,
 	jnum(&l, "fill_kb_s", (long long)d->fill_kb_s);
 	if (d->psi_pct >= 0)
 		jnum(&l, "psi_pct", (long long)d->psi_pct);
-	jstr(&l, "cgroup", s->cgroup);
+	jstr(&l, "cgroup", note->cgroup);
 	jend(dmn, &l);
 }
 
@@ -361,7 +362,7 @@ void say_killed(struct daemon *dmn, const struct watch *w, const struct slot *s)
 		line_write(&l, 2);
 	}
 	jkill(dmn, "kill", w, s, us);
-	publish(dmn, "kill", w, &s->v, &s->fired);
+	publish(dmn, "kill", w, &s->v, &slot_note(dmn, s)->fired);
 }
 
 void say_process(const struct watch *w, const struct slot *s, const char *what)
@@ -468,7 +469,7 @@ void say_would_kill(struct daemon *dmn, const struct watch *w, const struct slot
 	line_str(&l, " sharer(s)");
 	line_write(&l, 2);
 	jkill(dmn, "would_kill", w, s, -1);
-	publish(dmn, "would_kill", w, &s->v, &s->fired);
+	publish(dmn, "would_kill", w, &s->v, &slot_note(dmn, s)->fired);
 }
 
 void say_exited(struct daemon *dmn, const struct watch *w, const struct slot *s)

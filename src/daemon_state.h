@@ -32,16 +32,23 @@ struct slot {
 	enum slot_state state;
 	bool submitted;			/* handed to the reaper: freed only once it is done */
 	bool exit_logged, reap_logged;
-	/* what the kill's event and the post-kill hook say of the choice and of the trigger,
-	 * noted when it was chosen and when the trigger fired */
+};
+
+/*
+ * What the kill's event and the post-kill hook say of a slot's victim: the choice, noted when
+ * it was chosen, and the trigger, when it fired. Beside the slots (struct daemon), not in
+ * them, so that what start-up touches of each slot stays small and the notes are touched
+ * only once written.
+ */
+struct slot_note {
 	int candidates, scanned;
 	long long select_us;
 	bool has_runner_up;
 	pid_t runner_up_pid;
 	char runner_up_comm[COMM_LEN];
 	long runner_up_badness;
-	char cgroup[PATH_MAX];		/* the victim's (memory controller's, v1), "" unknown */
 	struct decision fired;		/* trigger TRIG_NONE until one fires */
+	char cgroup[PATH_MAX];		/* the victim's (the memory controller's, v1); "" unknown */
 };
 
 struct watch {
@@ -98,6 +105,7 @@ struct daemon {
 	struct watch w[CONFIG_MAX_SCOPES];
 	int nw;
 	struct slot pool[POOL];
+	struct slot_note notes[POOL];	/* pool[i]'s is notes[i] */
 	struct reaper reaper;
 	int epfd, sfd, log_fd;
 	unsigned long log_failures;	/* JSON lines that could not be written */
@@ -119,6 +127,11 @@ struct daemon {
 
 /* epoll tags: what woke us */
 enum { EV_SIGNAL = 1, EV_REAPER, EV_SCOPE, EV_HOOK, EV_EVENTS };
+
+static inline struct slot_note *slot_note(struct daemon *dmn, const struct slot *s)
+{
+	return &dmn->notes[s - dmn->pool];
+}
 
 static inline long long ms_between(long long a, long long b)
 {

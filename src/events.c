@@ -14,8 +14,11 @@
 
 void events_none(struct events *e)
 {
-	memset(e, 0, sizeof(*e));
+	/* not memset: its path (4 kB) stays untouched when there is no socket */
 	e->listen_fd = -1;
+	e->n = 0;
+	e->sent = e->dropped = e->refused = 0;
+	e->path[0] = 0;
 }
 
 /* Makes the directory of path if it is missing (one level: /run/oomreaper) */

@@ -17,7 +17,14 @@
 
 int hooks_init(struct hooks *h, int epfd, uint64_t tag, int timeout_ms)
 {
-	memset(h, 0, sizeof(*h));
+	/* not memset: the places' buffers (50 kB) stay untouched, not resident, until a hook
+	 * runs; a free place is one whose pid is 0 */
+	for (int i = 0; i < HOOKS_MAX; i++) {
+		h->run[i].pid = 0;
+		h->run[i].buf = &h->bufs[i];
+	}
+	h->nqueued = 0;
+	h->started = h->dropped = h->timed_out = 0;
 	h->epfd = epfd;
 	h->tag = tag;
 	h->timeout_ms = timeout_ms;
@@ -66,7 +73,7 @@ void hooks_queue(struct hooks *h, const struct hook_cmd *cmd, const struct hook_
 }
 
 /* One variable "KEY=value" into r's environment, the value cleaned (text.h) when asked */
-static void env_add(struct hook_run *r, int *k, size_t *used, const char *key, const char *val,
+static void env_add(struct hook_buf *r, int *k, size_t *used, const char *key, const char *val,
 		    bool clean)
 {
 	size_t room = sizeof(r->env) - *used, klen = strlen(key);
@@ -85,7 +92,7 @@ static void env_add(struct hook_run *r, int *k, size_t *used, const char *key, c
 	*used += strlen(p) + 1;
 }
 
-static void env_num(struct hook_run *r, int *k, size_t *used, const char *key,
+static void env_num(struct hook_buf *r, int *k, size_t *used, const char *key,
 		    unsigned long long v)
 {
 	char num[24];
@@ -95,7 +102,7 @@ static void env_num(struct hook_run *r, int *k, size_t *used, const char *key,
 }
 
 /* The hook's environment: only what oomreaper says, and a PATH (README: Hooks) */
-static void make_env(struct hook_run *r, const struct hook_event *e)
+static void make_env(struct hook_buf *r, const struct hook_event *e)
 {
 	int k = 0;
 	size_t used = 0;
@@ -130,7 +137,7 @@ static void make_env(struct hook_run *r, const struct hook_event *e)
  * unblocked; the oom_score_adj the daemon may have set (-1000) raised back to 0, as a hook
  * must stay killable; and no file of the daemon's but those three.
  */
-static void __attribute__((noinline)) child(const struct hook_run *r, int null_fd, int out)
+static void __attribute__((noinline)) child(const struct hook_buf *r, int null_fd, int out)
 {
 	sigset_t none;
 	int fd;
@@ -162,13 +169,13 @@ static int start(struct hooks *h, struct hook_run *r, const struct hook_cmd *cmd
 	int fds[2];
 	pid_t pid;
 
-	hook_cmd_argv(cmd, r->argv);
-	make_env(r, e);
+	hook_cmd_argv(cmd, r->buf->argv);
+	make_env(r->buf, e);
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
 	pid = vfork();
 	if (pid == 0)
-		child(r, h->null_fd, fds[1]);
+		child(r->buf, h->null_fd, fds[1]);
 	close(fds[1]);
 	if (pid < 0) {
 		close(fds[0]);
@@ -221,7 +228,7 @@ void hooks_start_queued(struct hooks *h, long long now)
 		line_str(&l, " of ");
 		line_path(&l, e->scope, 200);
 		line_str(&l, ": ");
-		line_path(&l, r->argv[0], 0);
+		line_path(&l, r->buf->argv[0], 0);
 		line_write(&l, 2);
 	}
 	h->nqueued = 0;

@@ -49,7 +49,11 @@ struct hook_run {
 	char line[HOOK_LINE_MAX + 1];
 	size_t n;
 	int lines, dropped_lines;
-	/* the exec's argv and envp, made here before the vfork */
+	struct hook_buf *buf;		/* its argv and environment */
+};
+
+/* The exec's argv and envp, made here before the vfork */
+struct hook_buf {
 	char *argv[HOOK_ARGS_MAX + 1];
 	char *envp[HOOK_ENV_VARS + 1];
 	char env[HOOK_ENV_MAX];
@@ -61,6 +65,7 @@ struct hooks {
 	int timeout_ms;
 	int null_fd;			/* /dev/null, the hooks' stdin */
 	struct hook_run run[HOOKS_MAX];
+	struct hook_buf bufs[HOOKS_MAX];	/* run[i]'s is bufs[i]: untouched until it runs */
 	struct {
 		const struct hook_cmd *cmd;
 		struct hook_event e;

@@ -98,18 +98,20 @@ static void note_choice(struct daemon *dmn, struct slot *s, const struct choice 
 	size_t len;
 	ssize_t n = read_file_at(dmn->cli->proc_fd, pid_path(path, ch->victim.pid, "cgroup"), buf,
 				 sizeof(buf));
+	struct slot_note *note = slot_note(dmn, s);
 
-	s->candidates = ch->candidates;
-	s->scanned = ch->scanned;
-	s->select_us = ch->select_us;
-	s->has_runner_up = ch->has_runner_up;
-	s->runner_up_pid = ch->runner_up.pid;
-	s->runner_up_badness = ch->runner_up.badness;
-	memcpy(s->runner_up_comm, ch->runner_up.comm, sizeof(s->runner_up_comm));
-	s->cgroup[0] = 0;
-	if (n > 0 && parse_cgroup(buf, (size_t)n, &cg, &len) == 0 && len < sizeof(s->cgroup)) {
-		memcpy(s->cgroup, cg, len);
-		s->cgroup[len] = 0;
+	note->candidates = ch->candidates;
+	note->scanned = ch->scanned;
+	note->select_us = ch->select_us;
+	note->has_runner_up = ch->has_runner_up;
+	note->runner_up_pid = ch->runner_up.pid;
+	note->runner_up_badness = ch->runner_up.badness;
+	memcpy(note->runner_up_comm, ch->runner_up.comm, sizeof(note->runner_up_comm));
+	note->fired.trigger = TRIG_NONE;
+	note->cgroup[0] = 0;
+	if (n > 0 && parse_cgroup(buf, (size_t)n, &cg, &len) == 0 && len < sizeof(note->cgroup)) {
+		memcpy(note->cgroup, cg, len);
+		note->cgroup[len] = 0;
 	}
 }
 
@@ -343,7 +345,7 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 		return;
 	}
 	w->said_nothing = false;
-	s->fired = *d;
+	slot_note(dmn, s)->fired = *d;
 	if (dmn->conf->dry_run) {
 		say_trigger(dmn, w, d);
 		say_would_kill(dmn, w, s);
@@ -395,7 +397,7 @@ static void hook_due(struct daemon *dmn, const struct watch *w, const struct hoo
 		memcpy(e.comm, v->chosen.comm, sizeof(e.comm));
 		e.uid = (unsigned)v->chosen.uid;
 		e.rss_kb = v->chosen.rss_anon_kb + v->chosen.rss_file_kb + v->chosen.rss_shmem_kb;
-		snprintf(e.cgroup, sizeof(e.cgroup), "%s", s->cgroup);
+		snprintf(e.cgroup, sizeof(e.cgroup), "%s", slot_note(dmn, s)->cgroup);
 	}
 	e.ms = 0;
 	if (v && outcome) {
@@ -410,7 +412,8 @@ static void hook_due(struct daemon *dmn, const struct watch *w, const struct hoo
 static void hook_post_kill(struct daemon *dmn, const struct watch *w, const struct slot *s,
 			   const char *outcome, long long now)
 {
-	hook_due(dmn, w, &w->conf->post_kill_exec, "kill", s, &s->fired, outcome, now);
+	hook_due(dmn, w, &w->conf->post_kill_exec, "kill", s, &slot_note(dmn, s)->fired, outcome,
+		 now);
 }
 
 /*

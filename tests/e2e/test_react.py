@@ -260,13 +260,13 @@ def test_warn_hook_once_per_band_entry():
 
 @daemon_test
 def test_hook_flooding_its_output_is_bounded():
-    """A post_kill hook that writes 20 MB without a newline and 5,000 lines: its output in
+    """A post_kill hook that writes 2 MB without a newline and 5,000 lines: its output in
     the log is at most 100 lines (cut at 256 bytes) and then counted; the next kill, of the
     second hog, comes at once after the first victim's exit, not after the hook."""
     import shutil
     t = tmpdir()
     try:
-        hook = hook_script(t, "flood-hook", "head -c 20000000 /dev/zero | tr '\\0' x; "
+        hook = hook_script(t, "flood-hook", "head -c 2000000 /dev/zero | tr '\\0' x; "
                            "seq 5000; echo $$ > %s/done" % t)
         conf = hook_config(os.path.join(t, "conf"), {"post_kill_exec": hook}, timeout=30)
         cg = oom_cgroup(512)
@@ -296,38 +296,48 @@ def test_hook_flooding_its_output_is_bounded():
 
 @daemon_test
 def test_slow_hooks_do_not_delay_ten_kills():
-    """Ten 30 MiB hogs in a 512 MiB cgroup with mem_min 95 %: ten kills in a row while a
-    post_kill hook sleeps 5 s each time: the kills come as fast as without hooks (the ten
-    within 3 s), 4 hooks run at once and the other 6 are dropped and said so; every hook is
-    reaped (none left as a zombie)."""
+    """Ten 30 MiB hogs in a 512 MiB cgroup with mem_min 95 %: ten kills in a row while the
+    post_kill hook of each sleeps for 60 s (hook_timeout 10 s): all ten kills are done before
+    the first hook ends (a kill that waited for a hook would wait 10 s), 4 hooks run at once
+    and the other 6 are dropped and said so; at their timeout the 4 are killed and reaped
+    (none left, not even as a zombie)."""
     import shutil
     t = tmpdir()
     try:
-        hook = hook_script(t, "slow", 'echo $$ >> "%s/pids"; sleep 5' % t)
-        conf = hook_config(os.path.join(t, "conf"), {"post_kill_exec": hook}, timeout=30)
+        hook = hook_script(t, "slow", 'echo $$ >> "%s/pids"; exec sleep 60' % t)
+        conf = hook_config(os.path.join(t, "conf"), {"post_kill_exec": hook}, timeout=10)
         cg = oom_cgroup(512)
         for i in range(10):
             hog(cg, 30, comm="h%d" % i)
         d = Daemon("--config", conf, "--cgroup", cg, "--mem-min", "95%", "--horizon", 0)
         check(wait_for(lambda: len(d.events("kill")) == 10, timeout=20),
               "%d kills; stderr %r" % (len(d.events("kill")), d.err()[-1500:]))
+        ended = hook_lines(d, "(exited|killed|ended)")
+        check(not ended, "a hook ended before the tenth kill: %r" % ended)
         kills = d.events("kill")
         span = kills[-1]["ts"] - kills[0]["ts"]
-        check(span < 3000, "ten kills took %d ms" % span)
-        started = hook_lines(d, "started for kill")
-        dropped = [l for l in d.err().splitlines() if "kill hook dropped: 4 hooks are running "
-                   "already" in l]
+        started, dropped = [], []
+
+        def all_said():
+            # the tenth victim's hook is due once it is gone: a moment after its kill
+            started[:] = hook_lines(d, "started for kill")
+            dropped[:] = [l for l in d.err().splitlines()
+                          if "kill hook dropped: 4 hooks are running already" in l]
+            return len(started) + len(dropped) == 10
+        wait_for(all_said, timeout=5)
         check(len(started) == 4 and len(dropped) == 6, "started %d, dropped %d: %r"
               % (len(started), len(dropped), d.err()[-2000:]))
         check("(6 dropped so far)" in dropped[-1], "count: %r" % dropped[-1])
-        check(wait_for(lambda: len(hook_lines(d, "exited with status 0")) == 4, timeout=15),
-              "the hooks did not end: %r" % d.err()[-1500:])
+        check(wait_for(lambda: len(hook_lines(d, "killed: still running after hook_timeout "
+                                                "10000 ms")) == 4, timeout=20),
+              "the hooks were not killed: %r" % d.err()[-1500:])
         pids = [int(x) for x in open(os.path.join(t, "pids")).read().split()]
-        check(all(not os.path.exists("/proc/%d" % p) for p in pids),
+        check(wait_for(lambda: all(not os.path.exists("/proc/%d" % p) for p in pids),
+                       timeout=5),
               "hooks left behind (zombies?): %s" % [p for p in pids
                                                     if os.path.exists("/proc/%d" % p)])
         d.stop_cleanly()
-        note("ten kills in %d ms, 4 hooks of 5 s run beside them, 6 dropped" % span)
+        note("ten kills in %d ms while 4 hooks of 60 s ran, 6 dropped" % span)
     finally:
         shutil.rmtree(t, ignore_errors=True)
 
@@ -479,9 +489,9 @@ def test_kill_reaches_the_desktop_as_a_notification():
 def test_idle_subscribers_never_delay_kills():
     """Eight clients connect to the events socket and never read, a ninth is closed at once
     (at most eight); then mem_min is raised to 95 % (a reload) over ten 30 MiB hogs in a
-    512 MiB cgroup: they are killed one after the other within 5 s all the same (about 200 ms
-    apart after a reload, with or without subscribers; a kill blocked on a subscriber would
-    wait for ever)."""
+    512 MiB cgroup: they are killed one after the other all the same, within 10 s (about
+    200 ms apart after a reload, with or without subscribers, on a quiet machine; a kill
+    blocked on a subscriber would wait for ever)."""
     import shutil
     import socket
     t = tmpdir()
@@ -516,7 +526,7 @@ def test_idle_subscribers_never_delay_kills():
               "%d kills; stderr %r" % (len(d.events("kill")), d.err()[-1500:]))
         kills = d.events("kill")
         span = kills[-1]["ts"] - kills[0]["ts"]
-        check(span < 5000, "ten kills took %d ms" % span)
+        check(span < 10000, "ten kills took %d ms" % span)
         d.stop_cleanly()
         note("ten kills in %d ms with 8 subscribers that never read (%s ms apart)"
              % (span, [b["ts"] - a["ts"] for a, b in zip(kills, kills[1:])]))
