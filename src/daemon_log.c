@@ -257,7 +257,13 @@ static void jkill(struct daemon *dmn, const char *event, const struct watch *w,
 		jnum(&l, "runner_up_pid", note->runner_up_pid);
 		jstr(&l, "runner_up_comm", note->runner_up_comm);
 		jnum(&l, "runner_up_badness", note->runner_up_badness);
-		jnum(&l, "margin", s->v.chosen.badness - note->runner_up_badness);
+		long long margin;
+
+		/* badness may be negative (oom_score_adj, avoid rules): said only when the
+		 * difference is a number */
+		if (!__builtin_sub_overflow((long long)s->v.chosen.badness,
+					    (long long)note->runner_up_badness, &margin))
+			jnum(&l, "margin", margin);
 	}
 	jstr(&l, "trigger", trigger_name(d->trigger));
 	jnum(&l, "available_kb", (long long)d->avail_kb);
