@@ -12,10 +12,12 @@ FUZZ_SECONDS ?= 60
 # which `make check` renders with man-db and groff; zsh, whose completion it tries;
 # python3-yaml for the check of the Kubernetes manifest (deploy/kubernetes); tmux to drive
 # `oomreaper top` in a terminal, and node_exporter to scrape the metrics file (its service
-# is not started: the test runs its binary on 127.0.0.1)
+# is not started: the test runs its binary on 127.0.0.1); a desktop of the tests' own (an X
+# server, a session bus, a notification server and notify-send) for the notifications' test
 DEBS := meson ninja-build pkg-config gcc libc6-dev libcmocka-dev python3 spin clang-14 \
 	libclang-rt-14-dev systemd scdoc man-db groff-base zsh \
-	python3-yaml tmux prometheus-node-exporter
+	python3-yaml tmux prometheus-node-exporter \
+	xvfb dbus-daemon dunst libnotify-bin
 BENCH_DEBS := earlyoom
 # The overload scenarios' peers and their pictures
 SCENARIO_DEBS := earlyoom nohang gnuplot-nox

@@ -202,6 +202,13 @@ static void explain(const struct survey *sv, struct proc_info *p, const struct p
 	if (rank)
 		printf("  rank         %d of %d candidates\n", rank, sv->eligible);
 	printf("  chosen       %s%s\n", chosen ? "yes" : "no", why);
+	/* the same walk's runner-up as the daemon's kill event gives (select.h) */
+	if (ch->found && ch->has_runner_up)
+		printf("  runner-up    %d (%s) badness %ld, margin %ld behind the victim\n",
+		       (int)ch->runner_up.pid, text_cleaned(ch->runner_up.comm, comm, sizeof(comm)),
+		       ch->runner_up.badness, ch->victim.badness - ch->runner_up.badness);
+	else if (ch->found)
+		printf("  runner-up    none: no other candidate\n");
 }
 
 int cmd_explain(const char *prog, int argc, char **argv)

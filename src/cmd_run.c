@@ -18,7 +18,7 @@ static void usage(FILE *f)
 	      "                     [--deadline S] [--policy largest|fastest-growing]\n"
 	      "                     [--group-kill no|leaf|scope] [--qos-order yes|no]\n"
 	      "                     [--dry-run] [--log-json FILE|-] [--socket PATH|no]\n"
-	      "                     [--metrics-file FILE.prom]\n"
+	      "                     [--metrics-file FILE.prom] [--events-socket PATH]\n"
 	      "\n"
 	      "Watches memory and acts before the machine thrashes: when a scope runs short, its\n"
 	      "victim is chosen as the kernel would, killed through pidfds and reaped.\n"
@@ -45,6 +45,9 @@ static void usage(FILE *f)
 	      "      --metrics-file F\n"
 	      "                     write Prometheus metrics to F (node_exporter's textfile\n"
 	      "                     collector) each second and after each event\n"
+	      "      --events-socket PATH\n"
+	      "                     offer warnings and kills on a unix socket at PATH, for\n"
+	      "                     `oomreaper notify` (desktop notifications)\n"
 	      "  -h, --help         this text\n"
 	      "\n"
 	      "SIGHUP reloads the configuration; SIGTERM and SIGINT stop.\n",
@@ -65,6 +68,7 @@ static const struct {
 	{ "group-kill", "scope", "group_kill" },
 	{ "qos-order", "scope", "qos_order" },
 	{ "socket", "oomreaper", "socket" },	{ "metrics-file", "oomreaper", "metrics_file" },
+	{ "events-socket", "oomreaper", "events_socket" },
 };
 
 #define NSETTINGS (int)(sizeof(settings) / sizeof(settings[0]))

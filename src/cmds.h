@@ -9,6 +9,7 @@ int cmd_list(const char *prog, int argc, char **argv);
 int cmd_explain(const char *prog, int argc, char **argv);
 int cmd_kill(const char *prog, int argc, char **argv);
 int cmd_run(const char *prog, int argc, char **argv);
+int cmd_notify(const char *prog, int argc, char **argv);
 int cmd_check_config(const char *prog, int argc, char **argv);
 int cmd_status(const char *prog, int argc, char **argv);
 int cmd_top(const char *prog, int argc, char **argv);

@@ -41,12 +41,14 @@ void config_defaults(struct config *c)
 	c->deadline_ms = 5000;
 	c->reap_delay_ms = 2000;
 	c->policy = POLICY_LARGEST;
+	c->hook_timeout_ms = 10000;
 	c->nscopes = 1;
 	c->scopes[0].th = thresholds_default();
 	memset(c->scopes[0].line, 0, sizeof(c->scopes[0].line));
 	c->scopes[0].group_kill = GROUP_KILL_NO;
 	c->scopes[0].group_kill_line = 0;
 	c->scopes[0].qos_order = false;
+	c->scopes[0].warn_exec.argc = c->scopes[0].post_kill_exec.argc = 0;
 }
 
 struct level *level_of(struct thresholds *t, int k)
@@ -191,6 +193,7 @@ static struct scope_conf *scope_of(struct config *c, const char *section)
 	s->group_kill = GROUP_KILL_NO;
 	s->group_kill_line = 0;
 	s->qos_order = false;
+	s->warn_exec.argc = s->post_kill_exec.argc = 0;
 	return s;
 }
 
@@ -368,8 +371,22 @@ static int set_scope(struct scope_conf *s, const char *key, const char *value, i
 	if (!strcmp(key, "qos_order"))
 		return parse_bool(value, &s->qos_order)
 			       ? fail(err, len, "qos_order = '%s': want yes or no", value) : 0;
+	if (!strcmp(key, "warn_exec") || !strcmp(key, "post_kill_exec")) {
+		char msg[128];
+
+		/* empty: no hook (a reload can take one away) */
+		if (!value[0]) {
+			(key[0] == 'w' ? &s->warn_exec : &s->post_kill_exec)->argc = 0;
+			return 0;
+		}
+		if (hook_cmd_parse(value, key[0] == 'w' ? &s->warn_exec : &s->post_kill_exec, msg,
+				   sizeof(msg)))
+			return fail(err, len, "%s = '%s': %s", key, value, msg);
+		return 0;
+	}
 	return fail(err, len, "unknown key '%s' (= '%s') in a scope (mem_min, mem_kill, swap_min, "
-			      "psi, horizon, group_kill, qos_order)", key, value);
+			      "psi, horizon, group_kill, qos_order, warn_exec, post_kill_exec)", key,
+		    value);
 }
 
 static const char *const group_kill_names[] = { "no", "leaf", "scope" };
@@ -470,9 +487,23 @@ static int set_main(struct config *c, const char *key, const char *value, char *
 		snprintf(c->log_json, sizeof(c->log_json), "%s", value);
 		return 0;
 	}
+	if (!strcmp(key, "events_socket")) {
+		if (value[0] && (value[0] != '/' || strlen(value) >= 108))
+			return fail(err, len, "events_socket = '%s': want an absolute path of at "
+					      "most 107 bytes", value);
+		snprintf(c->events_socket, sizeof(c->events_socket), "%s", value);
+		return 0;
+	}
+	if (!strcmp(key, "hook_timeout")) {
+		if (parse_secs(value, 0.001, 3600, &v))
+			return fail(err, len, "hook_timeout = '%s': want seconds, above 0, at most "
+					      "3600", value);
+		c->hook_timeout_ms = (int)(v * 1000);
+		return 0;
+	}
 	return fail(err, len, "unknown key '%s' (= '%s') in [oomreaper] (dry_run, grace, "
-			      "deadline, reap_delay, policy, log_json, socket, metrics_file)",
-			      key, value);
+			      "deadline, reap_delay, policy, log_json, socket, metrics_file, "
+			      "hook_timeout, events_socket)", key, value);
 }
 
 /* Which kind of section a name is; -1 for none */
@@ -777,10 +808,11 @@ void config_print(const struct config *c, FILE *f)
 	static const char *const actions[] = { "prefer", "avoid", "ignore" };
 
 	fprintf(f, "[oomreaper]\ndry_run = %s\ngrace = %d\ndeadline = %g\nreap_delay = %d\n"
-		   "policy = %s\nlog_json = %s\nsocket = %s\nmetrics_file = %s\n",
+		   "policy = %s\nlog_json = %s\nsocket = %s\nmetrics_file = %s\n"
+		   "hook_timeout = %g\nevents_socket = %s\n",
 		c->dry_run ? "yes" : "no", c->grace_ms, c->deadline_ms / 1000.0, c->reap_delay_ms,
 		c->policy == POLICY_LARGEST ? "largest" : "fastest-growing", c->log_json,
-		c->socket, c->metrics_file);
+		c->socket, c->metrics_file, c->hook_timeout_ms / 1000.0, c->events_socket);
 	for (int i = 0; i < c->nscopes; i++) {
 		const struct scope_conf *s = &c->scopes[i];
 
@@ -799,6 +831,15 @@ void config_print(const struct config *c, FILE *f)
 		fprintf(f, "horizon = %g\n", s->th.horizon_s);
 		fprintf(f, "group_kill = %s\n", group_kill_name(s->group_kill));
 		fprintf(f, "qos_order = %s\n", s->qos_order ? "yes" : "no");
+		for (int k = 0; k < 2; k++) {
+			const struct hook_cmd *h = k ? &s->post_kill_exec : &s->warn_exec;
+			char cmd[2 * HOOK_CMD_MAX];
+
+			if (!h->argc)
+				continue;
+			hook_cmd_format(h, cmd, sizeof(cmd));
+			fprintf(f, "%s = %s\n", k ? "post_kill_exec" : "warn_exec", cmd);
+		}
 	}
 	for (int i = 0; i < c->nrules; i++) {
 		const struct rule *r = &c->rules[i];

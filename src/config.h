@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "decide.h"
+#include "hookcmd.h"
 #include "rules.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/oomreaper.conf"
@@ -32,6 +33,8 @@ struct scope_conf {
 	int line[3];			/* where mem_min, mem_kill, swap_min were set: a line of
 					 * the file, -1 a flag, 0 the default */
 	bool qos_order;			/* a pod's QoS class before badness (select.h) */
+	struct hook_cmd warn_exec;	/* run when the scope enters its warning band */
+	struct hook_cmd post_kill_exec;	/* run once each victim is gone, reaped or stuck */
 };
 
 struct config {
@@ -44,6 +47,8 @@ struct config {
 	char log_json[PATH_MAX];	/* "" none, "-" stdout, else a file */
 	char socket[108];		/* status socket: "" the default place, "no" none */
 	char metrics_file[PATH_MAX];	/* Prometheus textfile; "" none */
+	int hook_timeout_ms;		/* a hook still running then gets SIGKILL */
+	char events_socket[PATH_MAX];	/* "" none, else the events socket's path (events.h) */
 	int setting_line;		/* the file's line config_set() is given, -1 a flag */
 	struct scope_conf scopes[CONFIG_MAX_SCOPES];
 	int nscopes;

@@ -478,6 +478,7 @@ void daemon_reload(struct daemon *dmn)
 	dmn->nw = next->nscopes;
 	free(staged);
 	dmn->conf = next;
+	dmn->hooks.timeout_ms = next->hook_timeout_ms;
 	config_free(old);
 	judge_all(dmn);
 	struct line l;
@@ -675,6 +676,8 @@ static int wait_ms(struct daemon *dmn, long long now)
 	}
 	if (dmn->watchdog_ms && dmn->next_watchdog < next)
 		next = dmn->next_watchdog;
+	if (hooks_next_ns(&dmn->hooks) < next)
+		next = hooks_next_ns(&dmn->hooks);
 	if (next <= now)
 		return 0;
 	/* rounded up: waking a little late is a sample a little late; early, a wasted wake-up */
@@ -718,6 +721,13 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 		cli_error(c, "run: %s", dmn->epfd < 0 ? strerror(errno) : err);
 		return EXIT_USAGE;
 	}
+	events_none(&dmn->events);
+	if (conf->events_socket[0] && events_open(&dmn->events, conf->events_socket, dmn->epfd,
+						  EV_EVENTS, err, sizeof(err))) {
+		cli_error(c, "run: --events-socket %s", err);
+		daemon_close_watches(dmn);
+		return EXIT_USAGE;
+	}
 	judge_all(dmn);
 	if (observe_start(dmn, err, sizeof(err))) {
 		cli_error(c, "run: %s", err);
@@ -728,6 +738,11 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 
 	if (r) {
 		cli_error(c, "run: cannot start: %s", strerror(-r));
+		return EXIT_NOTHING;
+	}
+	r = hooks_init(&dmn->hooks, dmn->epfd, EV_HOOK, dmn->conf->hook_timeout_ms);
+	if (r) {
+		cli_error(c, "run: cannot start: /dev/null: %s", strerror(-r));
 		return EXIT_NOTHING;
 	}
 	probe(dmn);
@@ -767,6 +782,9 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 				watch_follow(dmn, w, now);
 		}
 		slots_sweep(dmn);
+		/* after every scope's own work: a hook never delays a kill */
+		hooks_tick(&dmn->hooks, now);
+		hooks_start_queued(&dmn->hooks, now);
 		if (dmn->conf->nrules && now >= dmn->next_memos) {
 			rule_memos_refresh(&dmn->memos, dmn->conf->rules, dmn->conf->nrules,
 					   dmn->cli->proc_fd, MEMOS_BUDGET_NS);
@@ -792,6 +810,13 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 			case EV_SERVE:
 				/* served in the next turn, after the scopes' work */
 				dmn->server.pending = true;
+				break;
+			case EV_EVENTS:
+				events_accept(&dmn->events);
+				break;
+			case EV_HOOK:
+				hooks_wake(&dmn->hooks, (int)(tag >> 8 & 0xff), tag >> 16 & 1,
+					   now_ns());
 				break;
 			case EV_REAPER:
 				if (read(dmn->reaper.done_fd, &x, sizeof(x)) < 0) {
@@ -834,6 +859,8 @@ int daemon_run(struct cli *c, const struct daemon_args *a, struct config *conf)
 	jevent(dmn, "stop", NULL, NULL);
 	say_stopping(dmn);
 	observe_stop(dmn);
+	hooks_stop(&dmn->hooks);
+	events_close(&dmn->events);
 	daemon_close_watches(dmn);
 	/* the caller frees its own; a reload's is ours */
 	if (dmn->conf != dmn->first_conf)

@@ -220,6 +220,23 @@ static void jidentity(struct line *l, const struct identity *id)
 		jstr(l, "unit", id->unit);
 }
 
+/* An event about a victim: its scope, who it is, its size and its group */
+static void jvictim_begin(struct line *l, const char *event, const struct watch *w,
+			  const struct victim *v)
+{
+	jbegin(l, event);
+	jstr(l, "scope", w->name);
+	jnum(l, "pid", v->chosen.pid);
+	jstr(l, "comm", v->chosen.comm);
+	jnum(l, "badness", v->chosen.badness);
+	jnum(l, "rss_kb", (long long)(v->chosen.rss_anon_kb + v->chosen.rss_file_kb +
+				      v->chosen.rss_shmem_kb));
+	jnum(l, "members", v->n);
+	/* sharers the SIGKILL did not reach: their memory stays */
+	jnum(l, "left_alive", v->unsignalled);
+	jidentity(l, &v->id);
+}
+
 void jvictim(struct daemon *dmn, const char *event, const struct watch *w, const struct victim *v,
 		    const char *extra_key, long long extra)
 {
@@ -227,20 +244,55 @@ void jvictim(struct daemon *dmn, const char *event, const struct watch *w, const
 
 	if (dmn->log_fd < 0)
 		return;
-	jbegin(&l, event);
-	jstr(&l, "scope", w->name);
-	jnum(&l, "pid", v->chosen.pid);
-	jstr(&l, "comm", v->chosen.comm);
-	jnum(&l, "badness", v->chosen.badness);
-	jnum(&l, "rss_kb", (long long)(v->chosen.rss_anon_kb + v->chosen.rss_file_kb +
-				       v->chosen.rss_shmem_kb));
-	jnum(&l, "members", v->n);
-	/* sharers the SIGKILL did not reach: their memory stays */
-	jnum(&l, "left_alive", v->unsignalled);
-	jidentity(&l, &v->id);
+	jvictim_begin(&l, event, w, v);
 	if (extra_key)
 		jnum(&l, extra_key, extra);
 	group_json(&l, w, v);
+	jend(dmn, &l);
+}
+
+/*
+ * The kill (or, in a dry run, the would-be kill): the victim, then what chose it (how long
+ * choosing took, how many candidates were judged, the runner-up and the victim's lead over
+ * it), then the trigger's figures, the cgroup last: a long path gives way, not the figures
+ */
+static void jkill(struct daemon *dmn, const char *event, const struct watch *w,
+		  const struct slot *s, long long sample_to_kill)
+{
+	const struct slot_note *note = slot_note(dmn, s);
+	const struct decision *d = &note->fired;
+	struct line l;
+
+	if (dmn->log_fd < 0)
+		return;
+	jvictim_begin(&l, event, w, &s->v);
+	if (sample_to_kill >= 0 || !strcmp(event, "kill"))
+		jnum(&l, "sample_to_kill_us", sample_to_kill);
+	jnum(&l, "select_us", note->select_us);
+	jnum(&l, "candidates", note->candidates);
+	jnum(&l, "scanned", note->scanned);
+	if (note->has_runner_up) {
+		jnum(&l, "runner_up_pid", note->runner_up_pid);
+		jstr(&l, "runner_up_comm", note->runner_up_comm);
+		jnum(&l, "runner_up_badness", note->runner_up_badness);
+		long long margin;
+
+		/* badness may be negative (oom_score_adj, avoid rules): said only when the
+		 * difference is a number */
+		if (!__builtin_sub_overflow((long long)s->v.chosen.badness,
+					    (long long)note->runner_up_badness, &margin))
+			jnum(&l, "margin", margin);
+	}
+	jstr(&l, "trigger", trigger_name(d->trigger));
+	jnum(&l, "available_kb", (long long)d->avail_kb);
+	jnum(&l, "total_kb", (long long)d->total_kb);
+	jnum(&l, "mem_min_kb", (long long)d->min_kb);
+	jnum(&l, "mem_kill_kb", (long long)d->kill_kb);
+	jnum(&l, "fill_kb_s", (long long)d->fill_kb_s);
+	if (d->psi_pct >= 0)
+		jnum(&l, "psi_pct", (long long)d->psi_pct);
+	group_json(&l, w, &s->v);
+	jstr(&l, "cgroup", note->cgroup);
 	jend(dmn, &l);
 }
 
@@ -280,6 +332,41 @@ long long sample_to_kill_us(const struct watch *w, const struct victim *v)
 	return w->fired_at && v->t_kill > w->fired_at ? (v->t_kill - w->fired_at) / 1000 : -1;
 }
 
+/*
+ * The events socket's line (events.h): what a desktop notification needs and no more. v: the
+ * victim (NULL: a warning without one); d: the trigger and its figures, said in words.
+ */
+static void publish(struct daemon *dmn, const char *event, const struct watch *w,
+		    const struct victim *v, const struct decision *d)
+{
+	struct line l;
+
+	if (!dmn->events.n)
+		return;
+	jbegin(&l, event);
+	jstr(&l, "scope", w->name);
+	if (v) {
+		jnum(&l, "pid", v->chosen.pid);
+		jstr(&l, "comm", v->chosen.comm);
+		jnum(&l, "uid", v->chosen.uid);
+		jnum(&l, "rss_kb", (long long)(v->chosen.rss_anon_kb + v->chosen.rss_file_kb +
+					       v->chosen.rss_shmem_kb));
+	}
+	jstr(&l, "trigger", d->trigger != TRIG_NONE ? trigger_name(d->trigger) : "warn");
+	jstr(&l, "reason", d->reason);
+	line_str(&l, "}");
+	if (l.n + 1 >= sizeof(l.buf))
+		return;
+	l.buf[l.n++] = '\n';
+	events_send(&dmn->events, l.buf, l.n);
+}
+
+void say_warning(struct daemon *dmn, const struct watch *w, const struct slot *s,
+		 const struct decision *d)
+{
+	publish(dmn, "warn", w, s ? &s->v : NULL, d);
+}
+
 void say_killed(struct daemon *dmn, const struct watch *w, const struct slot *s)
 {
 	struct line l, k;
@@ -299,7 +386,8 @@ void say_killed(struct daemon *dmn, const struct watch *w, const struct slot *s)
 		line_str(&l, ", which shares its memory");
 		line_say(&l, 2, PRIO_NOTICE);
 	}
-	jvictim(dmn, "kill", w, &s->v, "sample_to_kill_us", us);
+	jkill(dmn, "kill", w, s, us);
+	publish(dmn, "kill", w, &s->v, &slot_note(dmn, s)->fired);
 }
 
 void say_process(const struct watch *w, const struct slot *s, enum line_prio prio,
@@ -406,7 +494,8 @@ void say_would_kill(struct daemon *dmn, const struct watch *w, const struct slot
 	line_long(&l, s->v.n - 1);
 	line_str(&l, " sharer(s)");
 	line_say(&l, 2, PRIO_NOTICE);
-	jvictim(dmn, "would_kill", w, &s->v, NULL, 0);
+	jkill(dmn, "would_kill", w, s, -1);
+	publish(dmn, "would_kill", w, &s->v, &slot_note(dmn, s)->fired);
 }
 
 void say_exited(struct daemon *dmn, const struct watch *w, const struct slot *s)

@@ -40,6 +40,10 @@ void jvictim(struct daemon *dmn, const char *event, const struct watch *w, const
 long long sample_to_kill_us(const struct watch *w, const struct victim *v);
 void say_trigger(struct daemon *dmn, const struct watch *w, const struct decision *d);
 void say_killed(struct daemon *dmn, const struct watch *w, const struct slot *s);
+/* The scope entered its warning band: said on the events socket (s: the victim chosen ahead,
+ * or NULL) */
+void say_warning(struct daemon *dmn, const struct watch *w, const struct slot *s,
+		 const struct decision *d);
 /* "oomreaper: SCOPE: process PID (comm) WHAT" */
 void say_process(const struct watch *w, const struct slot *s, enum line_prio prio,
 		 const char *what);

@@ -11,6 +11,8 @@
 #include "config.h"
 #include "decide.h"
 #include "group.h"
+#include "events.h"
+#include "hooks.h"
 #include "kill.h"
 #include "reap.h"
 #include "sample.h"
@@ -33,6 +35,23 @@ struct slot {
 	enum slot_state state;
 	bool submitted;			/* handed to the reaper: freed only once it is done */
 	bool exit_logged, reap_logged;
+};
+
+/*
+ * What the kill's event and the post-kill hook say of a slot's victim: the choice, noted when
+ * it was chosen, and the trigger, when it fired. Beside the slots (struct daemon), not in
+ * them, so that what start-up touches of each slot stays small and the notes are touched
+ * only once written.
+ */
+struct slot_note {
+	int candidates, scanned;
+	long long select_us;
+	bool has_runner_up;
+	pid_t runner_up_pid;
+	char runner_up_comm[COMM_LEN];
+	long runner_up_badness;
+	struct decision fired;		/* trigger TRIG_NONE until one fires */
+	char cgroup[PATH_MAX];		/* the victim's (the memory controller's, v1); "" unknown */
 };
 
 struct watch {
@@ -91,6 +110,7 @@ struct daemon {
 	struct watch w[CONFIG_MAX_SCOPES];
 	int nw;
 	struct slot pool[POOL];
+	struct slot_note notes[POOL];	/* pool[i]'s is notes[i] */
 	struct reaper reaper;
 	int epfd, sfd, log_fd;
 	unsigned long log_failures;	/* JSON lines that could not be written */
@@ -105,6 +125,8 @@ struct daemon {
 	long test_stall_ms;		/* test hook: choosing takes this long */
 	pid_t *group_pids;		/* a group kill's rounds of pids (group_reserve) */
 	struct scope group_leaf;	/* the victim's own cgroup, open while it is killed */
+	struct hooks hooks;		/* warn_exec and post_kill_exec running */
+	struct events events;		/* the events socket's subscribers */
 	struct rule_memos memos;	/* the rules' verdicts, judged ahead in the loop */
 	long long next_memos;
 	long kills;			/* victims signalled since the start, for STATUS= */
@@ -121,7 +143,12 @@ struct daemon {
 };
 
 /* epoll tags: what woke us */
-enum { EV_SIGNAL = 1, EV_REAPER, EV_SCOPE, EV_SERVE };
+enum { EV_SIGNAL = 1, EV_REAPER, EV_SCOPE, EV_SERVE, EV_HOOK, EV_EVENTS };
+
+static inline struct slot_note *slot_note(struct daemon *dmn, const struct slot *s)
+{
+	return &dmn->notes[s - dmn->pool];
+}
 
 static inline long long ms_between(long long a, long long b)
 {

@@ -277,6 +277,10 @@ void decide(struct decider *d, const struct thresholds *t, const struct sample *
 	if (fill > d->peak_fill_kb_s)
 		d->peak_fill_kb_s = fill;
 	memset(out, 0, sizeof(*out));
+	out->avail_kb = avail;
+	out->total_kb = total;
+	out->min_kb = min_kb;
+	out->kill_kb = kill_kb;
 	out->fill_kb_s = fill;
 	out->eta_s = fill > 0 && avail > min_kb ? (double)(avail - min_kb) / fill : -1;
 	out->next_ms = sample_at_crossing(d, avail, min_kb, next_sample_ms(d, fill, avail, min_kb));
@@ -289,6 +293,8 @@ void decide(struct decider *d, const struct thresholds *t, const struct sample *
 		out->next_ms = SAMPLE_MAX_MS;
 
 	double psi = t->psi ? pressure(d, t->psi_full) : -1;
+
+	out->psi_pct = psi;
 
 	if (psi >= t->psi_pct) {
 		/* over the limit since the start of the interval that measured it */

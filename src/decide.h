@@ -57,6 +57,9 @@ struct decision {
 	double fill_kb_s;		/* the fill rate now (positive: memory being taken) */
 	double eta_s;			/* time to mem_min at that rate; < 0 when not filling */
 	bool prepare;			/* in the warning band, or reaching it soon: choose ahead */
+	/* the figures it was decided on, for the kill's event and hooks */
+	unsigned long long avail_kb, total_kb, min_kb, kill_kb;
+	double psi_pct;			/* the pressure measured, -1 when none */
 	int next_ms;			/* when to sample again */
 };
 

@@ -31,6 +31,9 @@ static void usage(FILE *f)
 	      "                     what the running daemon sees: scopes, levels, victims, kills\n"
 	      "  top [--socket PATH]\n"
 	      "                     the same, live in the terminal (q quits)\n"
+	      "  notify [--socket PATH]\n"
+	      "                     in a desktop session: show the daemon's warnings and kills\n"
+	      "                     as notifications\n"
 	      "\n"
 	      "  -h, --help         this text ('oomreaper COMMAND --help' for a command's)\n"
 	      "  -V, --version      the version\n",
@@ -50,6 +53,7 @@ int main(int argc, char **argv)
 		{ "check-config", cmd_check_config },
 		{ "status", cmd_status },
 		{ "top", cmd_top },
+		{ "notify", cmd_notify },
 	};
 	const char *prog = "oomreaper";
 

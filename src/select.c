@@ -505,10 +505,37 @@ static bool out_of_reach(const struct selector_buffers *b, int i, const struct p
 }
 
 /*
+ * Reads past the victim for its runner-up: a process not yet read whose bound still beats the
+ * best other one found is read too, at most this many more times (processes that turn out
+ * ineligible could otherwise keep the walk reading for ever)
+ */
+#define RUNNER_UP_READS_MAX 16
+
+/* q lost to the winner (or was displaced by a new one): the runner-up if it ranks above it */
+static void runner_up_offer(struct choice *c, const struct proc_info *q)
+{
+	if (c->has_runner_up && !rank_better(q, &c->runner_up))
+		return;
+	c->has_runner_up = true;
+	c->runner_up = *q;
+	c->runner_up.cgroup = NULL;
+}
+
+/* Whether the walk may stop at the candidate at index i: neither the victim nor its
+ * runner-up can be beaten from there on, or it read as far past the victim as it may */
+static bool walk_done(const struct selector_buffers *b, const struct choice *c, int i, int past)
+{
+	if (!c->found || !out_of_reach(b, i, &c->victim))
+		return false;
+	return (c->has_runner_up && out_of_reach(b, i, &c->runner_up)) ||
+	       past >= RUNNER_UP_READS_MAX;
+}
+
+/*
  * One walk: candidates in order of the most badness they could have (bounds), read in detail
- * one by one until none left can beat the best found; the processes in passed[] are passed
- * over. With check, each would-be winner pays the kcmp pass against the processes that
- * could pin its mm (and against oomreaper itself); without, none does.
+ * one by one until none left can beat the best found, nor its runner-up; the processes in
+ * passed[] are passed over. With check, each would-be winner pays the kcmp pass against the
+ * processes that could pin its mm (and against oomreaper itself); without, none does.
  */
 static void walk_once(struct selector *sel, const struct scope *s, const int *order, int k,
 		      const long *bounds, const pid_t *pinners, int npinners, bool check,
@@ -516,12 +543,13 @@ static void walk_once(struct selector *sel, const struct scope *s, const int *or
 {
 	/* the others: the best of those read and passed over, and the bound of those not read */
 	long second = LONG_MIN;
+	int past = 0;
 
 	for (int j = 0; j < k; j++) {
 		int i = order[j];
 		struct proc_info p;
 
-		if (c->found && out_of_reach(sel->buf, i, &c->victim)) {
+		if (walk_done(sel->buf, c, i, past)) {
 			if (bounds[i] > second)
 				second = bounds[i];
 			break;
@@ -529,20 +557,26 @@ static void walk_once(struct selector *sel, const struct scope *s, const int *or
 		if (among(sel->buf->pids[i], passed, npassed))
 			continue;
 		c->detailed++;
+		if (c->found && out_of_reach(sel->buf, i, &c->victim))
+			past++;
 		if (judge(sel, sel->buf->pids[i], &p) != EXCL_NONE)
 			continue;
 		p.kernel_score = sel->buf->scores[i];
 		p.qos_rank = sel->buf->ranks[i];
 		set_badness(&p, s);
+		c->candidates++;
 		if (c->found && !rank_better(&p, &c->victim)) {
 			if (p.badness > second)
 				second = p.badness;
+			runner_up_offer(c, &p);
 			continue;
 		}
 		if (check && pinned_by(sel, &p, pinners, npinners))
 			continue;
 		if (c->found && c->victim.badness > second)
 			second = c->victim.badness;
+		if (c->found)
+			runner_up_offer(c, &c->victim);
 		c->victim = p;
 		c->found = true;
 	}
@@ -568,6 +602,8 @@ static void walk(struct selector *sel, const struct scope *s, const int *order, 
 
 		c->found = false;
 		c->detailed = 0;
+		c->candidates = 0;
+		c->has_runner_up = false;
 		walk_once(sel, s, order, k, bounds, pinners, npinners, each, passed, npassed, c);
 		detailed += c->detailed;
 		if (each || !c->found || !pinned_by(sel, &c->victim, pinners, npinners))
@@ -829,7 +865,13 @@ static int select_table(struct selector *sel, const struct scope *s, struct choi
 		c->victim = *p;
 		c->victim.cgroup = NULL;
 		c->found = true;
+		/* the next of the others by badness, outside the victim's group */
+		for (int j = 0; j < t.n; j++)
+			if (t.procs[j].excl == EXCL_NONE && t.procs[j].group != p->group)
+				runner_up_offer(c, &t.procs[j]);
 	}
+	for (int j = 0; j < t.n; j++)
+		c->candidates += t.procs[j].excl == EXCL_NONE;
 	/* by growth, a lead in badness says nothing: a victim chosen ahead ages by time */
 	c->others_bound = LONG_MAX;
 	remember_growth(sel, &t, now);
@@ -840,9 +882,8 @@ out:
 	return r;
 }
 
-int select_victim(struct selector *sel, const struct scope *s, struct choice *c)
+static int select_scope(struct selector *sel, const struct scope *s, struct choice *c)
 {
-	memset(c, 0, sizeof(*c));
 	if (!sel->same_mm)
 		sel->same_mm = kcmp_vm;
 	if (sel->threads < 1)
@@ -854,4 +895,15 @@ int select_victim(struct selector *sel, const struct scope *s, struct choice *c)
 	if (sel->policy == POLICY_FASTEST_GROWING)
 		return select_table(sel, s, c);
 	return s->kind == SCOPE_GLOBAL ? select_global(sel, s, c) : select_cgroup(sel, s, c);
+}
+
+int select_victim(struct selector *sel, const struct scope *s, struct choice *c)
+{
+	long long t0 = now_ns();
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	r = select_scope(sel, s, c);
+	c->select_us = (now_ns() - t0) / 1000;
+	return r;
 }

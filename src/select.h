@@ -72,6 +72,15 @@ struct choice {
 	struct proc_info victim;	/* read in detail, badness and score set */
 	int scanned;			/* processes in the scope */
 	int detailed;			/* processes read in detail to decide */
+	int candidates;			/* of those, the eligible ones: judged and ranked */
+	long long select_us;		/* how long the selection took, in us */
+	/*
+	 * The runner-up, from the same walk: it reads on past the victim while a process not
+	 * yet read could still beat the best other (at most RUNNER_UP_READS_MAX more reads).
+	 * Under fastest-growing, the next by badness of the others.
+	 */
+	bool has_runner_up;
+	struct proc_info runner_up;	/* its cgroup NULL */
 	/*
 	 * The most badness any other candidate of the scope could have had (LONG_MAX when the
 	 * selection cannot tell): the victim's lead. While the memory taken since is less than

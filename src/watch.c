@@ -14,6 +14,8 @@
 
 #include "cli.h"
 #include "daemon_log.h"
+#include "parse.h"
+#include "readfile.h"
 #include "scan.h"
 #include "sys.h"
 #include "watch.h"
@@ -89,6 +91,34 @@ void slots_sweep(struct daemon *dmn)
 }
 
 /*
+ * What the kill's event will say of the choice: how long it took, how many were judged, the
+ * runner-up, and the victim's cgroup (read now, while choosing, not after the signal)
+ */
+static void note_choice(struct daemon *dmn, struct slot *s, const struct choice *ch)
+{
+	char path[32], buf[4096];
+	const char *cg;
+	size_t len;
+	ssize_t n = read_file_at(dmn->cli->proc_fd, pid_path(path, ch->victim.pid, "cgroup"), buf,
+				 sizeof(buf));
+	struct slot_note *note = slot_note(dmn, s);
+
+	note->candidates = ch->candidates;
+	note->scanned = ch->scanned;
+	note->select_us = ch->select_us;
+	note->has_runner_up = ch->has_runner_up;
+	note->runner_up_pid = ch->runner_up.pid;
+	note->runner_up_badness = ch->runner_up.badness;
+	memcpy(note->runner_up_comm, ch->runner_up.comm, sizeof(note->runner_up_comm));
+	note->fired.trigger = TRIG_NONE;
+	note->cgroup[0] = 0;
+	if (n > 0 && parse_cgroup(buf, (size_t)n, &cg, &len) == 0 && len < sizeof(note->cgroup)) {
+		memcpy(note->cgroup, cg, len);
+		note->cgroup[len] = 0;
+	}
+}
+
+/*
  * Chooses the scope's victim and holds it: its group gathered, every member's pidfd open
  * and its identity checked. Returns the slot, or NULL (with w->why) when nobody can be chosen.
  */
@@ -133,6 +163,7 @@ struct slot *watch_choose(struct daemon *dmn, struct watch *w, long *others_boun
 			if (dmn->log_fd >= 0)
 				scan_identity(dmn->cli->proc_fd, s->v.m[0].pid, &s->v.id);
 			*others_bound = ch.others_bound;
+			note_choice(dmn, s, &ch);
 			return s;
 		}
 		/* gone, reused, or pinned since the selection read it: choose again */
@@ -343,6 +374,7 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 		return;
 	}
 	w->said_nothing = false;
+	slot_note(dmn, s)->fired = *d;
 	if (dmn->conf->dry_run) {
 		say_trigger(dmn, w, d);
 		w->group.how = GROUP_KILL_NO;
@@ -373,6 +405,53 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 		return;
 	}
 	sigkill(dmn, w, s, now, d);
+}
+
+/*
+ * A hook due (hooks.h): what it is told, copied now; it starts once the loop turn's scopes
+ * are done. s: the victim, or for a warning the one chosen ahead (NULL: none); d: the
+ * figures; outcome: what became of a victim, NULL for a warning.
+ */
+static void hook_due(struct daemon *dmn, const struct watch *w, const struct hook_cmd *cmd,
+		     const char *event, const struct slot *s, const struct decision *d,
+		     const char *outcome, long long now)
+{
+	static struct hook_event e;	/* 8 kB: not on the stack; copied by hooks_queue() */
+	const struct victim *v = s ? &s->v : NULL;
+
+	if (!cmd->argc)
+		return;
+	e.event = event;
+	snprintf(e.scope, sizeof(e.scope), "%s", w->name);
+	e.trigger = d->trigger != TRIG_NONE ? trigger_name(d->trigger) : "warn";
+	e.avail_kb = d->avail_kb;
+	e.total_kb = d->total_kb;
+	e.min_kb = d->min_kb;
+	e.kill_kb = d->kill_kb;
+	e.outcome = outcome;
+	e.pid = v ? v->chosen.pid : 0;
+	e.cgroup[0] = 0;
+	if (v) {
+		memcpy(e.comm, v->chosen.comm, sizeof(e.comm));
+		e.uid = (unsigned)v->chosen.uid;
+		e.rss_kb = v->chosen.rss_anon_kb + v->chosen.rss_file_kb + v->chosen.rss_shmem_kb;
+		snprintf(e.cgroup, sizeof(e.cgroup), "%s", slot_note(dmn, s)->cgroup);
+	}
+	e.ms = 0;
+	if (v && outcome) {
+		long long end = v->t_exited ? v->t_exited : v->t_reaped ? v->t_reaped : now;
+
+		e.ms = (end - (v->t_kill ? v->t_kill : v->t_term)) / 1000000;
+	}
+	hooks_queue(&dmn->hooks, cmd, &e);
+}
+
+/* post_kill_exec, once a victim is let go: gone, reaped, or stuck past its deadline */
+static void hook_post_kill(struct daemon *dmn, const struct watch *w, const struct slot *s,
+			   const char *outcome, long long now)
+{
+	hook_due(dmn, w, &w->conf->post_kill_exec, "kill", s, &slot_note(dmn, s)->fired, outcome,
+		 now);
 }
 
 /*
@@ -417,6 +496,7 @@ void watch_follow(struct daemon *dmn, struct watch *w, long long now)
 	report_progress(dmn, w, s);
 	if (w->escalate_at) {
 		if (s->exit_logged) {
+			hook_post_kill(dmn, w, s, "exited", now);
 			w->inflight = NULL;
 			w->escalate_at = 0;
 			slot_release(dmn, s);
@@ -440,6 +520,7 @@ void watch_follow(struct daemon *dmn, struct watch *w, long long now)
 
 	if (s->exit_logged || reaped) {
 		group_say_freed(w, &s->v);
+		hook_post_kill(dmn, w, s, s->exit_logged ? "exited" : "reaped", now);
 		w->inflight = NULL;
 		done_with(dmn, s);
 		slot_release(dmn, s);
@@ -453,6 +534,7 @@ void watch_follow(struct daemon *dmn, struct watch *w, long long now)
 		jvictim(dmn, "stuck", w, &s->v, "ms", ms_between(s->v.t_kill, now));
 		group_say_freed(w, &s->v);
 		stats_stuck(&dmn->stats, &w->st);
+		hook_post_kill(dmn, w, s, "stuck", now);
 		w->inflight = NULL;
 		done_with(dmn, s);
 		slot_release(dmn, s);
@@ -519,7 +601,9 @@ static void arm_levels(struct daemon *dmn, struct watch *w, const struct sample 
 	w->dec.wake_used_kb = total - 2 * min_kb;
 }
 
-void watch_tick(struct daemon *dmn, struct watch *w, long long now)
+/* A sample of w and what follows from it; *decided when it was sampled, d what was decided */
+static void tick(struct daemon *dmn, struct watch *w, long long now, struct decision *dd,
+		 bool *decided)
 {
 	struct sample smp;
 	struct decision d;
@@ -535,6 +619,8 @@ void watch_tick(struct daemon *dmn, struct watch *w, long long now)
 	arm_levels(dmn, w, &smp);
 	decide(&w->dec, &w->conf->th, &smp, &d);
 	stats_sample(&w->st, &smp, &d);
+	*dd = d;
+	*decided = true;
 	w->next_ns = smp.t_ns + (long long)d.next_ms * 1000000;
 	w->fired_at = smp.t_ns;
 	if (d.verdict == VERDICT_OK) {
@@ -556,6 +642,22 @@ void watch_tick(struct daemon *dmn, struct watch *w, long long now)
 		return;
 	}
 	act(dmn, w, &smp, &d, now);
+}
+
+void watch_tick(struct daemon *dmn, struct watch *w, long long now)
+{
+	bool in_band = w->dec.warned, decided = false;
+	struct decision d;
+
+	tick(dmn, w, now, &d, &decided);
+	/* warn_exec once per entry into the warning band (decide()'s hysteresis says when it
+	 * is left), after the kill if a trigger fired at once; told the victim chosen ahead */
+	if (decided && !in_band && w->dec.warned) {
+		struct slot *s = w->ready ? w->ready : w->inflight;
+
+		say_warning(dmn, w, s, &d);
+		hook_due(dmn, w, &w->conf->warn_exec, "warn", s, &d, NULL, now);
+	}
 }
 
 /* Whether a victim is on its way: a rehearsal would queue behind it at the reaper */

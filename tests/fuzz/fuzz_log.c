@@ -298,8 +298,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int human = -1, json = -1;
 	static struct watch w;
-	static struct slot s;
 	static struct member m[3];
+	/* a slot of the pool, as the daemon's: its note is beside it (slot_note()) */
+	struct slot *sl = &dmn.pool[0];
 	struct decision d = { 0 };
 	char was[64], comm[COMM_LEN];
 	const uint8_t *part = NULL;
@@ -313,10 +314,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json = out_fd("fuzz_log_json");
 	}
 	const uint8_t *f = data;
-	struct proc_info *p = &s.v.chosen;
+	struct proc_info *p = &sl->v.chosen;
 
 	memset(&w, 0, sizeof(w));
-	memset(&s, 0, sizeof(s));
+	memset(sl, 0, sizeof(*sl));
 	memset(&m, 0, sizeof(m));
 	len = fuzz_part(data, size, &pos, &part);
 	copy_part(w.name, sizeof(w.name), part, len);
@@ -339,24 +340,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p->rss_shmem_kb = (unsigned long)figure(f, 5) >> 2;
 	p->pgtables_kb = (unsigned long)figure(f, 6);
 	p->badness = (long)figure(f, 7);
-	s.v.m = m;
-	s.v.n = 1 + (int)((unsigned)data[0] % 3);
-	s.v.cap = 3;
-	for (int i = 1; i < s.v.n; i++) {
+	sl->v.m = m;
+	sl->v.n = 1 + (int)((unsigned)data[0] % 3);
+	sl->v.cap = 3;
+	for (int i = 1; i < sl->v.n; i++) {
 		len = fuzz_part(data, size, &pos, &part);
 		copy_part(m[i].comm, sizeof(m[i].comm), part, len);
 		m[i].pid = (pid_t)figure(f, i);
 	}
-	s.v.unsignalled = (int)figure(f, 2);
-	s.v.t_kill = figure(f, 3) & 0x3fffffffffffLL;
-	s.v.t_exited = figure(f, 4) & 0x3fffffffffffLL;
-	s.v.t_reaped = figure(f, 5) & 0x3fffffffffffLL;
-	s.v.reap_outcome = data[1] % 8;
-	s.v.reap_attempts = (int)figure(f, 6);
-	s.v.now_anon_kb = (unsigned long)figure(f, 7);
+	sl->v.unsignalled = (int)figure(f, 2);
+	sl->v.t_kill = figure(f, 3) & 0x3fffffffffffLL;
+	sl->v.t_exited = figure(f, 4) & 0x3fffffffffffLL;
+	sl->v.t_reaped = figure(f, 5) & 0x3fffffffffffLL;
+	sl->v.reap_outcome = data[1] % 8;
+	sl->v.reap_attempts = (int)figure(f, 6);
+	sl->v.now_anon_kb = (unsigned long)figure(f, 7);
 	w.fired_at = figure(f, 0) & 0x3fffffffffffLL;
 	d.trigger = (enum trigger)(data[2] % 6);
 	d.fill_kb_s = (double)figure(f, 4) / 7;
+	/* what the kill event adds: the runner-up (a comm), the victim's cgroup (a path) */
+	struct slot_note *note = slot_note(&dmn, sl);
+
+	memset(note, 0, sizeof(*note));
+	note->has_runner_up = data[3] & 1;
+	memcpy(note->runner_up_comm, comm, sizeof(comm));
+	note->runner_up_badness = (long)figure(f, 6);
+	note->select_us = figure(f, 5);
+	note->candidates = (int)figure(f, 1);
+	note->fired = d;
+	snprintf(note->cgroup, sizeof(note->cgroup), "%s", w.name);
 
 	/* stderr into a memfd while the lines are said */
 	fflush(stderr);
@@ -365,14 +377,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (saved < 0 || dup2(human, 2) < 0)
 		abort();
 	dmn.log_fd = json;
-	say_killed(&dmn, &w, &s);
-	say_process(&w, &s, PRIO_INFO, "exited before the kill");
-	say_reaping_dying(&dmn, &w, &s);
-	say_abort(&dmn, &w, &s, was, figure(f, 6), &d);
+	say_killed(&dmn, &w, sl);
+	say_process(&w, sl, PRIO_INFO, "exited before the kill");
+	say_reaping_dying(&dmn, &w, sl);
+	say_abort(&dmn, &w, sl, was, figure(f, 6), &d);
 	say_trigger(&dmn, &w, &d);
-	say_would_kill(&dmn, &w, &s);
-	say_exited(&dmn, &w, &s);
-	say_reaped(&dmn, &w, &s);
+	say_would_kill(&dmn, &w, sl);
+	say_exited(&dmn, &w, sl);
+	say_reaped(&dmn, &w, sl);
 	jevent(&dmn, "reload", w.name, d.reason);
 	log_line(PRIO_INFO, w.name, ": ", d.reason);
 	dmn.log_fd = -1;
@@ -384,7 +396,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *h = take(human, &hl), *j = take(json, &jl);
 
 	/* say_killed: one line a member; the others one each */
-	check_human(h, hl, s.v.n + 7, p);
+	check_human(h, hl, sl->v.n + 7, p);
 	/* kill, reap_dying, abort, trigger, would_kill, exit, reap, reload */
 	check_json(j, jl, 8);
 	free(h);

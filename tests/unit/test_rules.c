@@ -131,8 +131,16 @@ static void ignore_and_avoid(void **state)
 	if (!pages_4k())
 		skip();
 	assert_int_equal(victim_in(FIX("proc_select"), NULL, POLICY_LARGEST, &ch), 31);
+	/* the runner-up, from the same walk */
+	assert_true(ch.has_runner_up);
+	assert_int_equal(ch.runner_up.pid, 33);
+	assert_int_equal(ch.runner_up.badness, 250000);
+	assert_true(ch.candidates >= 2 && ch.candidates <= ch.detailed);
 	one_rule(&c, "comm", "^raised$", "ignore", NULL);
 	assert_int_equal(victim_in(FIX("proc_select"), &c, POLICY_LARGEST, &ch), 33);
+	/* what a rule ignores is no runner-up either: 30 follows 33 */
+	assert_int_equal(ch.runner_up.pid, 30);
+	assert_int_equal(ch.runner_up.badness, 200000);
 	config_free(&c);
 	/* avoid 300: 31 falls to 50,000 */
 	one_rule(&c, "comm", "^raised$", "avoid", "300");
@@ -143,6 +151,20 @@ static void ignore_and_avoid(void **state)
 	one_rule(&c, "comm", "^vforkparent$", "ignore", NULL);
 	assert_int_equal(victim_in(FIX("proc_select"), &c, POLICY_LARGEST, &ch), 31);
 	config_free(&c);
+}
+
+/* The table path (fastest-growing, no history: the largest) has the walk's runner-up too */
+static void runner_up_of_the_table(void **state)
+{
+	struct choice ch;
+
+	(void)state;
+	if (!pages_4k())
+		skip();
+	assert_int_equal(victim_in(FIX("proc_select"), NULL, POLICY_FASTEST_GROWING, &ch), 31);
+	assert_true(ch.has_runner_up);
+	assert_int_equal(ch.runner_up.pid, 33);
+	assert_int_equal(ch.runner_up.badness, 250000);
 }
 
 /* prefer lifts a process the kernel scores lower: the scan must look past the score bound */
@@ -813,6 +835,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(memos_judged_ahead, make_tree, remove_tree),
 		cmocka_unit_test_setup_teardown(selection_allocates_nothing, make_tree, remove_tree),
 		cmocka_unit_test_setup_teardown(fastest_growing, make_tree, remove_tree),
+		cmocka_unit_test(runner_up_of_the_table),
 		cmocka_unit_test_setup_teardown(ties_pay_one_pinning_pass, make_ties_tree,
 						remove_tree),
 		cmocka_unit_test(selection_and_gather_agree),

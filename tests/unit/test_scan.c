@@ -804,8 +804,11 @@ static void select_global_victim(void **state)
 	assert_int_equal(c.victim.badness, 350000);
 	assert_int_equal(c.victim.score, 900);
 	assert_int_equal(c.victim.kernel_score, 900);
-	/* 20 and 31 read in detail; 33 (833) cannot beat 350000 and ends the walk */
-	assert_int_equal(c.detailed, 2);
+	/* 20 and 31 read in detail; 33 (833) cannot beat 350000, but may be the runner-up: it
+	 * and 32 (its vfork child, of its score) are read too, and 30 cannot beat 33 */
+	assert_int_equal(c.detailed, 4);
+	assert_true(c.has_runner_up);
+	assert_int_equal(c.runner_up.pid, 33);
 }
 
 /*
@@ -874,7 +877,9 @@ static void select_global_without_sharing(void **state)
 	assert_true(c.found);
 	assert_int_equal(c.victim.pid, 20);
 	assert_int_equal(c.victim.badness, 400000);
-	assert_int_equal(c.detailed, 1);
+	/* and 31, its runner-up, whose lead no one else's bound can beat */
+	assert_int_equal(c.detailed, 2);
+	assert_int_equal(c.runner_up.pid, 31);
 }
 
 static void select_global_not_self(void **state)
@@ -982,8 +987,10 @@ static void select_cgroup_victim(void **state)
 	assert_true(c.found);
 	assert_int_equal(c.scanned, 5);
 	/* 33: 250000; 30: 200000; 31: 50000 + 300 * 65 = 69500; 20 pinned by 10 outside.
-	 * By their bounds in the cgroup's units, 20 and 33 are read; 30's cannot beat 33 */
-	assert_int_equal(c.detailed, 2);
+	 * By their bounds in the cgroup's units, 20 and 33 are read; 30's cannot beat 33 but
+	 * is its runner-up, read with one more whose bound could still beat 30 */
+	assert_int_equal(c.detailed, 4);
+	assert_int_equal(c.runner_up.pid, 30);
 	assert_int_equal(c.victim.pid, 33);
 	assert_int_equal(c.victim.badness, 250000);
 	assert_int_equal(c.victim.score, 833);	/* oom_score stays the global one */
