@@ -204,6 +204,22 @@ void jevent(struct daemon *dmn, const char *event, const char *scope, const char
 	jend(dmn, &l);
 }
 
+/* A victim's event, its common fields written and the object left open for more */
+static void jvictim_begin(struct line *l, const char *event, const struct watch *w,
+			  const struct victim *v)
+{
+	jbegin(l, event);
+	jstr(l, "scope", w->name);
+	jnum(l, "pid", v->chosen.pid);
+	jstr(l, "comm", v->chosen.comm);
+	jnum(l, "badness", v->chosen.badness);
+	jnum(l, "rss_kb", (long long)(v->chosen.rss_anon_kb + v->chosen.rss_file_kb +
+				      v->chosen.rss_shmem_kb));
+	jnum(l, "members", v->n);
+	/* sharers the SIGKILL did not reach: their memory stays */
+	jnum(l, "left_alive", v->unsignalled);
+}
+
 void jvictim(struct daemon *dmn, const char *event, const struct watch *w, const struct victim *v,
 		    const char *extra_key, long long extra)
 {
@@ -211,16 +227,7 @@ void jvictim(struct daemon *dmn, const char *event, const struct watch *w, const
 
 	if (dmn->log_fd < 0)
 		return;
-	jbegin(&l, event);
-	jstr(&l, "scope", w->name);
-	jnum(&l, "pid", v->chosen.pid);
-	jstr(&l, "comm", v->chosen.comm);
-	jnum(&l, "badness", v->chosen.badness);
-	jnum(&l, "rss_kb", (long long)(v->chosen.rss_anon_kb + v->chosen.rss_file_kb +
-				       v->chosen.rss_shmem_kb));
-	jnum(&l, "members", v->n);
-	/* sharers the SIGKILL did not reach: their memory stays */
-	jnum(&l, "left_alive", v->unsignalled);
+	jvictim_begin(&l, event, w, v);
 	if (extra_key)
 		jnum(&l, extra_key, extra);
 	jend(dmn, &l);
@@ -281,7 +288,13 @@ void say_killed(struct daemon *dmn, const struct watch *w, const struct slot *s)
 		line_str(&l, ", which shares its memory");
 		line_write(&l, 2);
 	}
-	jvictim(dmn, "kill", w, &s->v, "sample_to_kill_us", us);
+	if (dmn->log_fd < 0)
+		return;
+	jvictim_begin(&l, "kill", w, &s->v);
+	jnum(&l, "sample_to_kill_us", us);
+	/* 1: the victim chosen ahead in the warning band, re-checked; 0: chosen at the trigger */
+	jnum(&l, "ahead", s->ahead);
+	jend(dmn, &l);
 }
 
 void say_process(const struct watch *w, const struct slot *s, const char *what)
@@ -387,7 +400,11 @@ void say_would_kill(struct daemon *dmn, const struct watch *w, const struct slot
 	line_long(&l, s->v.n - 1);
 	line_str(&l, " sharer(s)");
 	line_write(&l, 2);
-	jvictim(dmn, "would_kill", w, &s->v, NULL, 0);
+	if (dmn->log_fd < 0)
+		return;
+	jvictim_begin(&l, "would_kill", w, &s->v);
+	jnum(&l, "ahead", s->ahead);
+	jend(dmn, &l);
 }
 
 void say_exited(struct daemon *dmn, const struct watch *w, const struct slot *s)

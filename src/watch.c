@@ -195,7 +195,12 @@ static bool ready_fresh(struct daemon *dmn, const struct watch *w, const struct 
 			     ? (long)((w->ready_avail - smp->avail_kb) / w->scope.page_kb) : 0;
 	long others = w->ready_lead_bound > 0 ? w->ready_lead_bound : 0;
 
-	return now - w->ready_at < PRESELECT_LEAD_MAX_AGE_NS && badness > others + taken;
+	/*
+	 * A lead of 0 is still a lead: every other candidate of that badness lost the tie to it
+	 * (rank_better(), the younger first, as select_bad_process() keeps the last of equals),
+	 * and among equals any choice is right.
+	 */
+	return now - w->ready_at < PRESELECT_LEAD_MAX_AGE_NS && badness >= others + taken;
 }
 
 /* In the warning band: keep the next victim chosen, so that the kill costs a re-check */
@@ -292,6 +297,8 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 	struct slot *s = ready_fresh(dmn, w, smp, now) ? w->ready : NULL;
 	long bound = w->ready_lead_bound;
 
+	if (s)
+		s->ahead = true;
 	if (!s) {
 		watch_drop_ready(dmn, w);
 		s = dmn->ops->choose(dmn, w, &bound);

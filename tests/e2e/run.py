@@ -1237,6 +1237,7 @@ import test_decide  # noqa: E402,F401
 import test_input  # noqa: E402,F401
 import test_rules  # noqa: E402,F401
 import test_faults  # noqa: E402,F401
+import test_speed  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------------------------------------

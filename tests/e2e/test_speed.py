@@ -1,0 +1,68 @@
+"""End-to-end tests of the fast paths: the victim chosen ahead among equals, and the
+selection's cheap bounds (statm) choosing what the full survey chooses.
+
+run.py imports this module and runs its tests with its harness: the same cgroups, helpers and
+cleanup. Every daemon is started through test_run's Daemon (a test --cgroup or --dry-run
+only), every kill is a --dry-run or names a cgroup made here.
+"""
+
+import os
+import shutil
+import signal
+import tempfile
+import time
+
+from run import (check, make_cgroup, note, read_json, start_in, write_file)
+from test_run import Daemon, daemon_test
+
+MIB = 1 << 20
+
+
+def badness_of(cg, pids):
+    data = read_json("--cgroup", cg, "--all")
+    by = {p["pid"]: p for p in data["processes"]}
+    return {pid: by[pid]["badness"] for pid in pids if pid in by}
+
+
+CONF = "[oomreaper]\ndeadline = 1\n\n[global]\nmem_min = %s\nmem_kill = 100M\nhorizon = 0\n"
+
+
+@daemon_test
+def test_tied_candidates_kill_the_one_chosen_ahead():
+    """Seven equal processes of 24 MiB (tests/helpers/twins: forks of one image, the same pages
+    touched: their badness ties) in a 400 MiB cgroup, the daemon's mem_min 150M: in the
+    warning band it chooses a victim ahead, which leads the others by nothing. Then a reload
+    raises mem_min above what is available, no process growing: the trigger fires, and the
+    kill is the victim chosen ahead ("ahead": 1), not a new selection, and it is the youngest
+    of the tied, as select_bad_process() keeps the last of equals. Before the fix a lead of 0
+    threw the choice away at every sample and at the trigger."""
+    cg = make_cgroup(limit_mb=400)
+    write_file(os.path.join(cg, "memory.oom_control"), "1")
+    parent, kids = start_in(cg, "twins", 6, 24)
+    pids = [parent.pid] + kids
+    time.sleep(0.3)
+    bad = badness_of(cg, pids)
+    top = max(bad.values())
+    tied = [pid for pid in pids if bad.get(pid) == top]
+    check(len(tied) >= 2, "the twins do not tie: %s" % bad)
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
+    try:
+        conf = os.path.join(tmp, "oomreaper.conf")
+        write_file(conf, CONF % "150M")
+        d = Daemon("--config", conf, "--cgroup", cg)
+        d.wait_started()
+        # a few samples in the warning band: the choice made ahead, and kept
+        time.sleep(1.5)
+        check(not d.events("kill"), "killed before the reload: %s" % d.events("kill"))
+        write_file(conf, CONF % "300M")
+        d.p.send_signal(signal.SIGHUP)
+        kill = d.wait_event("kill", timeout=10)
+        check(kill.get("ahead") == 1, "the kill was chosen at the trigger, not ahead: %r; %d "
+              "of the 7 tie at badness %d (%s)" % (kill, len(tied), top, bad))
+        check(kill["pid"] == tied[-1], "killed %d, want the youngest of the tied %s"
+              % (kill["pid"], tied))
+        d.stop_cleanly()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    note("%d of 7 twins tied at badness %d; killed %d, chosen ahead, sample_to_kill_us %d"
+         % (len(tied), top, kill["pid"], kill["sample_to_kill_us"]))
