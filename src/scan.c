@@ -140,6 +140,16 @@ int scan_proc(int proc_fd, pid_t pid, unsigned what, struct proc_info *p)
 	return 0;
 }
 
+int scan_statm(int proc_fd, pid_t pid, unsigned long *size, unsigned long *resident)
+{
+	char path[48], buf[128];
+	ssize_t len = read_file_at(proc_fd, pid_path(path, pid, "statm"), buf, sizeof(buf));
+
+	if (len < 0)
+		return (int)len;
+	return parse_statm(buf, (size_t)len, size, resident);
+}
+
 /* A parallel loop: workers take chunks of indices until none are left. */
 struct work {
 	int n;
@@ -153,6 +163,8 @@ struct work {
 	int *fds;		/* scan_scores_held: the files held open, by index */
 	int *adjs;		/* scan_adjs */
 	atomic_int budget;	/* how many more may be held */
+	void (*each)(void *ctx, int i);	/* scan_parallel */
+	void *ctx;
 };
 
 /* Large enough to amortise the atomic, small enough to balance two to eight cores */
@@ -366,6 +378,18 @@ static void read_adj(struct work *w, int i)
 int scan_adjs(int proc_fd, const pid_t *pids, int n, int *adjs, int threads)
 {
 	struct work w = { .n = n, .fn = read_adj, .proc_fd = proc_fd, .pids = pids, .adjs = adjs };
+
+	return run_parallel(&w, threads);
+}
+
+static void call_each(struct work *w, int i)
+{
+	w->each(w->ctx, i);
+}
+
+int scan_parallel(int n, void (*each)(void *ctx, int i), void *ctx, int threads)
+{
+	struct work w = { .n = n, .fn = call_each, .each = each, .ctx = ctx };
 
 	return run_parallel(&w, threads);
 }

@@ -1,11 +1,14 @@
 /* select.c - victim selection: rank cheaply for everyone, detail only the top */
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "parse.h"
+#include "readfile.h"
 #include "rules.h"
 #include "scan.h"
 #include "select.h"
@@ -22,6 +25,21 @@ static int resize(void *p, size_t n, size_t size)
 	*(void **)p = q;
 	return 0;
 }
+
+/* What a closer look than oom_score said of a candidate (look_closer) */
+enum fine_kind {
+	FINE_NONE,	/* not looked at yet */
+	FINE_BOUND,	/* v: the most badness it can have, from statm */
+	FINE_JUDGED,	/* judged: v its badness (LONG_MIN when it cannot be chosen) */
+	FINE_TIED,	/* v: the most badness it can have, its start_time read */
+};
+
+struct fine {
+	long v;
+	unsigned long long start_time;	/* FINE_JUDGED: rank_better()'s tie-break */
+	unsigned gen;			/* the selection it was made for: older ones are stale */
+	int kind;
+};
 
 /*
  * What a selection reuses from one call to the next, grown on demand: once grown at start-up,
@@ -42,7 +60,9 @@ struct selector_buffers {
 	int *fds;
 	pid_t *pinners;		/* the processes that could pin a candidate's mm */
 	int *adjs;		/* a cgroup scope's oom_score_adj, by index */
+	unsigned gen;		/* selections made: what makes fine[] of the last one stale */
 	long *bounds;		/* the most badness each could have in the scope */
+	struct fine *fine;	/* what a closer look said of each (select_fine) */
 	int cap;
 	/* oom_score files held open between calls (selector_hold_files) */
 	pid_t *held_pids;	/* ascending */
@@ -63,6 +83,11 @@ static int grow(struct selector *sel, int cap)
 		return -ENOMEM;
 	if (cap <= sel->buf->cap)
 		return 0;
+	if (resize(&sel->buf->fine, n, sizeof(*sel->buf->fine)))
+		return -ENOMEM;
+	/* of no selection yet (gen 0: selections count from 1) */
+	memset(sel->buf->fine + sel->buf->cap, 0,
+	       sizeof(*sel->buf->fine) * (n - (size_t)sel->buf->cap));
 	if (resize(&sel->buf->pids, n, sizeof(*sel->buf->pids)) ||
 	    resize(&sel->buf->scores, n, sizeof(*sel->buf->scores)) ||
 	    resize(&sel->buf->order, n, sizeof(*sel->buf->order)) ||
@@ -153,6 +178,7 @@ void selector_free(struct selector *sel)
 	free(b->pinners);
 	free(b->adjs);
 	free(b->bounds);
+	free(b->fine);
 	free(b->held_pids);
 	free(b->held_fds);
 	free(b->grown);
@@ -208,7 +234,7 @@ int select_all_pids(struct selector *sel)
 	}
 }
 
-/* Sorts indices by score, highest first, in O(n): scores are 0..2000; unreadable left out. */
+/* Sorts indices by score, highest first, in O(n): scores are 0..2000; unreadable left out */
 static int order_by_score(const long *scores, int n, int *order)
 {
 	int start[2002] = { 0 };
@@ -219,7 +245,10 @@ static int order_by_score(const long *scores, int n, int *order)
 			start[2000 - scores[i] + 1]++;
 	for (int s = 1; s < 2002; s++)
 		start[s] += start[s - 1];
-	for (int i = 0; i < n; i++)
+	/* among equal scores the highest pid first, most often the youngest: the one that wins
+	 * a tie (rank_better), so that the others are passed over rather than each taking
+	 * the lead in turn */
+	for (int i = n - 1; i >= 0; i--)
 		if (scores[i] >= 0) {
 			order[start[2000 - scores[i]]++] = i;
 			k++;
@@ -434,6 +463,201 @@ static int read_scores(struct selector *sel, int n)
 	return r;
 }
 
+/*
+ * A closer look than oom_score at the candidates a walk would otherwise read in detail one by
+ * one. Where oom_score cannot tell them apart (its quantum is totalpages * 3 / 2000, tens of MB
+ * on a machine of some GB: thousands of small processes all score 666), each is first bounded
+ * from statm (one small file: its resident pages, and page tables no more than its size
+ * allows, pgtables_max_pages()), and only one that bound cannot pass over is judged. The
+ * candidates left after the first winner are looked at on the selector's threads, before the
+ * walk goes on through them in order.
+ */
+struct closer {
+	struct selector *sel;
+	const struct scope *s;
+	const int *order;
+	const long *bounds;
+	long best;		/* below it, a candidate need not be judged */
+	long swap_pages;	/* the most swap entries a process holds; LONG_MAX: unknown */
+	bool cgroup;		/* the adj is known (adjs), not inferred from the score */
+	bool judge_too;		/* the threads judge as well (no rules: rules_apply() is the
+				 * walk's own) */
+	unsigned gen;
+	atomic_int tried, won;	/* statm's bounds made, and those that passed over */
+	atomic_int judged;
+};
+
+/* Parallel look_closer() only for more candidates than this: below, the threads cost more */
+#define CLOSER_PARALLEL_MIN 32
+
+/* The most swap entries a process of the machine may hold: none when no swap is in use
+ * (each entry holds a slot), else unknown */
+static long swap_pages_bound(int proc_fd)
+{
+	char buf[4096];
+	struct meminfo m;
+	ssize_t len = read_file_at(proc_fd, "meminfo", buf, sizeof(buf));
+
+	if (len < 0 || parse_meminfo(buf, (size_t)len, &m) || m.swap_free_kb > m.swap_total_kb)
+		return LONG_MAX;
+	return m.swap_total_kb == m.swap_free_kb ? 0 : LONG_MAX;
+}
+
+/*
+ * The most badness the candidate at index i can have with at most max_points and at least
+ * min_points: its adj as read (a cgroup scope), or as its oom_score leaves room for
+ */
+static long points_bound(struct closer *cl, int i, long max_points, long min_points)
+{
+	const struct selector_buffers *b = cl->sel->buf;
+	const struct scope *s = cl->s;
+	long unit = (long)(s->totalpages / 1000), adj_w;
+
+	if (max_points == LONG_MAX)
+		return LONG_MAX;
+	if (cl->cgroup)
+		adj_w = (long)b->adjs[i] * unit;
+	else
+		adj_w = adj_max_weight(oom_score_max_badness(b->scores[i], s->global_totalpages),
+				       min_points, unit);
+	long v = max_points + adj_w + rules_boost(cl->sel->memos, cl->sel->rules,
+						  cl->sel->nrules, b->pids[i]) * unit;
+
+	return v < cl->bounds[i] ? v : cl->bounds[i];
+}
+
+/* The most badness the candidate at index i can have, from its statm; LONG_MAX unknown */
+static long statm_bound(struct closer *cl, int i)
+{
+	unsigned long vm, rss;
+
+	if (cl->swap_pages == LONG_MAX ||
+	    scan_statm(cl->sel->proc_fd, cl->sel->buf->pids[i], &vm, &rss))
+		return LONG_MAX;
+	return points_bound(cl, i, statm_max_points(vm, rss, cl->swap_pages), (long)rss);
+}
+
+/* The same from its status, which gives its points exactly; LONG_MAX unknown */
+static long status_bound(struct closer *cl, int i)
+{
+	struct proc_info p;
+
+	memset(&p, 0, sizeof(p));
+	if (scan_proc(cl->sel->proc_fd, cl->sel->buf->pids[i], SCAN_STATUS, &p) || !p.has_mm)
+		return LONG_MAX;
+	long pts = oom_points(&p, cl->s->page_kb);
+
+	return points_bound(cl, i, pts, pts);
+}
+
+/* Looks closer at the candidate order[j], once a selection: statm, then judged if that cannot
+ * put it below cl->best (and cl->judge_too) */
+static void look_closer(void *ctx, int j)
+{
+	struct closer *cl = ctx;
+	int i = cl->order[j];
+	struct fine *f = &cl->sel->buf->fine[i];
+	int tried = atomic_load_explicit(&cl->tried, memory_order_relaxed);
+	int won = atomic_load_explicit(&cl->won, memory_order_relaxed);
+	long v = LONG_MAX;
+
+	if (f->gen == cl->gen)
+		return;
+	/* where statm passes over almost nobody (all of a size), it is a read for nothing */
+	if (tried < 64 || won * 8 >= tried) {
+		v = statm_bound(cl, i);
+		atomic_fetch_add_explicit(&cl->tried, 1, memory_order_relaxed);
+		if (v < cl->best) {
+			atomic_fetch_add_explicit(&cl->won, 1, memory_order_relaxed);
+			*f = (struct fine){ .v = v, .gen = cl->gen, .kind = FINE_BOUND };
+			return;
+		}
+	}
+	if (!cl->judge_too) {
+		*f = (struct fine){ .v = v, .gen = cl->gen, .kind = FINE_BOUND };
+		return;
+	}
+	/* one file more, and the points are exact: most candidates are passed over there */
+	v = status_bound(cl, i);
+	if (v < cl->best) {
+		*f = (struct fine){ .v = v, .gen = cl->gen, .kind = FINE_BOUND };
+		return;
+	}
+	struct proc_info p;
+
+	/* at most a tie: the younger wins it (rank_better), and stat says which that is */
+	memset(&p, 0, sizeof(p));
+	if (v == cl->best && scan_proc(cl->sel->proc_fd, cl->sel->buf->pids[i], SCAN_STAT, &p) == 0) {
+		*f = (struct fine){ .v = v, .start_time = p.start_time, .gen = cl->gen,
+				    .kind = FINE_TIED };
+		return;
+	}
+
+	atomic_fetch_add_explicit(&cl->judged, 1, memory_order_relaxed);
+	if (judge(cl->sel, cl->sel->buf->pids[i], &p) != EXCL_NONE) {
+		*f = (struct fine){ .v = LONG_MIN, .gen = cl->gen, .kind = FINE_JUDGED };
+		return;
+	}
+	set_badness(&p, cl->s);
+	*f = (struct fine){ .v = p.badness, .start_time = p.start_time, .gen = cl->gen,
+			    .kind = FINE_JUDGED };
+}
+
+/*
+ * Whether the candidate order[j] cannot beat best, as a closer look says (made now if it was
+ * not); *second takes what it may have. False: it must be judged.
+ */
+static bool passed_over(struct closer *cl, int j, const struct proc_info *best, long *second)
+{
+	int i = cl->order[j];
+	const struct fine *f = &cl->sel->buf->fine[i];
+
+	if (f->gen != cl->gen) {
+		/* judged by the walk itself, which has the rules */
+		bool judge_too = cl->judge_too;
+
+		cl->best = best->badness;
+		cl->judge_too = false;
+		look_closer(cl, j);
+		cl->judge_too = judge_too;
+	}
+	if (f->kind == FINE_BOUND) {
+		if (f->v >= best->badness)
+			return false;
+		if (f->v > *second)
+			*second = f->v;
+		return true;
+	}
+	/* judged and found ineligible */
+	if (f->v == LONG_MIN)
+		return true;
+	/* judged, or tied at most: beaten unless it wins even a tie */
+	struct proc_info q = { .pid = cl->sel->buf->pids[i], .badness = f->v,
+			       .start_time = f->start_time };
+
+	if (rank_better(&q, best))
+		return false;
+	if (f->v > *second)
+		*second = f->v;
+	return true;
+}
+
+/* Once the walk has its first winner: a closer look at every candidate whose oom_score leaves
+ * it room to beat it, order[from..k-1], on the selector's threads */
+static void look_closer_all(struct closer *cl, int from, int k, long best)
+{
+	int to = from;
+
+	while (to < k && cl->bounds[cl->order[to]] >= best)
+		to++;
+	if (to - from < CLOSER_PARALLEL_MIN || cl->sel->threads < 2)
+		return;
+	cl->best = best;
+	cl->order += from;
+	scan_parallel(to - from, look_closer, cl, cl->sel->threads);
+	cl->order -= from;
+}
+
 /* Winners passed over because their mm is pinned, before the walk checks every would-be winner */
 #define PINNED_WINNERS_MAX 8
 
@@ -453,10 +677,11 @@ static bool among(pid_t pid, const pid_t *pids, int n)
  */
 static void walk_once(struct selector *sel, const struct scope *s, const int *order, int k,
 		      const long *bounds, const pid_t *pinners, int npinners, bool check,
-		      const pid_t *passed, int npassed, struct choice *c)
+		      const pid_t *passed, int npassed, struct choice *c, struct closer *cl)
 {
 	/* the others: the best of those read and passed over, and the bound of those not read */
 	long second = LONG_MIN;
+	bool looked = false;
 
 	for (int j = 0; j < k; j++) {
 		int i = order[j];
@@ -468,6 +693,12 @@ static void walk_once(struct selector *sel, const struct scope *s, const int *or
 			break;
 		}
 		if (among(sel->buf->pids[i], passed, npassed))
+			continue;
+		if (c->found && !looked) {
+			look_closer_all(cl, j, k, c->victim.badness);
+			looked = true;
+		}
+		if (c->found && passed_over(cl, j, &c->victim, &second))
 			continue;
 		c->detailed++;
 		if (judge(sel, sel->buf->pids[i], &p) != EXCL_NONE)
@@ -502,19 +733,24 @@ static void walk(struct selector *sel, const struct scope *s, const int *order, 
 {
 	pid_t passed[PINNED_WINNERS_MAX];
 	int npassed = 0, detailed = 0;
+	struct closer cl = { .sel = sel, .s = s, .order = order, .bounds = bounds,
+			     .cgroup = s->kind != SCOPE_GLOBAL, .judge_too = !sel->nrules,
+			     .gen = ++sel->buf->gen,
+			     .swap_pages = swap_pages_bound(sel->proc_fd) };
 
 	for (;;) {
 		bool each = npassed == PINNED_WINNERS_MAX;
 
 		c->found = false;
 		c->detailed = 0;
-		walk_once(sel, s, order, k, bounds, pinners, npinners, each, passed, npassed, c);
+		walk_once(sel, s, order, k, bounds, pinners, npinners, each, passed, npassed, c,
+			  &cl);
 		detailed += c->detailed;
 		if (each || !c->found || !pinned_by(sel, &c->victim, pinners, npinners))
 			break;
 		passed[npassed++] = c->victim.pid;
 	}
-	c->detailed = detailed;
+	c->detailed = detailed + atomic_load(&cl.judged);
 }
 
 static int select_global(struct selector *sel, const struct scope *s, struct choice *c)
@@ -549,8 +785,12 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 static int by_bound(const void *x, const void *y, void *ctx)
 {
 	const long *bounds = ctx;
-	long a = bounds[*(const int *)x], b = bounds[*(const int *)y];
+	int i = *(const int *)x, j = *(const int *)y;
+	long a = bounds[i], b = bounds[j];
 
+	/* among equals the highest pid first, as order_by_score() has them */
+	if (a == b)
+		return (i < j) - (i > j);
 	return (a < b) - (a > b);
 }
 

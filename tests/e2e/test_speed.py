@@ -12,7 +12,9 @@ import signal
 import tempfile
 import time
 
-from run import (check, make_cgroup, note, read_json, start_in, write_file)
+from run import (cgroup_procs, check, hog, kill_member, make_cgroup, note, read_json, run_tool,
+                 start_in, test, wait_for, write_file)
+from test_kill import kill_json
 from test_run import Daemon, daemon_test
 
 MIB = 1 << 20
@@ -66,3 +68,64 @@ def test_tied_candidates_kill_the_one_chosen_ahead():
         shutil.rmtree(tmp, ignore_errors=True)
     note("%d of 7 twins tied at badness %d; killed %d, chosen ahead, sample_to_kill_us %d"
          % (len(tied), top, kill["pid"], kill["sample_to_kill_us"]))
+
+
+def survey_top(cg):
+    """The survey's (`list --all`) first eligible process of cg, and its badness."""
+    data = read_json("--cgroup", cg, "--all")
+    ranked = [p for p in data["processes"] if p["reason"] is None]
+    check(ranked, "no candidate in %s" % cg)
+    return ranked[0]["pid"], ranked[0]["badness"], data
+
+
+def fast_choice(cg):
+    """What `kill --cgroup cg --dry-run --json` chooses: (pid, badness)."""
+    r = run_tool("kill", "--cgroup", cg, "--dry-run", "--json")
+    check(r.rc == 0, r.describe())
+    v = kill_json(r)["victims"][0]
+    return v["pid"], v["badness"]
+
+
+def same_choice(cg, what):
+    """The fast selection and the survey agree on cg, three times over."""
+    for _ in range(3):
+        want, bad, data = survey_top(cg)
+        got, got_bad = fast_choice(cg)
+        check(got == want and got_bad == bad, "%s: kill --dry-run chose %d (badness %d), the "
+              "survey %d (badness %d)" % (what, got, got_bad, want, bad))
+    return want, bad, data
+
+
+@test
+def test_fast_selection_matches_survey_on_ties():
+    """61 equal processes (twins 60 6: forks of one image, 6 MiB each, their badness tied),
+    more than the selection looks at on its threads at once: `kill --dry-run` chooses the
+    survey's victim, the youngest of the tied, as select_bad_process() keeps the last of
+    equals; the closer looks (statm, status, stat) pass over the others without judging each."""
+    cg = make_cgroup(limit_mb=1024)
+    parent, kids = start_in(cg, "twins", 60, 6)
+    time.sleep(0.3)
+    want, bad, data = same_choice(cg, "60 twins")
+    tied = [p["pid"] for p in data["processes"] if p["badness"] == bad]
+    check(len(tied) > 10, "the twins do not tie: %s" % [(p["pid"], p["badness"]) for p in
+                                                       data["processes"]])
+    check(want == kids[-1], "chose %d, want the youngest twin %d" % (want, kids[-1]))
+    note("%d tied at badness %d; both chose %d" % (len(tied), bad, want))
+
+
+@test
+def test_fast_selection_matches_survey_on_mixed_set():
+    """60 small twins (2 MiB), a 40 MiB hog, and an 8 MiB one at oom_score_adj 500 (in a 400
+    MiB cgroup its adj weighs 200 MiB): `kill --dry-run` chooses as the survey does, the adj
+    one; then, that one gone, the 40 MiB hog; the small ones passed over by their statm."""
+    cg = make_cgroup(limit_mb=400)
+    start_in(cg, "twins", 60, 2)
+    big = hog(cg, 40)
+    lifted = hog(cg, 8, adj=500)
+    time.sleep(0.3)
+    want, _, _ = same_choice(cg, "mixed")
+    check(want == lifted, "chose %d, want the hog at adj 500 %d" % (want, lifted))
+    kill_member(lifted, cg)
+    check(wait_for(lambda: lifted not in cgroup_procs(cg)), "the adj 500 hog is still there")
+    want, _, _ = same_choice(cg, "mixed, without the adj one")
+    check(want == big, "chose %d, want the 40 MiB hog %d" % (want, big))
