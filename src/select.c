@@ -234,6 +234,35 @@ int select_all_pids(struct selector *sel)
 	}
 }
 
+/* The threads of the machine: "nr_running/nr_threads" in /proc/loadavg (get_loadavg()) */
+static long threads_of(int proc_fd)
+{
+	char buf[128];
+	ssize_t n = read_file_at(proc_fd, "loadavg", buf, sizeof(buf));
+	const char *s = n > 0 ? strchr(buf, '/') : NULL;
+	long v = 0;
+
+	if (!s)
+		return -1;
+	for (s++; *s >= '0' && *s <= '9' && v < 1L << 24; s++)
+		v = v * 10 + (*s - '0');
+	return *s == ' ' && v > 0 ? v : -1;
+}
+
+int selector_reserve(struct selector *sel)
+{
+	long n = threads_of(sel->proc_fd);
+	int r;
+
+	if (n < 0) {
+		r = select_all_pids(sel);
+		return r < 0 ? r : selector_room(sel);
+	}
+	/* as select_all_pids() grows them: a quarter spare and more */
+	r = grow(sel, (int)(n + n / 2 + 64));
+	return r ? r : selector_room(sel);
+}
+
 /* Sorts indices by score, highest first, in O(n): scores are 0..2000; unreadable left out */
 static int order_by_score(const long *scores, int n, int *order)
 {

@@ -109,7 +109,9 @@ def test_fast_selection_matches_survey_on_ties():
     tied = [p["pid"] for p in data["processes"] if p["badness"] == bad]
     check(len(tied) > 10, "the twins do not tie: %s" % [(p["pid"], p["badness"]) for p in
                                                        data["processes"]])
-    check(want == kids[-1], "chose %d, want the youngest twin %d" % (want, kids[-1]))
+    # the youngest of those at the top (a twin or two may differ by a page)
+    top = [pid for pid in kids if pid in tied]
+    check(top and want == top[-1], "chose %d, want the youngest tied twin %s" % (want, top))
     note("%d tied at badness %d; both chose %d" % (len(tied), bad, want))
 
 
