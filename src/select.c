@@ -28,15 +28,13 @@ static int resize(void *p, size_t n, size_t size)
 
 /* What a closer look than oom_score said of a candidate (look_closer) */
 enum fine_kind {
-	FINE_NONE,	/* not looked at yet */
-	FINE_BOUND,	/* v: the most badness it can have, from statm */
-	FINE_JUDGED,	/* judged: v its badness (LONG_MIN when it cannot be chosen) */
-	FINE_TIED,	/* v: the most badness it can have, its start_time read */
+	FINE_BOUND,	/* v: the most badness it can have, from statm or status */
+	FINE_TIED,	/* the same, and its start_time read: rank_better() can break a tie */
 };
 
 struct fine {
 	long v;
-	unsigned long long start_time;	/* FINE_JUDGED: rank_better()'s tie-break */
+	unsigned long long start_time;	/* FINE_TIED */
 	unsigned gen;			/* the selection it was made for: older ones are stale */
 	int kind;
 };
@@ -495,28 +493,28 @@ static int read_scores(struct selector *sel, int n)
 /*
  * A closer look than oom_score at the candidates a walk would otherwise read in detail one by
  * one. Where oom_score cannot tell them apart (its quantum is totalpages * 3 / 2000, tens of MB
- * on a machine of some GB: thousands of small processes all score 666), each is first bounded
- * from statm (one small file: its resident pages, and page tables no more than its size
- * allows, pgtables_max_pages()), and only one that bound cannot pass over is judged. The
- * candidates left after the first winner are looked at on the selector's threads, before the
- * walk goes on through them in order.
+ * on a machine of some GB: thousands of small processes all score 666), each is bounded from
+ * statm (one small file: its resident pages, and page tables no more than its size allows,
+ * pgtables_max_pages()), or where that cannot pass it over, from status (its points exactly);
+ * a candidate whose bound ties the best has its start time read (stat) for the tie-break; only
+ * one that could still win is judged. Once the walk has a first winner, the candidates left
+ * that oom_score cannot pass over are looked at on the selector's threads and walked through
+ * largest bound first, so that the largest is judged first and passes over the others.
  */
 struct closer {
 	struct selector *sel;
 	const struct scope *s;
-	const int *order;
+	int *order;
 	const long *bounds;
-	long best;		/* below it, a candidate need not be judged */
+	long best;		/* below it, statm is close enough */
 	long swap_pages;	/* the most swap entries a process holds; LONG_MAX: unknown */
 	bool cgroup;		/* the adj is known (adjs), not inferred from the score */
-	bool judge_too;		/* the threads judge as well (no rules: rules_apply() is the
-				 * walk's own) */
 	unsigned gen;
+	int to;			/* order[..to-1] looked at on the threads, largest bound first */
 	atomic_int tried, won;	/* statm's bounds made, and those that passed over */
-	atomic_int judged;
 };
 
-/* Parallel look_closer() only for more candidates than this: below, the threads cost more */
+/* Parallel looks only for more candidates than this: below, the threads cost more */
 #define CLOSER_PARALLEL_MIN 32
 
 /* The most swap entries a process of the machine may hold: none when no swap is in use
@@ -579,8 +577,8 @@ static long status_bound(struct closer *cl, int i)
 	return points_bound(cl, i, pts, pts);
 }
 
-/* Looks closer at the candidate order[j], once a selection: statm, then judged if that cannot
- * put it below cl->best (and cl->judge_too) */
+/* Bounds the candidate order[j], once a selection: statm, and status where statm's bound is
+ * not under cl->best */
 static void look_closer(void *ctx, int j)
 {
 	struct closer *cl = ctx;
@@ -596,40 +594,44 @@ static void look_closer(void *ctx, int j)
 	if (tried < 64 || won * 8 >= tried) {
 		v = statm_bound(cl, i);
 		atomic_fetch_add_explicit(&cl->tried, 1, memory_order_relaxed);
-		if (v < cl->best) {
+		if (v < cl->best)
 			atomic_fetch_add_explicit(&cl->won, 1, memory_order_relaxed);
-			*f = (struct fine){ .v = v, .gen = cl->gen, .kind = FINE_BOUND };
-			return;
-		}
 	}
-	if (!cl->judge_too) {
-		*f = (struct fine){ .v = v, .gen = cl->gen, .kind = FINE_BOUND };
-		return;
-	}
-	/* one file more, and the points are exact: most candidates are passed over there */
-	v = status_bound(cl, i);
-	if (v < cl->best) {
-		*f = (struct fine){ .v = v, .gen = cl->gen, .kind = FINE_BOUND };
-		return;
-	}
+	if (v >= cl->best)
+		v = status_bound(cl, i);
+	*f = (struct fine){ .v = v, .gen = cl->gen, .kind = FINE_BOUND };
+}
+
+/* Reads the start time of the candidate order[j], whose bound ties the best */
+static void look_tied(void *ctx, int j)
+{
+	struct closer *cl = ctx;
+	struct fine *f = &cl->sel->buf->fine[cl->order[j]];
 	struct proc_info p;
 
-	/* at most a tie: the younger wins it (rank_better), and stat says which that is */
 	memset(&p, 0, sizeof(p));
-	if (v == cl->best && scan_proc(cl->sel->proc_fd, cl->sel->buf->pids[i], SCAN_STAT, &p) == 0) {
-		*f = (struct fine){ .v = v, .start_time = p.start_time, .gen = cl->gen,
-				    .kind = FINE_TIED };
-		return;
+	if (f->kind == FINE_BOUND &&
+	    scan_proc(cl->sel->proc_fd, cl->sel->buf->pids[cl->order[j]], SCAN_STAT, &p) == 0) {
+		f->start_time = p.start_time;
+		f->kind = FINE_TIED;
 	}
+}
 
-	atomic_fetch_add_explicit(&cl->judged, 1, memory_order_relaxed);
-	if (judge(cl->sel, cl->sel->buf->pids[i], &p) != EXCL_NONE) {
-		*f = (struct fine){ .v = LONG_MIN, .gen = cl->gen, .kind = FINE_JUDGED };
+/* look_tied() for order[j] and every one after it in the looked range that ties it too, on
+ * the threads when they are many */
+static void look_tied_all(struct closer *cl, int j, long v)
+{
+	int to = j;
+
+	while (to < cl->to && cl->sel->buf->fine[cl->order[to]].v == v)
+		to++;
+	if (to - j < CLOSER_PARALLEL_MIN || cl->sel->threads < 2) {
+		look_tied(cl, j);
 		return;
 	}
-	set_badness(&p, cl->s);
-	*f = (struct fine){ .v = p.badness, .start_time = p.start_time, .gen = cl->gen,
-			    .kind = FINE_JUDGED };
+	cl->order += j;
+	scan_parallel(to - j, look_tied, cl, cl->sel->threads);
+	cl->order -= j;
 }
 
 /*
@@ -638,53 +640,60 @@ static void look_closer(void *ctx, int j)
  */
 static bool passed_over(struct closer *cl, int j, const struct proc_info *best, long *second)
 {
-	int i = cl->order[j];
-	const struct fine *f = &cl->sel->buf->fine[i];
+	const struct fine *f = &cl->sel->buf->fine[cl->order[j]];
 
 	if (f->gen != cl->gen) {
-		/* judged by the walk itself, which has the rules */
-		bool judge_too = cl->judge_too;
-
 		cl->best = best->badness;
-		cl->judge_too = false;
 		look_closer(cl, j);
-		cl->judge_too = judge_too;
 	}
-	if (f->kind == FINE_BOUND) {
-		if (f->v >= best->badness)
-			return false;
-		if (f->v > *second)
-			*second = f->v;
-		return true;
-	}
-	/* judged and found ineligible */
-	if (f->v == LONG_MIN)
-		return true;
-	/* judged, or tied at most: beaten unless it wins even a tie */
-	struct proc_info q = { .pid = cl->sel->buf->pids[i], .badness = f->v,
-			       .start_time = f->start_time };
-
-	if (rank_better(&q, best))
+	if (f->v == best->badness && f->kind == FINE_BOUND)
+		look_tied_all(cl, j, f->v);
+	if (f->v > best->badness)
 		return false;
+	if (f->v == best->badness) {
+		struct proc_info q = { .pid = cl->sel->buf->pids[cl->order[j]], .badness = f->v,
+				       .start_time = f->start_time };
+
+		/* at most a tie: beaten unless it is the younger (rank_better) */
+		if (f->kind != FINE_TIED || rank_better(&q, best))
+			return false;
+	}
 	if (f->v > *second)
 		*second = f->v;
 	return true;
 }
 
+/* qsort_r()'s comparator of indices by their closer bound: the largest first, and among equals
+ * the highest pid, as order_by_score() has them */
+static int by_fine(const void *x, const void *y, void *ctx)
+{
+	const struct fine *fine = ctx;
+	int i = *(const int *)x, j = *(const int *)y;
+	long a = fine[i].v, b = fine[j].v;
+
+	if (a == b)
+		return (i < j) - (i > j);
+	return (a < b) - (a > b);
+}
+
 /* Once the walk has its first winner: a closer look at every candidate whose oom_score leaves
- * it room to beat it, order[from..k-1], on the selector's threads */
+ * it room to beat it, order[from..k-1], on the selector's threads; then they are walked
+ * through largest bound first */
 static void look_closer_all(struct closer *cl, int from, int k, long best)
 {
 	int to = from;
 
 	while (to < k && cl->bounds[cl->order[to]] >= best)
 		to++;
-	if (to - from < CLOSER_PARALLEL_MIN || cl->sel->threads < 2)
+	/* once a selection: a walk again after a pinned winner finds them looked at */
+	if (cl->to || to - from < CLOSER_PARALLEL_MIN || cl->sel->threads < 2)
 		return;
 	cl->best = best;
 	cl->order += from;
 	scan_parallel(to - from, look_closer, cl, cl->sel->threads);
 	cl->order -= from;
+	qsort_r(cl->order + from, (size_t)(to - from), sizeof(int), by_fine, cl->sel->buf->fine);
+	cl->to = to;
 }
 
 /* Winners passed over because their mm is pinned, before the walk checks every would-be winner */
@@ -704,7 +713,7 @@ static bool among(pid_t pid, const pid_t *pids, int n)
  * over. With check, each would-be winner pays the kcmp pass against the processes that
  * could pin its mm (and against oomreaper itself); without, none does.
  */
-static void walk_once(struct selector *sel, const struct scope *s, const int *order, int k,
+static void walk_once(struct selector *sel, const struct scope *s, int *order, int k,
 		      const long *bounds, const pid_t *pinners, int npinners, bool check,
 		      const pid_t *passed, int npassed, struct choice *c, struct closer *cl)
 {
@@ -713,20 +722,25 @@ static void walk_once(struct selector *sel, const struct scope *s, const int *or
 	bool looked = false;
 
 	for (int j = 0; j < k; j++) {
-		int i = order[j];
 		struct proc_info p;
 
-		if (c->found && c->victim.badness > bounds[i]) {
+		/* the first winner found: a closer look at those left, which may sort order[j..]
+		 * again */
+		if (c->found && !looked) {
+			look_closer_all(cl, j, k, c->victim.badness);
+			looked = true;
+		}
+		int i = order[j];
+
+		/* past what was looked at closer, the order is by oom_score's bounds: none left
+		 * can beat the best */
+		if (c->found && c->victim.badness > bounds[i] && j >= cl->to) {
 			if (bounds[i] > second)
 				second = bounds[i];
 			break;
 		}
 		if (among(sel->buf->pids[i], passed, npassed))
 			continue;
-		if (c->found && !looked) {
-			look_closer_all(cl, j, k, c->victim.badness);
-			looked = true;
-		}
 		if (c->found && passed_over(cl, j, &c->victim, &second))
 			continue;
 		c->detailed++;
@@ -757,14 +771,13 @@ static void walk_once(struct selector *sel, const struct scope *s, const int *or
  * pinned winner is passed over and the walk run again; a pinned mm is rare, and after
  * PINNED_WINNERS_MAX of them the walk checks every would-be winner as it goes.
  */
-static void walk(struct selector *sel, const struct scope *s, const int *order, int k,
+static void walk(struct selector *sel, const struct scope *s, int *order, int k,
 		 const long *bounds, const pid_t *pinners, int npinners, struct choice *c)
 {
 	pid_t passed[PINNED_WINNERS_MAX];
 	int npassed = 0, detailed = 0;
 	struct closer cl = { .sel = sel, .s = s, .order = order, .bounds = bounds,
-			     .cgroup = s->kind != SCOPE_GLOBAL, .judge_too = !sel->nrules,
-			     .gen = ++sel->buf->gen,
+			     .cgroup = s->kind != SCOPE_GLOBAL, .gen = ++sel->buf->gen,
 			     .swap_pages = swap_pages_bound(sel->proc_fd) };
 
 	for (;;) {
@@ -779,7 +792,7 @@ static void walk(struct selector *sel, const struct scope *s, const int *order, 
 			break;
 		passed[npassed++] = c->victim.pid;
 	}
-	c->detailed = detailed + atomic_load(&cl.judged);
+	c->detailed = detailed;
 }
 
 static int select_global(struct selector *sel, const struct scope *s, struct choice *c)

@@ -131,3 +131,19 @@ def test_fast_selection_matches_survey_on_mixed_set():
     check(wait_for(lambda: lifted not in cgroup_procs(cg)), "the adj 500 hog is still there")
     want, _, _ = same_choice(cg, "mixed, without the adj one")
     check(want == big, "chose %d, want the 40 MiB hog %d" % (want, big))
+
+
+@test
+def test_fast_selection_finds_older_larger_among_equal_scores():
+    """An 8 MiB hog, then 60 twins of 2 MiB started after it: all score 666 (the kernel's
+    quantum is tens of MiB), the walk's first winner is the youngest twin, and the hog, older
+    and larger, must still be found among the 60 the selection looks at on its threads:
+    `kill --dry-run` chooses it, as the survey does."""
+    cg = make_cgroup(limit_mb=400)
+    big = hog(cg, 8)
+    start_in(cg, "twins", 60, 2)
+    time.sleep(0.3)
+    want, bad, data = same_choice(cg, "hog and twins")
+    check(want == big, "chose %d, want the 8 MiB hog %d" % (want, big))
+    scores = set(p["kernel_score"] for p in data["processes"] if p["reason"] is None)
+    note("kernel scores %s; chose the hog, badness %d" % (sorted(scores), bad))
