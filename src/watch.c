@@ -206,6 +206,24 @@ static bool ready_fresh(struct daemon *dmn, const struct watch *w, const struct 
 	return now - w->ready_at < PRESELECT_LEAD_MAX_AGE_NS && badness >= others + taken;
 }
 
+void watch_warm(struct daemon *dmn, struct watch *w)
+{
+	struct sample smp;
+	struct choice warm;
+
+	if (w->gone || w->ready || w->inflight)
+		return;
+	/* no word from the scope: warm without keeping what was chosen */
+	if (dmn->ops->sample(dmn, w, &smp) || w->gone) {
+		if (!w->gone)
+			select_victim(&w->sel, &w->scope, &warm);
+		return;
+	}
+	w->ready = dmn->ops->choose(dmn, w, &w->ready_lead_bound);
+	w->ready_at = smp.t_ns;
+	w->ready_avail = smp.avail_kb;
+}
+
 /* In the warning band: keep the next victim chosen, so that the kill costs a re-check */
 static void preselect(struct daemon *dmn, struct watch *w, const struct sample *smp, long long now)
 {

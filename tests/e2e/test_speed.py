@@ -147,3 +147,21 @@ def test_fast_selection_finds_older_larger_among_equal_scores():
     check(want == big, "chose %d, want the 8 MiB hog %d" % (want, big))
     scores = set(p["kernel_score"] for p in data["processes"] if p["reason"] is None)
     note("kernel scores %s; chose the hog, badness %d" % (sorted(scores), bad))
+
+
+@daemon_test
+def test_start_already_short_kills_the_warm_choice():
+    """A 64 MiB hog in a 200 MiB cgroup, the daemon started with mem_min 160M: memory is short
+    at its first sample. The selection it makes once started (to make the kill path resident)
+    is kept as the victim chosen ahead, so the first kill is that one ("ahead": 1), not a
+    second selection; before, start-up's selection was thrown away and the trigger chose
+    again."""
+    cg = make_cgroup(limit_mb=200)
+    write_file(os.path.join(cg, "memory.oom_control"), "1")
+    h = hog(cg, 64)
+    d = Daemon("--cgroup", cg, "--mem-min", "160M", "--mem-kill", "100M", "--horizon", "0")
+    kill = d.wait_event("kill", timeout=15)
+    check(kill["pid"] == h, "killed %r, want the hog %d" % (kill, h))
+    check(kill.get("ahead") == 1, "the first kill was chosen again at the trigger: %r" % kill)
+    d.stop_cleanly()
+    note("killed the hog chosen at start-up, sample_to_kill_us %d" % kill["sample_to_kill_us"])
