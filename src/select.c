@@ -26,8 +26,9 @@ static int resize(void *p, size_t n, size_t size)
 	return 0;
 }
 
-/* What a closer look than oom_score said of a candidate (look_closer) */
+/* What a closer look than oom_score said of a candidate (look_closer), by index */
 enum fine_kind {
+	FINE_NONE,	/* not looked at in this selection: fine[] holds nothing of it */
 	FINE_BOUND,	/* v: the most badness it can have, from statm or status */
 	FINE_TIED,	/* the same, and its start_time read: rank_better() can break a tie */
 };
@@ -35,8 +36,6 @@ enum fine_kind {
 struct fine {
 	long v;
 	unsigned long long start_time;	/* FINE_TIED */
-	unsigned gen;			/* the selection it was made for: older ones are stale */
-	int kind;
 };
 
 /*
@@ -58,7 +57,7 @@ struct selector_buffers {
 	int *fds;
 	pid_t *pinners;		/* the processes that could pin a candidate's mm */
 	int *adjs;		/* a cgroup scope's oom_score_adj, by index */
-	unsigned gen;		/* selections made: what makes fine[] of the last one stale */
+	unsigned char *kind;	/* enum fine_kind of fine[i], cleared by each selection */
 	long *bounds;		/* the most badness each could have in the scope */
 	struct fine *fine;	/* what a closer look said of each (select_fine) */
 	int cap;
@@ -81,12 +80,9 @@ static int grow(struct selector *sel, int cap)
 		return -ENOMEM;
 	if (cap <= sel->buf->cap)
 		return 0;
-	if (resize(&sel->buf->fine, n, sizeof(*sel->buf->fine)))
-		return -ENOMEM;
-	/* of no selection yet (gen 0: selections count from 1) */
-	memset(sel->buf->fine + sel->buf->cap, 0,
-	       sizeof(*sel->buf->fine) * (n - (size_t)sel->buf->cap));
-	if (resize(&sel->buf->pids, n, sizeof(*sel->buf->pids)) ||
+	if (resize(&sel->buf->fine, n, sizeof(*sel->buf->fine)) ||
+	    resize(&sel->buf->kind, n, sizeof(*sel->buf->kind)) ||
+	    resize(&sel->buf->pids, n, sizeof(*sel->buf->pids)) ||
 	    resize(&sel->buf->scores, n, sizeof(*sel->buf->scores)) ||
 	    resize(&sel->buf->order, n, sizeof(*sel->buf->order)) ||
 	    resize(&sel->buf->pinners, n, sizeof(*sel->buf->pinners)) ||
@@ -177,6 +173,7 @@ void selector_free(struct selector *sel)
 	free(b->adjs);
 	free(b->bounds);
 	free(b->fine);
+	free(b->kind);
 	free(b->held_pids);
 	free(b->held_fds);
 	free(b->grown);
@@ -509,7 +506,6 @@ struct closer {
 	long best;		/* below it, statm is close enough */
 	long swap_pages;	/* the most swap entries a process holds; LONG_MAX: unknown */
 	bool cgroup;		/* the adj is known (adjs), not inferred from the score */
-	unsigned gen;
 	int to;			/* order[..to-1] looked at on the threads, largest bound first */
 	atomic_int tried, won;	/* statm's bounds made, and those that passed over */
 };
@@ -583,12 +579,12 @@ static void look_closer(void *ctx, int j)
 {
 	struct closer *cl = ctx;
 	int i = cl->order[j];
-	struct fine *f = &cl->sel->buf->fine[i];
+	unsigned char *kind = &cl->sel->buf->kind[i];
 	int tried = atomic_load_explicit(&cl->tried, memory_order_relaxed);
 	int won = atomic_load_explicit(&cl->won, memory_order_relaxed);
 	long v = LONG_MAX;
 
-	if (f->gen == cl->gen)
+	if (*kind != FINE_NONE)
 		return;
 	/* where statm passes over almost nobody (all of a size), it is a read for nothing */
 	if (tried < 64 || won * 8 >= tried) {
@@ -599,21 +595,22 @@ static void look_closer(void *ctx, int j)
 	}
 	if (v >= cl->best)
 		v = status_bound(cl, i);
-	*f = (struct fine){ .v = v, .gen = cl->gen, .kind = FINE_BOUND };
+	cl->sel->buf->fine[i].v = v;
+	*kind = FINE_BOUND;
 }
 
 /* Reads the start time of the candidate order[j], whose bound ties the best */
 static void look_tied(void *ctx, int j)
 {
 	struct closer *cl = ctx;
-	struct fine *f = &cl->sel->buf->fine[cl->order[j]];
+	int i = cl->order[j];
 	struct proc_info p;
 
 	memset(&p, 0, sizeof(p));
-	if (f->kind == FINE_BOUND &&
-	    scan_proc(cl->sel->proc_fd, cl->sel->buf->pids[cl->order[j]], SCAN_STAT, &p) == 0) {
-		f->start_time = p.start_time;
-		f->kind = FINE_TIED;
+	if (cl->sel->buf->kind[i] == FINE_BOUND &&
+	    scan_proc(cl->sel->proc_fd, cl->sel->buf->pids[i], SCAN_STAT, &p) == 0) {
+		cl->sel->buf->fine[i].start_time = p.start_time;
+		cl->sel->buf->kind[i] = FINE_TIED;
 	}
 }
 
@@ -641,12 +638,13 @@ static void look_tied_all(struct closer *cl, int j, long v)
 static bool passed_over(struct closer *cl, int j, const struct proc_info *best, long *second)
 {
 	const struct fine *f = &cl->sel->buf->fine[cl->order[j]];
+	const unsigned char *kind = &cl->sel->buf->kind[cl->order[j]];
 
-	if (f->gen != cl->gen) {
+	if (*kind == FINE_NONE) {
 		cl->best = best->badness;
 		look_closer(cl, j);
 	}
-	if (f->v == best->badness && f->kind == FINE_BOUND)
+	if (f->v == best->badness && *kind == FINE_BOUND)
 		look_tied_all(cl, j, f->v);
 	if (f->v > best->badness)
 		return false;
@@ -655,7 +653,7 @@ static bool passed_over(struct closer *cl, int j, const struct proc_info *best, 
 				       .start_time = f->start_time };
 
 		/* at most a tie: beaten unless it is the younger (rank_better) */
-		if (f->kind != FINE_TIED || rank_better(&q, best))
+		if (*kind != FINE_TIED || rank_better(&q, best))
 			return false;
 	}
 	if (f->v > *second)
@@ -777,8 +775,11 @@ static void walk(struct selector *sel, const struct scope *s, int *order, int k,
 	pid_t passed[PINNED_WINNERS_MAX];
 	int npassed = 0, detailed = 0;
 	struct closer cl = { .sel = sel, .s = s, .order = order, .bounds = bounds,
-			     .cgroup = s->kind != SCOPE_GLOBAL, .gen = ++sel->buf->gen,
+			     .cgroup = s->kind != SCOPE_GLOBAL,
 			     .swap_pages = swap_pages_bound(sel->proc_fd) };
+
+	/* a byte a candidate: nothing looked at yet in this selection */
+	memset(sel->buf->kind, FINE_NONE, sizeof(*sel->buf->kind) * (size_t)sel->buf->cap);
 
 	for (;;) {
 		bool each = npassed == PINNED_WINNERS_MAX;
