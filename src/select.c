@@ -661,8 +661,41 @@ static bool passed_over(struct closer *cl, int j, const struct proc_info *best, 
 	return true;
 }
 
-/* qsort_r()'s comparator of indices by their closer bound: the largest first, and among equals
- * the highest pid, as order_by_score() has them */
+/*
+ * Sorts n indices by cmp (as qsort_r() would) in place, with a heap sort: glibc's qsort_r()
+ * mallocs a buffer for anything over 1 kB, and a selection allocates nothing once started
+ */
+static void sort_indices(int *v, int n, int (*cmp)(const void *, const void *, void *),
+			 void *ctx)
+{
+	for (int end = n, start = n / 2;;) {
+		int root, t;
+
+		if (start > 0) {
+			root = --start;
+		} else {
+			if (--end <= 0)
+				return;
+			t = v[end];
+			v[end] = v[0];
+			v[0] = t;
+			root = 0;
+		}
+		/* sift down: the larger child up until the root's place is found */
+		for (int child; (child = 2 * root + 1) < end; root = child) {
+			if (child + 1 < end && cmp(&v[child + 1], &v[child], ctx) > 0)
+				child++;
+			if (cmp(&v[child], &v[root], ctx) <= 0)
+				break;
+			t = v[child];
+			v[child] = v[root];
+			v[root] = t;
+		}
+	}
+}
+
+/* sort_indices()'s comparator of indices by their closer bound: the largest first, and among
+ * equals the highest pid, as order_by_score() has them */
 static int by_fine(const void *x, const void *y, void *ctx)
 {
 	const struct fine *fine = ctx;
@@ -690,7 +723,7 @@ static void look_closer_all(struct closer *cl, int from, int k, long best)
 	cl->order += from;
 	scan_parallel(to - from, look_closer, cl, cl->sel->threads);
 	cl->order -= from;
-	qsort_r(cl->order + from, (size_t)(to - from), sizeof(int), by_fine, cl->sel->buf->fine);
+	sort_indices(cl->order + from, to - from, by_fine, cl->sel->buf->fine);
 	cl->to = to;
 }
 
@@ -824,7 +857,7 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 	return 0;
 }
 
-/* qsort_r()'s comparator of indices into the bounds ctx: the largest first */
+/* sort_indices()'s comparator of indices into the bounds ctx: the largest first */
 static int by_bound(const void *x, const void *y, void *ctx)
 {
 	const long *bounds = ctx;
@@ -879,7 +912,7 @@ static int select_cgroup(struct selector *sel, const struct scope *s, struct cho
 						     b->pids[i]) * tc;
 		b->order[k++] = i;
 	}
-	qsort_r(b->order, (size_t)k, sizeof(*b->order), by_bound, b->bounds);
+	sort_indices(b->order, k, by_bound, b->bounds);
 	walk(sel, s, b->order, k, b->bounds, b->pinners, all, c);
 	return 0;
 }
