@@ -238,8 +238,8 @@ static int choose(struct cli *c, struct selector *sel, const struct kill_opts *o
 			return EXIT_NOTHING;
 		}
 		/* a cgroup's selection leaves its members in selector_pids(): list everyone
-		 * again */
-		int n = r ? r : select_all_pids(sel);
+		 * again, unless the selection's check gathered the group already */
+		int n = r ? r : victim_gathered(v, &ch.victim) ? 0 : select_all_pids(sel);
 		const pid_t *all = selector_pids(sel);
 
 		r = n < 0 ? n : victim_gather(v, sel, &ch.victim, all, n, &pinned);
@@ -400,7 +400,7 @@ static int start_up(struct cli *c, const struct kill_opts *o, struct selector *s
 	sel->threads = scan_default_threads();
 	sel->same_mm = c->same_mm;
 	/* the selection's buffers, sized to this machine now, before anything is chosen */
-	if (select_all_pids(sel) < 0)
+	if (selector_reserve(sel) < 0)
 		cli_error(c, "kill: warning: cannot list processes");
 	/* and room for a victim's group, or a cgroup, of every process there is */
 	group_pids_cap = selector_room(sel);

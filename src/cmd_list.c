@@ -239,8 +239,9 @@ int cmd_list(const char *prog, int argc, char **argv)
 	struct survey sv;
 	char scope[PATH_MAX + 32];
 
-	r = survey_take(&sv, &c.scope, c.proc_fd, c.self, scan_default_threads(), c.same_mm,
-			NULL);
+	/* the table shows neither the cgroup nor the kernel's own score: JSON does */
+	r = survey_take_what(&sv, &c.scope, c.proc_fd, c.self, scan_default_threads(), c.same_mm,
+			     NULL, SCAN_DETAIL | (json ? SCAN_CGROUP | SCAN_SCORE : 0));
 	if (r) {
 		cli_error(&c, "list: cannot read the processes of %s: %s",
 			  scope_name(&c.scope, scope, sizeof(scope)), strerror(-r));

@@ -276,13 +276,9 @@ void daemon_close_watches(struct daemon *dmn)
  * first one under pressure allocates as little as the later ones and finds its code resident */
 static void warm_watches(struct daemon *dmn)
 {
-	for (int i = 0; i < dmn->nw; i++) {
-		struct choice warm;
-
-		/* a removed cgroup has nothing to choose from until it is back */
-		if (!dmn->w[i].gone)
-			select_victim(&dmn->w[i].sel, &dmn->w[i].scope, &warm);
-	}
+	/* a removed cgroup has nothing to choose from until it is back */
+	for (int i = 0; i < dmn->nw; i++)
+		watch_warm(dmn, &dmn->w[i]);
 }
 
 

@@ -268,6 +268,8 @@ static void jkill(struct daemon *dmn, const char *event, const struct watch *w,
 	jvictim_begin(&l, event, w, &s->v);
 	if (sample_to_kill >= 0 || !strcmp(event, "kill"))
 		jnum(&l, "sample_to_kill_us", sample_to_kill);
+	/* 1: the victim chosen ahead in the warning band, re-checked; 0: chosen at the trigger */
+	jnum(&l, "ahead", s->ahead);
 	jnum(&l, "select_us", note->select_us);
 	jnum(&l, "candidates", note->candidates);
 	jnum(&l, "scanned", note->scanned);

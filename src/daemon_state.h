@@ -35,6 +35,7 @@ struct slot {
 	enum slot_state state;
 	bool submitted;			/* handed to the reaper: freed only once it is done */
 	bool exit_logged, reap_logged;
+	bool ahead;			/* chosen ahead in the warning band, not at the trigger */
 };
 
 /*

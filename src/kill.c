@@ -11,6 +11,12 @@
 #include "scan.h"
 #include "sys.h"
 
+bool victim_gathered(const struct victim *v, const struct proc_info *chosen)
+{
+	return v->gathered && v->n > 0 && v->m[0].pid == chosen->pid &&
+	       v->m[0].start_time == chosen->start_time;
+}
+
 int victim_gather(struct victim *v, const struct selector *sel, const struct proc_info *chosen,
 		  const pid_t *pids, int n, pid_t *pinned)
 {
@@ -18,8 +24,7 @@ int victim_gather(struct victim *v, const struct selector *sel, const struct pro
 
 	*pinned = 0;
 	/* gathered by the selection's check a moment ago: one pass of kcmp, not two */
-	if (v->gathered && v->n > 0 && v->m[0].pid == chosen->pid &&
-	    v->m[0].start_time == chosen->start_time) {
+	if (victim_gathered(v, chosen)) {
 		v->chosen = *chosen;
 		v->chosen.cgroup = NULL;
 		return v->n;

@@ -9,6 +9,10 @@
 #include "share.h"
 #include "victim.h"
 
+/* Whether v holds chosen's group as the selection's check gathered it (selector.group):
+ * then victim_gather() keeps it and needs no list of every process */
+bool victim_gathered(const struct victim *v, const struct proc_info *chosen);
+
 /*
  * The victim chosen and every process of pids[0..n-1] that shares its address space, each
  * with its identity: select_group(), the selection's own check of the group, filling v.

@@ -215,6 +215,22 @@ int parse_status(const char *buf, size_t len, struct proc_info *p)
 	return 0;
 }
 
+int parse_statm(const char *buf, size_t len, unsigned long *size, unsigned long *resident)
+{
+	const char *s = buf, *end = buf + len;
+	unsigned long long a, b;
+
+	skip_spaces(&s, end);
+	if (!take_ull(&s, end, &a) || s == end || *s != ' ')
+		return -EBADMSG;
+	skip_spaces(&s, end);
+	if (!take_ull(&s, end, &b) || a > ULONG_MAX || b > ULONG_MAX)
+		return -EBADMSG;
+	*size = (unsigned long)a;
+	*resident = (unsigned long)b;
+	return 0;
+}
+
 int parse_meminfo(const char *buf, size_t len, struct meminfo *m)
 {
 	static const struct {

@@ -30,6 +30,12 @@ int parse_stat(const char *buf, size_t len, struct proc_info *p);
  */
 int parse_status(const char *buf, size_t len, struct proc_info *p);
 
+/*
+ * /proc/PID/statm: its first two fields, the size of the address space (mm->total_vm) and
+ * the resident pages (anon + file + shmem, get_mm_rss()), in pages. Returns 0, or -EBADMSG.
+ */
+int parse_statm(const char *buf, size_t len, unsigned long *size, unsigned long *resident);
+
 /* /proc/meminfo. Returns 0, or -EBADMSG without MemTotal. */
 int parse_meminfo(const char *buf, size_t len, struct meminfo *m);
 

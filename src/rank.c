@@ -43,6 +43,38 @@ long oom_score_max_badness(long score, unsigned long totalpages)
 	return prod >= 0 ? prod / 1000 : -((-prod + 999) / 1000);
 }
 
+long pgtables_max_pages(unsigned long total_vm)
+{
+	/* three levels counted (mm_inc_nr_ptes, _pmds, _puds); capped where it would overflow */
+	if (total_vm > (unsigned long)(LONG_MAX / 4))
+		return LONG_MAX / 4;
+	return 3 * (long)total_vm + PGTABLES_SLACK;
+}
+
+long statm_max_points(unsigned long total_vm, unsigned long resident, long swap_pages)
+{
+	if (swap_pages == LONG_MAX || resident > (unsigned long)(LONG_MAX / 4))
+		return LONG_MAX;
+	return (long)resident + swap_pages + pgtables_max_pages(total_vm);
+}
+
+long adj_max_weight(long max_badness, long min_points, long unit)
+{
+	if (unit <= 0)
+		return 0;
+	if (max_badness == LONG_MAX)
+		return OOM_SCORE_ADJ_MAX * unit;
+	long d = max_badness - min_points;
+	/* rounded towards minus infinity: an adj of -3 weighs -3 units */
+	long q = d >= 0 ? d / unit : -((-d + unit - 1) / unit);
+
+	/* under the least adj there is: the score was read before the process grew, and says
+	 * nothing of its adj */
+	if (q > OOM_SCORE_ADJ_MAX || q < OOM_SCORE_ADJ_MIN)
+		q = OOM_SCORE_ADJ_MAX;
+	return q * unit;
+}
+
 bool vfork_rule(bool shares_mm_with_parent, char parent_state)
 {
 	/* the parent sleeps uninterruptibly in wait_for_vfork_done() until exec or exit */

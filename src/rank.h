@@ -34,6 +34,32 @@ long oom_score_of(long badness, unsigned long totalpages);
  */
 long oom_score_max_badness(long score, unsigned long totalpages);
 
+/*
+ * The most page-table pages an address space of total_vm pages can hold: mm_pgtables_bytes()
+ * counts PTE, PMD and PUD tables, and a table of any level maps part of some mapping (the
+ * tables over an unmapped range are freed with it, free_pgtables()), so each level has at most
+ * one table per mapped page; PGTABLES_SLACK more for tables outside the mappings (x86's LDT
+ * mapping, map_ldt_struct()).
+ */
+#define PGTABLES_SLACK 8
+long pgtables_max_pages(unsigned long total_vm);
+
+/*
+ * The most oom_points() a process can have from what /proc/PID/statm says (total_vm and
+ * resident pages) and the most swap entries it can hold (swap_pages): its page tables are
+ * bounded by pgtables_max_pages(). LONG_MAX when swap_pages is.
+ */
+long statm_max_points(unsigned long total_vm, unsigned long resident, long swap_pages);
+
+/*
+ * The most oom_score_adj * unit a process can weigh when its badness is at most max_badness
+ * (what its oom_score allows) and its points at least min_points: the adj is an integer, so
+ * (max_badness - min_points) / unit rounded down; OOM_SCORE_ADJ_MAX when that is out of
+ * range (a score read before the process grew). unit is totalpages / 1000 (0: the adj
+ * weighs nothing).
+ */
+long adj_max_weight(long max_badness, long min_points, long unit);
+
 /* The exclusion rules that need only the process itself (not its sharers). */
 enum exclusion rank_exclusion(const struct proc_info *p, pid_t self);
 

@@ -157,6 +157,16 @@ int scan_identity(int proc_fd, pid_t pid, struct identity *id)
 	return identity_parse_n(cg, len, id);
 }
 
+int scan_statm(int proc_fd, pid_t pid, unsigned long *size, unsigned long *resident)
+{
+	char path[48], buf[128];
+	ssize_t len = read_file_at(proc_fd, pid_path(path, pid, "statm"), buf, sizeof(buf));
+
+	if (len < 0)
+		return (int)len;
+	return parse_statm(buf, (size_t)len, size, resident);
+}
+
 /* A parallel loop: workers take chunks of indices until none are left. */
 struct work {
 	int n;
@@ -171,6 +181,8 @@ struct work {
 	int *adjs;		/* scan_adjs */
 	signed char *qos;	/* scan_qos */
 	atomic_int budget;	/* how many more may be held */
+	void (*each)(void *ctx, int i);	/* scan_parallel */
+	void *ctx;
 };
 
 /* Large enough to amortise the atomic, small enough to balance two to eight cores */
@@ -400,6 +412,18 @@ static void read_qos(struct work *w, int i)
 int scan_qos(int proc_fd, const pid_t *pids, int n, signed char *qos, int threads)
 {
 	struct work w = { .n = n, .fn = read_qos, .proc_fd = proc_fd, .pids = pids, .qos = qos };
+
+	return run_parallel(&w, threads);
+}
+
+static void call_each(struct work *w, int i)
+{
+	w->each(w->ctx, i);
+}
+
+int scan_parallel(int n, void (*each)(void *ctx, int i), void *ctx, int threads)
+{
+	struct work w = { .n = n, .fn = call_each, .each = each, .ctx = ctx };
 
 	return run_parallel(&w, threads);
 }

@@ -47,6 +47,18 @@ int scan_identity(int proc_fd, pid_t pid, struct identity *id);
  * unreadable, in parallel. Returns 0 or -errno. */
 int scan_qos(int proc_fd, const pid_t *pids, int n, signed char *qos, int threads);
 
+/*
+ * Reads proc_fd/PID/statm: the address space's size and its resident pages (parse_statm).
+ * Returns 0, or -errno (-EBADMSG: malformed).
+ */
+int scan_statm(int proc_fd, pid_t pid, unsigned long *size, unsigned long *resident);
+
+/*
+ * Calls each(ctx, i) for every i in 0..n-1 on up to `threads` threads (the caller is one):
+ * each must write only what belongs to its i. Returns 0.
+ */
+int scan_parallel(int n, void (*each)(void *ctx, int i), void *ctx, int threads);
+
 /* Reads proc_fd/PID/oom_score for each pid; -1 where it could not. Returns 0 or -errno. */
 int scan_scores(int proc_fd, const pid_t *pids, int n, long *scores, int threads);
 

@@ -1,11 +1,14 @@
 /* select.c - victim selection: rank cheaply for everyone, detail only the top */
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "parse.h"
+#include "readfile.h"
 #include "rules.h"
 #include "scan.h"
 #include "select.h"
@@ -22,6 +25,18 @@ static int resize(void *p, size_t n, size_t size)
 	*(void **)p = q;
 	return 0;
 }
+
+/* What a closer look than oom_score said of a candidate (look_closer), by index */
+enum fine_kind {
+	FINE_NONE,	/* not looked at in this selection: fine[] holds nothing of it */
+	FINE_BOUND,	/* v: the most badness it can have, from statm or status */
+	FINE_TIED,	/* the same, and its start_time read: rank_better() can break a tie */
+};
+
+struct fine {
+	long v;
+	unsigned long long start_time;	/* FINE_TIED */
+};
 
 /*
  * What a selection reuses from one call to the next, grown on demand: once grown at start-up,
@@ -42,8 +57,10 @@ struct selector_buffers {
 	int *fds;
 	pid_t *pinners;		/* the processes that could pin a candidate's mm */
 	int *adjs;		/* a cgroup scope's oom_score_adj, by index */
+	unsigned char *kind;	/* enum fine_kind of fine[i], cleared by each selection */
 	long *bounds;		/* the most badness each could have in the scope */
 	signed char *ranks;	/* each one's QoS rank (qos_order), else 0 */
+	struct fine *fine;	/* what a closer look said of each (select_fine) */
 	int cap;
 	/* oom_score files held open between calls (selector_hold_files) */
 	pid_t *held_pids;	/* ascending */
@@ -64,7 +81,9 @@ static int grow(struct selector *sel, int cap)
 		return -ENOMEM;
 	if (cap <= sel->buf->cap)
 		return 0;
-	if (resize(&sel->buf->pids, n, sizeof(*sel->buf->pids)) ||
+	if (resize(&sel->buf->fine, n, sizeof(*sel->buf->fine)) ||
+	    resize(&sel->buf->kind, n, sizeof(*sel->buf->kind)) ||
+	    resize(&sel->buf->pids, n, sizeof(*sel->buf->pids)) ||
 	    resize(&sel->buf->scores, n, sizeof(*sel->buf->scores)) ||
 	    resize(&sel->buf->order, n, sizeof(*sel->buf->order)) ||
 	    resize(&sel->buf->pinners, n, sizeof(*sel->buf->pinners)) ||
@@ -156,6 +175,8 @@ void selector_free(struct selector *sel)
 	free(b->adjs);
 	free(b->bounds);
 	free(b->ranks);
+	free(b->fine);
+	free(b->kind);
 	free(b->held_pids);
 	free(b->held_fds);
 	free(b->grown);
@@ -211,7 +232,36 @@ int select_all_pids(struct selector *sel)
 	}
 }
 
-/* Sorts indices by score, highest first, in O(n): scores are 0..2000; unreadable left out. */
+/* The threads of the machine: "nr_running/nr_threads" in /proc/loadavg (get_loadavg()) */
+static long threads_of(int proc_fd)
+{
+	char buf[128];
+	ssize_t n = read_file_at(proc_fd, "loadavg", buf, sizeof(buf));
+	const char *s = n > 0 ? strchr(buf, '/') : NULL;
+	long v = 0;
+
+	if (!s)
+		return -1;
+	for (s++; *s >= '0' && *s <= '9' && v < 1L << 24; s++)
+		v = v * 10 + (*s - '0');
+	return *s == ' ' && v > 0 ? v : -1;
+}
+
+int selector_reserve(struct selector *sel)
+{
+	long n = threads_of(sel->proc_fd);
+	int r;
+
+	if (n < 0) {
+		r = select_all_pids(sel);
+		return r < 0 ? r : selector_room(sel);
+	}
+	/* as select_all_pids() grows them: a quarter spare and more */
+	r = grow(sel, (int)(n + n / 2 + 64));
+	return r ? r : selector_room(sel);
+}
+
+/* Sorts indices by score, highest first, in O(n): scores are 0..2000; unreadable left out */
 static int order_by_score(const long *scores, int n, int *order)
 {
 	int start[2002] = { 0 };
@@ -222,7 +272,10 @@ static int order_by_score(const long *scores, int n, int *order)
 			start[2000 - scores[i] + 1]++;
 	for (int s = 1; s < 2002; s++)
 		start[s] += start[s - 1];
-	for (int i = 0; i < n; i++)
+	/* among equal scores the highest pid first, most often the youngest: the one that wins
+	 * a tie (rank_better), so that the others are passed over rather than each taking
+	 * the lead in turn */
+	for (int i = n - 1; i >= 0; i--)
 		if (scores[i] >= 0) {
 			order[start[2000 - scores[i]]++] = i;
 			k++;
@@ -482,6 +535,248 @@ static int read_scores(struct selector *sel, int n)
 	return r;
 }
 
+/*
+ * A closer look than oom_score at the candidates a walk would otherwise read in detail one by
+ * one. Where oom_score cannot tell them apart (its quantum is totalpages * 3 / 2000, tens of MB
+ * on a machine of some GB: thousands of small processes all score 666), each is bounded from
+ * statm (one small file: its resident pages, and page tables no more than its size allows,
+ * pgtables_max_pages()), or where that cannot pass it over, from status (its points exactly);
+ * a candidate whose bound ties the best has its start time read (stat) for the tie-break; only
+ * one that could still win is judged. Once the walk has a first winner, the candidates left
+ * that oom_score cannot pass over are looked at on the selector's threads and walked through
+ * largest bound first, so that the largest is judged first and passes over the others.
+ */
+struct closer {
+	struct selector *sel;
+	const struct scope *s;
+	int *order;
+	const long *bounds;
+	long best;		/* below it, statm is close enough */
+	long swap_pages;	/* the most swap entries a process holds; LONG_MAX: unknown */
+	bool cgroup;		/* the adj is known (adjs), not inferred from the score */
+	int to;			/* order[..to-1] looked at on the threads, largest bound first */
+	atomic_int tried, won;	/* statm's bounds made, and those that passed over */
+};
+
+/* Parallel looks only for more candidates than this: below, the threads cost more */
+#define CLOSER_PARALLEL_MIN 32
+
+/* The most swap entries a process of the machine may hold: none when no swap is in use
+ * (each entry holds a slot), else unknown */
+static long swap_pages_bound(int proc_fd)
+{
+	char buf[4096];
+	struct meminfo m;
+	ssize_t len = read_file_at(proc_fd, "meminfo", buf, sizeof(buf));
+
+	if (len < 0 || parse_meminfo(buf, (size_t)len, &m) || m.swap_free_kb > m.swap_total_kb)
+		return LONG_MAX;
+	return m.swap_total_kb == m.swap_free_kb ? 0 : LONG_MAX;
+}
+
+/*
+ * The most badness the candidate at index i can have with at most max_points and at least
+ * min_points: its adj as read (a cgroup scope), or as its oom_score leaves room for
+ */
+static long points_bound(struct closer *cl, int i, long max_points, long min_points)
+{
+	const struct selector_buffers *b = cl->sel->buf;
+	const struct scope *s = cl->s;
+	long unit = (long)(s->totalpages / 1000), adj_w;
+
+	if (max_points == LONG_MAX)
+		return LONG_MAX;
+	if (cl->cgroup)
+		adj_w = (long)b->adjs[i] * unit;
+	else
+		adj_w = adj_max_weight(oom_score_max_badness(b->scores[i], s->global_totalpages),
+				       min_points, unit);
+	long v = max_points + adj_w + rules_boost(cl->sel->memos, cl->sel->rules,
+						  cl->sel->nrules, b->pids[i]) * unit;
+
+	return v < cl->bounds[i] ? v : cl->bounds[i];
+}
+
+/* The most badness the candidate at index i can have, from its statm; LONG_MAX unknown */
+static long statm_bound(struct closer *cl, int i)
+{
+	unsigned long vm, rss;
+
+	if (cl->swap_pages == LONG_MAX ||
+	    scan_statm(cl->sel->proc_fd, cl->sel->buf->pids[i], &vm, &rss))
+		return LONG_MAX;
+	return points_bound(cl, i, statm_max_points(vm, rss, cl->swap_pages), (long)rss);
+}
+
+/* The same from its status, which gives its points exactly; LONG_MAX unknown */
+static long status_bound(struct closer *cl, int i)
+{
+	struct proc_info p;
+
+	memset(&p, 0, sizeof(p));
+	if (scan_proc(cl->sel->proc_fd, cl->sel->buf->pids[i], SCAN_STATUS, &p) || !p.has_mm)
+		return LONG_MAX;
+	long pts = oom_points(&p, cl->s->page_kb);
+
+	return points_bound(cl, i, pts, pts);
+}
+
+/* Bounds the candidate order[j], once a selection: statm, and status where statm's bound is
+ * not under cl->best */
+static void look_closer(void *ctx, int j)
+{
+	struct closer *cl = ctx;
+	int i = cl->order[j];
+	unsigned char *kind = &cl->sel->buf->kind[i];
+	int tried = atomic_load_explicit(&cl->tried, memory_order_relaxed);
+	int won = atomic_load_explicit(&cl->won, memory_order_relaxed);
+	long v = LONG_MAX;
+
+	if (*kind != FINE_NONE)
+		return;
+	/* where statm passes over almost nobody (all of a size), it is a read for nothing */
+	if (tried < 64 || won * 8 >= tried) {
+		v = statm_bound(cl, i);
+		atomic_fetch_add_explicit(&cl->tried, 1, memory_order_relaxed);
+		if (v < cl->best)
+			atomic_fetch_add_explicit(&cl->won, 1, memory_order_relaxed);
+	}
+	if (v >= cl->best)
+		v = status_bound(cl, i);
+	cl->sel->buf->fine[i].v = v;
+	*kind = FINE_BOUND;
+}
+
+/* Reads the start time of the candidate order[j], whose bound ties the best */
+static void look_tied(void *ctx, int j)
+{
+	struct closer *cl = ctx;
+	int i = cl->order[j];
+	struct proc_info p;
+
+	memset(&p, 0, sizeof(p));
+	if (cl->sel->buf->kind[i] == FINE_BOUND &&
+	    scan_proc(cl->sel->proc_fd, cl->sel->buf->pids[i], SCAN_STAT, &p) == 0) {
+		cl->sel->buf->fine[i].start_time = p.start_time;
+		cl->sel->buf->kind[i] = FINE_TIED;
+	}
+}
+
+/* look_tied() for order[j] and every one after it in the looked range that ties it too, on
+ * the threads when they are many */
+static void look_tied_all(struct closer *cl, int j, long v)
+{
+	int to = j;
+
+	while (to < cl->to && cl->sel->buf->fine[cl->order[to]].v == v)
+		to++;
+	if (to - j < CLOSER_PARALLEL_MIN || cl->sel->threads < 2) {
+		look_tied(cl, j);
+		return;
+	}
+	cl->order += j;
+	scan_parallel(to - j, look_tied, cl, cl->sel->threads);
+	cl->order -= j;
+}
+
+/*
+ * Whether the candidate order[j] cannot beat best, as a closer look says (made now if it was
+ * not); *second takes what it may have. False: it must be judged.
+ */
+static bool passed_over(struct closer *cl, int j, const struct proc_info *best, long *second)
+{
+	const struct fine *f = &cl->sel->buf->fine[cl->order[j]];
+	const unsigned char *kind = &cl->sel->buf->kind[cl->order[j]];
+
+	if (*kind == FINE_NONE) {
+		cl->best = best->badness;
+		look_closer(cl, j);
+	}
+	if (f->v == best->badness && *kind == FINE_BOUND)
+		look_tied_all(cl, j, f->v);
+	if (f->v > best->badness)
+		return false;
+	if (f->v == best->badness) {
+		struct proc_info q = { .pid = cl->sel->buf->pids[cl->order[j]], .badness = f->v,
+				       .start_time = f->start_time };
+
+		/* at most a tie: beaten unless it is the younger (rank_better) */
+		if (*kind != FINE_TIED || rank_better(&q, best))
+			return false;
+	}
+	if (f->v > *second)
+		*second = f->v;
+	return true;
+}
+
+/*
+ * Sorts n indices by cmp (as qsort_r() would) in place, with a heap sort: glibc's qsort_r()
+ * mallocs a buffer for anything over 1 kB, and a selection allocates nothing once started
+ */
+static void sort_indices(int *v, int n, int (*cmp)(const void *, const void *, void *),
+			 void *ctx)
+{
+	for (int end = n, start = n / 2;;) {
+		int root, t;
+
+		if (start > 0) {
+			root = --start;
+		} else {
+			if (--end <= 0)
+				return;
+			t = v[end];
+			v[end] = v[0];
+			v[0] = t;
+			root = 0;
+		}
+		/* sift down: the larger child up until the root's place is found */
+		for (int child; (child = 2 * root + 1) < end; root = child) {
+			if (child + 1 < end && cmp(&v[child + 1], &v[child], ctx) > 0)
+				child++;
+			if (cmp(&v[child], &v[root], ctx) <= 0)
+				break;
+			t = v[child];
+			v[child] = v[root];
+			v[root] = t;
+		}
+	}
+}
+
+/* sort_indices()'s comparator of indices by their closer bound: the largest first, and among
+ * equals the highest pid, as order_by_score() has them */
+static int by_fine(const void *x, const void *y, void *ctx)
+{
+	const struct fine *fine = ctx;
+	int i = *(const int *)x, j = *(const int *)y;
+	long a = fine[i].v, b = fine[j].v;
+
+	if (a == b)
+		return (i < j) - (i > j);
+	return (a < b) - (a > b);
+}
+
+/* Once the walk has its first winner: a closer look at every candidate whose oom_score leaves
+ * it room to beat it, order[from..k-1], on the selector's threads; then they are walked
+ * through largest bound first */
+static void look_closer_all(struct closer *cl, int from, int k, long best)
+{
+	int to = from;
+
+	while (to < k && cl->bounds[cl->order[to]] >= best)
+		to++;
+	/* once a selection: a walk again after a pinned winner finds them looked at. Not under
+	 * qos_order, whose walk is ordered by rank first: bounds alone would mix the ranks */
+	if (cl->to || to - from < CLOSER_PARALLEL_MIN || cl->sel->threads < 2 ||
+	    cl->sel->qos_order)
+		return;
+	cl->best = best;
+	cl->order += from;
+	scan_parallel(to - from, look_closer, cl, cl->sel->threads);
+	cl->order -= from;
+	sort_indices(cl->order + from, to - from, by_fine, cl->sel->buf->fine);
+	cl->to = to;
+}
+
 /* Winners passed over because their mm is pinned, before the walk checks every would-be winner */
 #define PINNED_WINNERS_MAX 8
 
@@ -537,25 +832,43 @@ static bool walk_done(const struct selector_buffers *b, const struct choice *c, 
  * passed[] are passed over. With check, each would-be winner pays the kcmp pass against the
  * processes that could pin its mm (and against oomreaper itself); without, none does.
  */
-static void walk_once(struct selector *sel, const struct scope *s, const int *order, int k,
+static void walk_once(struct selector *sel, const struct scope *s, int *order, int k,
 		      const long *bounds, const pid_t *pinners, int npinners, bool check,
-		      const pid_t *passed, int npassed, struct choice *c)
+		      const pid_t *passed, int npassed, struct choice *c, struct closer *cl)
 {
 	/* the others: the best of those read and passed over, and the bound of those not read */
 	long second = LONG_MIN;
-	int past = 0;
+	int past = 0, extra = 0;
+	bool looked = false;
 
 	for (int j = 0; j < k; j++) {
-		int i = order[j];
 		struct proc_info p;
 
-		if (walk_done(sel->buf, c, i, past)) {
+		/* the first winner found: a closer look at those left, which may sort order[j..]
+		 * again */
+		if (c->found && !looked) {
+			look_closer_all(cl, j, k, c->victim.badness);
+			looked = true;
+		}
+		int i = order[j];
+
+		/* past what was looked at closer, the order is by oom_score's bounds (within a
+		 * QoS rank): none left can beat the best, nor its runner-up */
+		if (j >= cl->to && walk_done(sel->buf, c, i, past)) {
 			if (bounds[i] > second)
 				second = bounds[i];
 			break;
 		}
 		if (among(sel->buf->pids[i], passed, npassed))
 			continue;
+		if (c->found && !sel->qos_order && passed_over(cl, j, &c->victim, &second)) {
+			/* it cannot beat the victim: read in detail only while it may still be
+			 * the runner-up, and at most RUNNER_UP_READS_MAX times */
+			if (extra >= RUNNER_UP_READS_MAX ||
+			    (c->has_runner_up && sel->buf->fine[i].v < c->runner_up.badness))
+				continue;
+			extra++;
+		}
 		c->detailed++;
 		if (c->found && out_of_reach(sel->buf, i, &c->victim))
 			past++;
@@ -591,11 +904,17 @@ static void walk_once(struct selector *sel, const struct scope *s, const int *or
  * pinned winner is passed over and the walk run again; a pinned mm is rare, and after
  * PINNED_WINNERS_MAX of them the walk checks every would-be winner as it goes.
  */
-static void walk(struct selector *sel, const struct scope *s, const int *order, int k,
+static void walk(struct selector *sel, const struct scope *s, int *order, int k,
 		 const long *bounds, const pid_t *pinners, int npinners, struct choice *c)
 {
 	pid_t passed[PINNED_WINNERS_MAX];
 	int npassed = 0, detailed = 0;
+	struct closer cl = { .sel = sel, .s = s, .order = order, .bounds = bounds,
+			     .cgroup = s->kind != SCOPE_GLOBAL,
+			     .swap_pages = swap_pages_bound(sel->proc_fd) };
+
+	/* a byte a candidate: nothing looked at yet in this selection */
+	memset(sel->buf->kind, FINE_NONE, sizeof(*sel->buf->kind) * (size_t)sel->buf->cap);
 
 	for (;;) {
 		bool each = npassed == PINNED_WINNERS_MAX;
@@ -604,7 +923,8 @@ static void walk(struct selector *sel, const struct scope *s, const int *order, 
 		c->detailed = 0;
 		c->candidates = 0;
 		c->has_runner_up = false;
-		walk_once(sel, s, order, k, bounds, pinners, npinners, each, passed, npassed, c);
+		walk_once(sel, s, order, k, bounds, pinners, npinners, each, passed, npassed, c,
+			  &cl);
 		detailed += c->detailed;
 		if (each || !c->found || !pinned_by(sel, &c->victim, pinners, npinners))
 			break;
@@ -616,7 +936,7 @@ static void walk(struct selector *sel, const struct scope *s, const int *order, 
 		c->others_bound = LONG_MAX;
 }
 
-/* qsort_r()'s comparator of indices into the buffers ctx: the highest QoS rank first, then
+/* sort_indices()'s comparator of indices into the buffers ctx: the highest QoS rank first, then
  * the largest bound */
 static int by_bound(const void *x, const void *y, void *ctx)
 {
@@ -626,6 +946,9 @@ static int by_bound(const void *x, const void *y, void *ctx)
 
 	if (buf->ranks[i] != buf->ranks[j])
 		return buf->ranks[i] > buf->ranks[j] ? -1 : 1;
+	/* among equals the highest pid first, as order_by_score() has them */
+	if (a == b)
+		return (i < j) - (i > j);
 	return (a < b) - (a > b);
 }
 
@@ -704,7 +1027,7 @@ static int select_cgroup(struct selector *sel, const struct scope *s, struct cho
 						     b->pids[i]) * tc;
 		b->order[k++] = i;
 	}
-	qsort_r(b->order, (size_t)k, sizeof(*b->order), by_bound, b);
+	sort_indices(b->order, k, by_bound, b);
 	walk(sel, s, b->order, k, b->bounds, b->pinners, all, c);
 	return 0;
 }

@@ -160,6 +160,14 @@ int select_judge(const struct selector *sel, const struct scope *s, pid_t pid, c
  */
 int select_all_pids(struct selector *sel);
 
+/*
+ * Makes the buffers room enough for every process of the machine, as select_all_pids()
+ * would, without listing them: from the number of threads /proc/loadavg gives (every process
+ * has one), which costs one small read where a listing of 30,000 processes costs some 20
+ * ms. Lists them where loadavg cannot be read (a fixture tree). Returns the room, or -errno.
+ */
+int selector_reserve(struct selector *sel);
+
 /* Frees the selector's buffers; its settings stay, and a later call makes them again */
 void selector_free(struct selector *sel);
 

@@ -9,6 +9,13 @@
 int survey_take(struct survey *sv, const struct scope *s, int proc_fd, pid_t self,
 		int threads, mm_cmp_fn same_mm, void *same_mm_ctx)
 {
+	return survey_take_what(sv, s, proc_fd, self, threads, same_mm, same_mm_ctx,
+				SCAN_DETAIL | SCAN_CGROUP | SCAN_SCORE);
+}
+
+int survey_take_what(struct survey *sv, const struct scope *s, int proc_fd, pid_t self,
+		     int threads, mm_cmp_fn same_mm, void *same_mm_ctx, unsigned what)
+{
 	pid_t *pids = NULL;
 	int n = scope_pids(s, proc_fd, &pids);
 	int r;
@@ -21,8 +28,7 @@ int survey_take(struct survey *sv, const struct scope *s, int proc_fd, pid_t sel
 				     .page_kb = s->page_kb, .self = self };
 	r = table_init(&sv->table, n + 1);
 	if (!r)
-		r = scan_table(proc_fd, pids, n, SCAN_DETAIL | SCAN_CGROUP | SCAN_SCORE,
-			       &sv->table, threads);
+		r = scan_table(proc_fd, pids, n, what | SCAN_DETAIL, &sv->table, threads);
 	free(pids);
 	if (!r) {
 		sv->order = malloc(sizeof(int) * (size_t)(n + 1));

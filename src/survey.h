@@ -21,6 +21,14 @@ struct survey {
  */
 int survey_take(struct survey *sv, const struct scope *s, int proc_fd, pid_t self,
 		int threads, mm_cmp_fn same_mm, void *same_mm_ctx);
+
+/*
+ * survey_take(), reading only the files `what` names (scan.h: at least SCAN_DETAIL, which
+ * the ranking needs; the cgroup and oom_score are for display): `list`'s table shows
+ * neither, and two files fewer a process is 40 % of the reads at 30,000 processes.
+ */
+int survey_take_what(struct survey *sv, const struct scope *s, int proc_fd, pid_t self,
+		     int threads, mm_cmp_fn same_mm, void *same_mm_ctx, unsigned what);
 void survey_free(struct survey *sv);
 
 #endif

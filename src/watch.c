@@ -138,7 +138,10 @@ struct slot *watch_choose(struct daemon *dmn, struct watch *w, long *others_boun
 		w->sel.group = &s->v;
 		r = select_victim(&w->sel, &w->scope, &ch);
 		w->sel.group = NULL;
-		int n = r || !ch.found ? -1 : select_all_pids(&w->sel);
+		/* every process listed again only for a group the check did not gather: at
+		 * 30,000 processes a listing of /proc is some 20 ms */
+		int n = r || !ch.found ? -1 : victim_gathered(&s->v, &ch.victim) ? 0
+					: select_all_pids(&w->sel);
 
 		if (n < 0) {
 			s->state = SLOT_FREE;
@@ -233,7 +236,30 @@ static bool ready_fresh(struct daemon *dmn, const struct watch *w, const struct 
 			     ? (long)((w->ready_avail - smp->avail_kb) / w->scope.page_kb) : 0;
 	long others = w->ready_lead_bound > 0 ? w->ready_lead_bound : 0;
 
-	return now - w->ready_at < PRESELECT_LEAD_MAX_AGE_NS && badness > others + taken;
+	/*
+	 * A lead of 0 is still a lead: every other candidate of that badness lost the tie to it
+	 * (rank_better(), the younger first, as select_bad_process() keeps the last of equals),
+	 * and among equals any choice is right.
+	 */
+	return now - w->ready_at < PRESELECT_LEAD_MAX_AGE_NS && badness >= others + taken;
+}
+
+void watch_warm(struct daemon *dmn, struct watch *w)
+{
+	struct sample smp;
+	struct choice warm;
+
+	if (w->gone || w->ready || w->inflight)
+		return;
+	/* no word from the scope: warm without keeping what was chosen */
+	if (dmn->ops->sample(dmn, w, &smp) || w->gone) {
+		if (!w->gone)
+			select_victim(&w->sel, &w->scope, &warm);
+		return;
+	}
+	w->ready = dmn->ops->choose(dmn, w, &w->ready_lead_bound);
+	w->ready_at = smp.t_ns;
+	w->ready_avail = smp.avail_kb;
 }
 
 /* In the warning band: keep the next victim chosen, so that the kill costs a re-check */
@@ -351,6 +377,8 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 	struct slot *s = ready_fresh(dmn, w, smp, now) ? w->ready : NULL;
 	long bound = w->ready_lead_bound;
 
+	if (s)
+		s->ahead = true;
 	if (!s) {
 		watch_drop_ready(dmn, w);
 		s = dmn->ops->choose(dmn, w, &bound);

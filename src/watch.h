@@ -26,6 +26,14 @@ void watch_follow(struct daemon *dmn, struct watch *w, long long now);
 void watch_disarm_levels(struct daemon *dmn, struct watch *w);
 /* Lets the victim chosen ahead go */
 void watch_drop_ready(struct daemon *dmn, struct watch *w);
+
+/*
+ * The selection made once started (and after a reload) so that what a kill uses is resident:
+ * its victim kept as chosen ahead, against a sample taken now, so that a first sample already
+ * short kills at the cost of a re-check, not of a second selection. The first sample that
+ * finds memory plentiful lets it go. Nothing when the scope is gone or has a victim chosen.
+ */
+void watch_warm(struct daemon *dmn, struct watch *w);
 /* Lets a victim go: at once, or once the reaper is done with it */
 void slot_release(struct daemon *dmn, struct slot *s);
 /* Makes the victim slots' room for a group's members, before any is chosen (kill.h) */

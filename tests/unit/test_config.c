@@ -359,7 +359,8 @@ static void group_kill_keys(void **state)
 	config_print(&c, f);
 	fclose(f);
 	assert_non_null(strstr(out, "[global]\nmem_min = 10%\n"));
-	assert_non_null(strstr(out, "group_kill = leaf\n\n[cgroup /sys/fs/cgroup/memory/a]"));
+	assert_non_null(strstr(out, "group_kill = leaf\nqos_order = no\n\n"
+				     "[cgroup /sys/fs/cgroup/memory/a]"));
 	assert_non_null(strstr(out, "group_kill = scope\n"));
 	free(out);
 	config_free(&c);

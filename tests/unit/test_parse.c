@@ -491,9 +491,35 @@ static void pid_list_stop(void **state)
 	assert_int_equal(ps.v[1], 4);
 }
 
+/* statm: size and resident, the first two of its seven fields */
+static void statm_fields(void **state)
+{
+	unsigned long size = 1, res = 1;
+	const char *ok = "619 141 114 1 0 89 0\n";
+
+	(void)state;
+	assert_int_equal(parse_statm(ok, strlen(ok), &size, &res), 0);
+	assert_int_equal(size, 619);
+	assert_int_equal(res, 141);
+	/* a kernel thread's: all zero */
+	assert_int_equal(parse_statm("0 0 0 0 0 0 0\n", 14, &size, &res), 0);
+	assert_int_equal(size, 0);
+	assert_int_equal(res, 0);
+	/* truncated, empty, garbage, a sign, past what fits: refused, outputs untouched */
+	size = res = 7;
+	assert_int_equal(parse_statm("619", 3, &size, &res), -EBADMSG);
+	assert_int_equal(parse_statm("", 0, &size, &res), -EBADMSG);
+	assert_int_equal(parse_statm("x 1", 3, &size, &res), -EBADMSG);
+	assert_int_equal(parse_statm("-1 2", 4, &size, &res), -EBADMSG);
+	assert_int_equal(parse_statm("1 99999999999999999999999", 25, &size, &res), -EBADMSG);
+	assert_int_equal(size, 7);
+	assert_int_equal(res, 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(statm_fields),
 		cmocka_unit_test(stat_normal),
 		cmocka_unit_test(stat_kthread),
 		cmocka_unit_test(stat_comm_with_parens),

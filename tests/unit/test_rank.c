@@ -578,10 +578,51 @@ static void describe(void **state)
 	assert_null(exclusion_reason(EXCL_NONE));
 }
 
+/* statm's bound on the points: resident + swap + no more page tables than the size allows */
+static void statm_bound_holds(void **state)
+{
+	(void)state;
+	assert_int_equal(pgtables_max_pages(0), PGTABLES_SLACK);
+	assert_int_equal(pgtables_max_pages(619), 3 * 619 + PGTABLES_SLACK);
+	assert_int_equal(statm_max_points(619, 141, 0), 141 + 3 * 619 + PGTABLES_SLACK);
+	assert_int_equal(statm_max_points(619, 141, 10), 151 + 3 * 619 + PGTABLES_SLACK);
+	/* swap unknown: no bound; a size past what fits: capped, never wrapped */
+	assert_int_equal(statm_max_points(619, 141, LONG_MAX), LONG_MAX);
+	assert_true(statm_max_points(ULONG_MAX, 0, 0) > 0);
+	/* a real process's own figures (VmPTE 40 kB of VmSize 2476 kB) lie under it */
+	struct proc_info p = { .rss_anon_kb = 108, .rss_file_kb = 456, .pgtables_kb = 40 };
+
+	assert_true(oom_points(&p, 4) <= statm_max_points(2476 / 4, (108 + 456) / 4, 0));
+}
+
+/* The adj's weight as a score leaves room for it: rounded down to whole units */
+static void adj_weight_from_score(void **state)
+{
+	unsigned long t = 6170913;
+	long unit = (long)(t / 1000);
+
+	(void)state;
+	/* score 666 (adj 0, small): room for less than one unit above the points */
+	assert_int_equal(adj_max_weight(oom_score_max_badness(666, t), 200, unit), 0);
+	/* a process at adj 500 of 8 MiB: its score says at most 500 */
+	long b = oom_badness_of(2048, 500, t);
+	long w = adj_max_weight(oom_score_max_badness(oom_score_of(b, t), t), 2048, unit);
+
+	assert_true(w >= 500 * unit);
+	assert_true(w <= 501 * unit);
+	/* negative room rounds down; out of range says nothing; no unit, no weight */
+	assert_int_equal(adj_max_weight(-1, 0, 10), -10);
+	assert_int_equal(adj_max_weight(LONG_MAX, 0, 10), 1000 * 10);
+	assert_int_equal(adj_max_weight(-100000, 0, 10), 1000 * 10);
+	assert_int_equal(adj_max_weight(5000, 0, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(points_sum),
+		cmocka_unit_test(statm_bound_holds),
+		cmocka_unit_test(adj_weight_from_score),
 		cmocka_unit_test(badness_arithmetic),
 		cmocka_unit_test(badness_no_overflow),
 		cmocka_unit_test(score_of),

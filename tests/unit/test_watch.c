@@ -24,6 +24,8 @@
 
 #include "daemon.h"
 #include "daemon_log.h"
+#include "rank.h"
+#include "scan.h"
 #include "sys.h"
 #include "watch.h"
 
@@ -41,6 +43,7 @@ struct fake {
 	pid_t kid[KIDS_MAX];		/* victim i is kid[i], blocked reading its pipe */
 	int pipe_w[KIDS_MAX];
 	struct slot *slot[KIDS_MAX];
+	bool lead_zero;			/* fake_choose: the victim leads the others by nothing */
 };
 
 struct fixture {
@@ -119,6 +122,16 @@ static struct slot *fake_choose(struct daemon *dmn, struct watch *w, long *other
 	fk.slot[i] = s;
 	fk.chosen++;
 	*others_bound = LONG_MAX;
+	if (fk.lead_zero) {
+		/* another candidate as large as the victim, which lost the tie to it */
+		struct proc_info q;
+
+		memset(&q, 0, sizeof(q));
+		assert_int_equal(scan_proc(dmn->cli->proc_fd, p.pid, SCAN_DETAIL, &q), 0);
+		*others_bound = oom_badness_of(oom_points(&q, w->scope.page_kb), q.oom_score_adj,
+					       w->scope.totalpages);
+		s->v.m[0].start_time = q.start_time;
+	}
 	return s;
 }
 
@@ -281,6 +294,21 @@ static void status_says_memory_and_kills(void **state)
 			    "STATUS=global: available 2.1 GiB, mem_min 97.7 MiB; 1 kill");
 }
 
+/* A victim chosen ahead that leads the others by nothing (a tie it won) is kept from one
+ * sample in the warning band to the next, not chosen again at every one */
+static void tie_chosen_ahead_is_kept(void **state)
+{
+	struct daemon *dmn = &((struct fixture *)*state)->dmn;
+	long long t = now_ns();
+
+	fk.lead_zero = true;
+	for (int i = 0; i < 5; i++)
+		tick(dmn, (PLENTY_KB + SHORT_KB) / 4, t + i * 100000000LL);
+	assert_int_equal(fk.chosen, 1);
+	assert_ptr_equal(dmn->w[0].ready, fk.slot[0]);
+	assert_int_equal(fk.sigkills, 0);
+}
+
 /* A victim reaped (the reaper's word, REAP_REAPED) no longer blocks, though it lives on */
 static void inflight_blocks_until_reaped(void **state)
 {
@@ -396,6 +424,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(status_says_memory_and_kills, setup, teardown),
 		cmocka_unit_test_setup_teardown(inflight_blocks_until_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(counted_for_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(tie_chosen_ahead_is_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(inflight_blocks_until_reaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(inflight_blocks_until_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(reload_keeps_victim_in_flight, setup, teardown),

@@ -1,0 +1,167 @@
+"""End-to-end tests of the fast paths: the victim chosen ahead among equals, and the
+selection's cheap bounds (statm) choosing what the full survey chooses.
+
+run.py imports this module and runs its tests with its harness: the same cgroups, helpers and
+cleanup. Every daemon is started through test_run's Daemon (a test --cgroup or --dry-run
+only), every kill is a --dry-run or names a cgroup made here.
+"""
+
+import os
+import shutil
+import signal
+import tempfile
+import time
+
+from run import (cgroup_procs, check, hog, kill_member, make_cgroup, note, read_json, run_tool,
+                 start_in, test, wait_for, write_file)
+from test_kill import kill_json
+from test_run import Daemon, daemon_test
+
+MIB = 1 << 20
+
+
+def badness_of(cg, pids):
+    data = read_json("--cgroup", cg, "--all")
+    by = {p["pid"]: p for p in data["processes"]}
+    return {pid: by[pid]["badness"] for pid in pids if pid in by}
+
+
+CONF = "[oomreaper]\ndeadline = 1\n\n[global]\nmem_min = %s\nmem_kill = 100M\nhorizon = 0\n"
+
+
+@daemon_test
+def test_tied_candidates_kill_the_one_chosen_ahead():
+    """Seven equal processes of 24 MiB (tests/helpers/twins: forks of one image, the same pages
+    touched: their badness ties) in a 400 MiB cgroup, the daemon's mem_min 150M: in the
+    warning band it chooses a victim ahead, which leads the others by nothing. Then a reload
+    raises mem_min above what is available, no process growing: the trigger fires, and the
+    kill is the victim chosen ahead ("ahead": 1), not a new selection, and it is the youngest
+    of the tied, as select_bad_process() keeps the last of equals. Before the fix a lead of 0
+    threw the choice away at every sample and at the trigger."""
+    cg = make_cgroup(limit_mb=400)
+    write_file(os.path.join(cg, "memory.oom_control"), "1")
+    parent, kids = start_in(cg, "twins", 6, 24)
+    pids = [parent.pid] + kids
+    time.sleep(0.3)
+    bad = badness_of(cg, pids)
+    top = max(bad.values())
+    tied = [pid for pid in pids if bad.get(pid) == top]
+    check(len(tied) >= 2, "the twins do not tie: %s" % bad)
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
+    try:
+        conf = os.path.join(tmp, "oomreaper.conf")
+        write_file(conf, CONF % "150M")
+        d = Daemon("--config", conf, "--cgroup", cg)
+        d.wait_started()
+        # a few samples in the warning band: the choice made ahead, and kept
+        time.sleep(1.5)
+        check(not d.events("kill"), "killed before the reload: %s" % d.events("kill"))
+        write_file(conf, CONF % "300M")
+        d.p.send_signal(signal.SIGHUP)
+        kill = d.wait_event("kill", timeout=10)
+        check(kill.get("ahead") == 1, "the kill was chosen at the trigger, not ahead: %r; %d "
+              "of the 7 tie at badness %d (%s)" % (kill, len(tied), top, bad))
+        check(kill["pid"] == tied[-1], "killed %d, want the youngest of the tied %s"
+              % (kill["pid"], tied))
+        d.stop_cleanly()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    note("%d of 7 twins tied at badness %d; killed %d, chosen ahead, sample_to_kill_us %d"
+         % (len(tied), top, kill["pid"], kill["sample_to_kill_us"]))
+
+
+def survey_top(cg):
+    """The survey's (`list --all`) first eligible process of cg, and its badness."""
+    data = read_json("--cgroup", cg, "--all")
+    ranked = [p for p in data["processes"] if p["reason"] is None]
+    check(ranked, "no candidate in %s" % cg)
+    return ranked[0]["pid"], ranked[0]["badness"], data
+
+
+def fast_choice(cg):
+    """What `kill --cgroup cg --dry-run --json` chooses: (pid, badness)."""
+    r = run_tool("kill", "--cgroup", cg, "--dry-run", "--json")
+    check(r.rc == 0, r.describe())
+    v = kill_json(r)["victims"][0]
+    return v["pid"], v["badness"]
+
+
+def same_choice(cg, what):
+    """The fast selection and the survey agree on cg, three times over."""
+    for _ in range(3):
+        want, bad, data = survey_top(cg)
+        got, got_bad = fast_choice(cg)
+        check(got == want and got_bad == bad, "%s: kill --dry-run chose %d (badness %d), the "
+              "survey %d (badness %d)" % (what, got, got_bad, want, bad))
+    return want, bad, data
+
+
+@test
+def test_fast_selection_matches_survey_on_ties():
+    """61 equal processes (twins 60 6: forks of one image, 6 MiB each, their badness tied),
+    more than the selection looks at on its threads at once: `kill --dry-run` chooses the
+    survey's victim, the youngest of the tied, as select_bad_process() keeps the last of
+    equals; the closer looks (statm, status, stat) pass over the others without judging each."""
+    cg = make_cgroup(limit_mb=1024)
+    parent, kids = start_in(cg, "twins", 60, 6)
+    time.sleep(0.3)
+    want, bad, data = same_choice(cg, "60 twins")
+    tied = [p["pid"] for p in data["processes"] if p["badness"] == bad]
+    check(len(tied) > 10, "the twins do not tie: %s" % [(p["pid"], p["badness"]) for p in
+                                                       data["processes"]])
+    # the youngest of those at the top (a twin or two may differ by a page)
+    top = [pid for pid in kids if pid in tied]
+    check(top and want == top[-1], "chose %d, want the youngest tied twin %s" % (want, top))
+    note("%d tied at badness %d; both chose %d" % (len(tied), bad, want))
+
+
+@test
+def test_fast_selection_matches_survey_on_mixed_set():
+    """60 small twins (2 MiB), a 40 MiB hog, and an 8 MiB one at oom_score_adj 500 (in a 400
+    MiB cgroup its adj weighs 200 MiB): `kill --dry-run` chooses as the survey does, the adj
+    one; then, that one gone, the 40 MiB hog; the small ones passed over by their statm."""
+    cg = make_cgroup(limit_mb=400)
+    start_in(cg, "twins", 60, 2)
+    big = hog(cg, 40)
+    lifted = hog(cg, 8, adj=500)
+    time.sleep(0.3)
+    want, _, _ = same_choice(cg, "mixed")
+    check(want == lifted, "chose %d, want the hog at adj 500 %d" % (want, lifted))
+    kill_member(lifted, cg)
+    check(wait_for(lambda: lifted not in cgroup_procs(cg)), "the adj 500 hog is still there")
+    want, _, _ = same_choice(cg, "mixed, without the adj one")
+    check(want == big, "chose %d, want the 40 MiB hog %d" % (want, big))
+
+
+@test
+def test_fast_selection_finds_older_larger_among_equal_scores():
+    """An 8 MiB hog, then 60 twins of 2 MiB started after it: all score 666 (the kernel's
+    quantum is tens of MiB), the walk's first winner is the youngest twin, and the hog, older
+    and larger, must still be found among the 60 the selection looks at on its threads:
+    `kill --dry-run` chooses it, as the survey does."""
+    cg = make_cgroup(limit_mb=400)
+    big = hog(cg, 8)
+    start_in(cg, "twins", 60, 2)
+    time.sleep(0.3)
+    want, bad, data = same_choice(cg, "hog and twins")
+    check(want == big, "chose %d, want the 8 MiB hog %d" % (want, big))
+    scores = set(p["kernel_score"] for p in data["processes"] if p["reason"] is None)
+    note("kernel scores %s; chose the hog, badness %d" % (sorted(scores), bad))
+
+
+@daemon_test
+def test_start_already_short_kills_the_warm_choice():
+    """A 64 MiB hog in a 200 MiB cgroup, the daemon started with mem_min 160M: memory is short
+    at its first sample. The selection it makes once started (to make the kill path resident)
+    is kept as the victim chosen ahead, so the first kill is that one ("ahead": 1), not a
+    second selection; before, start-up's selection was thrown away and the trigger chose
+    again."""
+    cg = make_cgroup(limit_mb=200)
+    write_file(os.path.join(cg, "memory.oom_control"), "1")
+    h = hog(cg, 64)
+    d = Daemon("--cgroup", cg, "--mem-min", "160M", "--mem-kill", "100M", "--horizon", "0")
+    kill = d.wait_event("kill", timeout=15)
+    check(kill["pid"] == h, "killed %r, want the hog %d" % (kill, h))
+    check(kill.get("ahead") == 1, "the first kill was chosen again at the trigger: %r" % kill)
+    d.stop_cleanly()
+    note("killed the hog chosen at start-up, sample_to_kill_us %d" % kill["sample_to_kill_us"])
