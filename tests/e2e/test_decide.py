@@ -21,30 +21,43 @@ from test_run import (MIB, Daemon, check_never_at_limit, daemon_test, grower, oo
                       oom_control)
 
 
+def idle_scope_watched(idle_mb):
+    """A 1 GiB test cgroup with the kernel's OOM killer off, an idle process of idle_mb MiB in
+    it, and the daemon watching it: (cgroup, the idle one Watched, the Daemon)"""
+    cg = oom_cgroup(1024)
+    idle = Watched(hog(cg, idle_mb, comm="idle"))
+    d = Daemon("--cgroup", cg)
+    d.wait_started()
+    time.sleep(0.5)
+    return cg, idle, d
+
+
+def check_nobody_killed(cg, d, watched, what):
+    """No kill event, every watched process alive, the cgroup never at its limit; stops the
+    daemon and notes the peak. Returns (peak, limit) in bytes."""
+    kills = d.events("kill") + d.events("reap_dying")
+    check(not kills, "killed although %s: %s; stderr %r" % (what, kills, d.err()[-800:]))
+    check(all(w.alive() for w in watched), "a process died without a kill event")
+    peak, limit = check_never_at_limit(cg)
+    d.stop_cleanly()
+    note("peak %d MiB of %d, mem_min %d MiB: no kill" % (peak // MIB, limit // MIB,
+                                                         limit // MIB // 10))
+    return peak, limit
+
+
 @daemon_test
 def test_burst_that_stops_kills_nobody():
     """An idle 850 MiB process in a 1 GiB cgroup, and a process that grows by 50 MiB at
     57 MiB/s and stops: the cgroup peaks ~60 MiB above mem_min (10 %), and the kernel alone
     would kill nobody. The predictive trigger must not kill either (it killed the idle process
     when it extrapolated the fill a second ahead from a rate averaged over two)."""
-    cg = oom_cgroup(1024)
-    idle = Watched(hog(cg, 850, comm="idle"))
-    d = Daemon("--cgroup", cg)
-    d.wait_started()
-    time.sleep(0.5)
+    cg, idle, d = idle_scope_watched(850)
     burst = grower(cg, 57, 50, comm="burst")
     b = Watched(burst.pid)
     check(wait_for(lambda: rss_kb(burst.pid) >= 49 * 1024, timeout=5),
           "the burst did not reach 50 MiB")
     time.sleep(3)
-    kills = d.events("kill") + d.events("reap_dying")
-    check(not kills, "killed although the burst stopped above mem_min: %s; stderr %r"
-          % (kills, d.err()[-800:]))
-    check(idle.alive() and b.alive(), "a process died without a kill event")
-    peak, limit = check_never_at_limit(cg)
-    d.stop_cleanly()
-    note("peak %d MiB of %d, mem_min %d MiB: no kill" % (peak // MIB, limit // MIB,
-                                                         limit // MIB // 10))
+    check_nobody_killed(cg, d, [idle, b], "the burst stopped above mem_min")
 
 
 @daemon_test
@@ -267,11 +280,7 @@ def test_catch_up_bursts_are_not_extrapolated():
     40 MiB above mem_min: the kernel alone kills nobody. The predictive trigger extrapolated a
     catch-up (12 MiB in one 10 ms interval: 1.2 GiB/s, mem_min "50 ms away") and killed; it
     must go by the fill's pace since it began (~80 MiB/s) and kill nobody."""
-    cg = oom_cgroup(1024)
-    idle = Watched(hog(cg, 690, comm="idle"))
-    d = Daemon("--cgroup", cg)
-    d.wait_started()
-    time.sleep(0.5)
+    cg, idle, d = idle_scope_watched(690)
     trickle = grower(cg, 40, 100, comm="trickle")
     burster = grower(cg, 40, 90, comm="burster")
     watched = [idle, Watched(trickle.pid), Watched(burster.pid)]
@@ -285,16 +294,9 @@ def test_catch_up_bursts_are_not_extrapolated():
         burster.send_signal(signal.SIGCONT)
     burster.send_signal(signal.SIGCONT)
     time.sleep(2)
-    kills = d.events("kill") + d.events("reap_dying")
-    check(not kills, "killed although the fill stops above mem_min: %s; stderr %r"
-          % (kills, d.err()[-800:]))
-    check(all(w.alive() for w in watched), "a process died without a kill event")
-    peak, limit = check_never_at_limit(cg)
-    d.stop_cleanly()
+    peak, limit = check_nobody_killed(cg, d, watched, "the fill stops above mem_min")
     check(limit - peak < 2 * limit // 10, "the fill never reached the warning band (peak %d "
           "MiB of %d): this test proves nothing" % (peak >> 20, limit >> 20))
-    note("peak %d MiB of %d, mem_min %d MiB: no kill" % (peak // MIB, limit // MIB,
-                                                         limit // MIB // 10))
 
 
 def write_pressure(path, some_us, full_us):
