@@ -113,7 +113,7 @@ bench: all
 bench-scenarios: EXTRA_DEBS = $(SCENARIO_DEBS)
 bench-scenarios: all
 	@mkdir -p $(SCENARIO_BIN)
-	for h in watch reader sharegrow; do \
+	for h in watch reader sharegrow probe storm; do \
 		$(CC) -O2 -std=gnu11 -Wall -Wextra -o $(SCENARIO_BIN)/$$h bench/scenarios/$$h.c || exit 1; \
 	done
 	bench/scenarios/run $(BUILD)

@@ -11,6 +11,8 @@
  * (SIGSTOP) before it takes anything, so that the benchmark can start its poller and the
  * daemons and then let it go with SIGCONT at a moment it knows. SIGTERM is left at its
  * default (it kills), so that a SIGTERM-first killer (earlyoom) ends it too.
+ * With GROW_START_MB=N in its environment it writes the first N MiB at once, before it stops
+ * (a process of that size to begin with), and grows from there.
  * Prints "full" on stdout when it reached MAX_MB. Exit status 2 on bad usage, 1 when the
  * mapping failed.
  */
@@ -44,10 +46,17 @@ int main(int argc, char **argv)
 	 * that a fill of 2 GB/s is within reach of one core */
 	if (getenv("GROW_SMALL_PAGES") == NULL)
 		madvise(m, len, MADV_HUGEPAGE);
+	const char *start_s = getenv("GROW_START_MB");
+	size_t start = start_s ? (size_t)strtoul(start_s, NULL, 10) << 20 : 0;
+
+	if (start > len)
+		start = len;
+	for (size_t i = 0; i < start; i += FILL_PAGE)
+		m[i] = 1;
 	/* the benchmark lets it go (SIGCONT) at a moment it knows */
 	if (argc == 4)
 		raise(SIGSTOP);
-	fill_at_rate(m, len, rate);
+	fill_at_rate(m + start, len - start, rate);
 	puts("full");
 	fflush(stdout);
 	for (;;)

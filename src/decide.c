@@ -172,19 +172,57 @@ static double mib(unsigned long long kb)
 	return (double)kb / 1024.0;
 }
 
-/* Pressure over the last interval, percent of wall time stalled; < 0 when unknown */
-static double pressure(const struct decider *d, bool full)
+/*
+ * Keeps s's stall totals for the psi window, one mark every eighth of window_ns at most; a
+ * sample without them (the file gone) forgets the window.
+ */
+static void psi_mark(struct decider *d, const struct sample *s, long long window_ns)
 {
-	const struct sample *now = nth_newest(d, 0), *prev = nth_newest(d, 1);
+	const struct psi_mark *last = &d->psi[(d->psi_head - 1 + PSI_MARKS) % PSI_MARKS];
 
-	if (d->n < 2 || !now->has_psi || !prev->has_psi || now->t_ns <= prev->t_ns)
+	if (!s->has_psi) {
+		d->psi_n = 0;
+		return;
+	}
+	if (d->psi_n && s->t_ns - last->t_ns < window_ns / (PSI_MARKS - 1))
+		return;
+	d->psi[d->psi_head] = (struct psi_mark){ s->t_ns, s->psi_some_us, s->psi_full_us };
+	d->psi_head = (d->psi_head + 1) % PSI_MARKS;
+	if (d->psi_n < PSI_MARKS)
+		d->psi_n++;
+}
+
+/*
+ * Pressure over the last window_ns at least: the share of wall time stalled (percent) from
+ * the newest mark that is a window older than s to s, as the kernel's PSI triggers count
+ * stall time within a window (psi_trigger_create(), "psi: introduce psi monitor"), not per
+ * reading: under a thrash the stall comes in bursts, and a sampling interval of 10 ms often
+ * holds none. Sets *span_ns to the span measured. < 0 while less than a window is known.
+ */
+static double pressure(const struct decider *d, const struct sample *s, bool full,
+		       long long window_ns, long long *span_ns)
+{
+	const struct psi_mark *base = NULL;
+
+	if (!s->has_psi)
 		return -1;
-	unsigned long long a = full ? prev->psi_full_us : prev->psi_some_us;
-	unsigned long long b = full ? now->psi_full_us : now->psi_some_us;
+	for (int k = 0; k < d->psi_n; k++) {
+		const struct psi_mark *m = &d->psi[(d->psi_head - 1 - k + 2 * PSI_MARKS) % PSI_MARKS];
+
+		if (s->t_ns - m->t_ns >= window_ns) {
+			base = m;
+			break;
+		}
+	}
+	if (!base)
+		return -1;
+	unsigned long long a = full ? base->full_us : base->some_us;
+	unsigned long long b = full ? s->psi_full_us : s->psi_some_us;
 
 	if (b < a)
 		return -1;
-	return (double)(b - a) * 1e3 * 100.0 / (double)(now->t_ns - prev->t_ns);
+	*span_ns = s->t_ns - base->t_ns;
+	return (double)(b - a) * 1e3 * 100.0 / (double)*span_ns;
 }
 
 /* When to sample next: a few times before mem_min is crossed at the fastest rate in view */
@@ -238,6 +276,7 @@ static double predict_crossing(const struct decider *d, double window_fill,
 			       unsigned long long avail, unsigned long long min_kb, double horizon_s)
 {
 	double fill = fill_now(d);
+	const struct sample *now = nth_newest(d, 0);
 
 	if (horizon_s <= 0 || avail <= min_kb || window_fill <= 0 || fill <= 0)
 		return -1;
@@ -245,6 +284,16 @@ static double predict_crossing(const struct decider *d, double window_fill,
 
 	if (d->fill_from_kb < avail || d->fill_from_kb - avail < left)
 		return -1;
+	/* at the fill's pace since it began, when that is slower: a process that was stalled
+	 * (reclaim, I/O, a busy CPU) and catches up takes tens of MB in one interval, and that
+	 * burst is not the pace that will carry on */
+	if (now->t_ns > d->fill_from_ns) {
+		double pace = (double)(d->fill_from_kb - avail) * 1e9 /
+			      (double)(now->t_ns - d->fill_from_ns);
+
+		if (pace < fill)
+			fill = pace;
+	}
 	double eta = (double)left / fill;
 
 	return eta < horizon_s ? eta : -1;
@@ -261,8 +310,10 @@ void decide(struct decider *d, const struct thresholds *t, const struct sample *
 	if (prev && s->t_ns > prev->t_ns)
 		d->peak_fill_kb_s /= 1.0 + (double)(s->t_ns - prev->t_ns) / 1e9 / PEAK_DECAY_S;
 	/* a fill episode starts where memory last stopped going */
-	if (!prev || s->avail_kb >= prev->avail_kb || s->avail_kb > d->fill_from_kb)
+	if (!prev || s->avail_kb >= prev->avail_kb || s->avail_kb > d->fill_from_kb) {
 		d->fill_from_kb = s->avail_kb;
+		d->fill_from_ns = s->t_ns;
+	}
 	d->hist[d->head] = *s;
 	d->head = (d->head + 1) % DECIDE_HISTORY;
 	if (d->n < DECIDE_HISTORY)
@@ -292,17 +343,14 @@ void decide(struct decider *d, const struct thresholds *t, const struct sample *
 	if (d->wake_used_kb && s->used_kb && s->used_kb < d->wake_used_kb && !out->prepare)
 		out->next_ms = SAMPLE_MAX_MS;
 
-	double psi = t->psi ? pressure(d, t->psi_full) : -1;
+	long long psi_window = (long long)(t->psi_secs * 1e9), psi_span = 0;
+	double psi = -1;
 
-	out->psi_pct = psi;
-
-	if (psi >= t->psi_pct) {
-		/* over the limit since the start of the interval that measured it */
-		if (!d->psi_above)
-			d->psi_above_since = prev ? prev->t_ns : s->t_ns;
-		d->psi_above = true;
-	} else if (psi >= 0) {
-		d->psi_above = false;
+	out->psi_pct = -1;
+	if (t->psi) {
+		psi = pressure(d, s, t->psi_full, psi_window, &psi_span);
+		psi_mark(d, s, psi_window);
+		out->psi_pct = psi;
 	}
 
 	if (avail < kill_kb) {
@@ -326,13 +374,16 @@ void decide(struct decider *d, const struct thresholds *t, const struct sample *
 			 "free swap %.0f MiB < swap_min %.0f MiB, available %.0f MiB",
 			 mib(s->swap_free_kb), mib(level_kb(&t->swap_min, s->swap_total_kb)),
 			 mib(avail));
-	} else if (t->psi && d->psi_above &&
-		   (double)(s->t_ns - d->psi_above_since) / 1e9 >= t->psi_secs) {
+	} else if (t->psi && psi >= t->psi_pct) {
 		out->verdict = VERDICT_TERM;
 		out->trigger = TRIG_PSI;
 		snprintf(out->reason, sizeof(out->reason),
-			 "memory pressure %s %.0f%% >= %.0f%% for %.1f s", t->psi_full ? "full" : "some",
-			 psi, t->psi_pct, (double)(s->t_ns - d->psi_above_since) / 1e9);
+			 "memory pressure %s %.0f%% >= %.0f%% over %.1f s", t->psi_full ? "full" : "some",
+			 psi, t->psi_pct, (double)psi_span / 1e9);
+		/* the next pressure kill needs a window of its own, after this one: the stall
+		 * that fired it must not fire again once its victim is gone (systemd-oomd and
+		 * nohang wait 15 s after a pressure kill for the same reason) */
+		d->psi_n = 0;
 	} else if (avail < warn_kb &&
 		   (eta = predict_crossing(d, fill, avail, min_kb, t->horizon_s)) >= 0) {
 		/* the threshold would be crossed before the next samples could see it: act now,

@@ -35,17 +35,27 @@ enum trigger { TRIG_NONE, TRIG_MEM_MIN, TRIG_MEM_KILL, TRIG_SWAP_MIN, TRIG_PSI, 
 
 /* How many samples the fill rate is measured over */
 #define DECIDE_HISTORY 8
+/* Pressure totals kept for the psi trigger's window: one every eighth of the window at most,
+ * so the oldest is at least a window old once the window has passed */
+#define PSI_MARKS 9
+
+/* The stall totals at one moment */
+struct psi_mark {
+	long long t_ns;
+	unsigned long long some_us, full_us;
+};
 
 /* What decide() remembers of a scope between samples */
 struct decider {
 	struct sample hist[DECIDE_HISTORY];
 	int n, head;
 	bool warned;			/* in the warning band (hysteresis) */
-	bool psi_above;			/* pressure over the limit since psi_above_since */
-	long long psi_above_since;
+	struct psi_mark psi[PSI_MARKS];	/* the stall totals over the psi window, a ring */
+	int psi_n, psi_head;
 	double peak_fill_kb_s;		/* the fastest fill measured, decaying */
 	double floor_fill_kb_s;		/* the fastest one process can fill here (measured) */
 	unsigned long long fill_from_kb; /* available when the fill going on now began */
+	long long fill_from_ns;		/* and when it began */
 	unsigned long long wake_used_kb; /* the kernel wakes us when usage crosses this (v1
 					  * usage threshold at the band's edge); 0: it does not */
 };

@@ -1,11 +1,12 @@
 /*
  * watch.c - the machine's memory over a scenario run, for bench/scenarios/run.
  *
- *   watch INTERVAL_MS
+ *   watch INTERVAL_MS [CGROUP_V1_DIR]
  *
  * Every INTERVAL_MS prints one line: CLOCK_MONOTONIC in ms (the clock of Python's
  * time.monotonic(), so a harness can line its own events up with it), MemAvailable (kB),
- * and the `full` and `some` totals (us) of /proc/pressure/memory. It locks its memory and runs
+ * and the `full` and `some` totals (us) of /proc/pressure/memory; with a cgroup v1 memory
+ * directory, a fifth figure: its memory.usage_in_bytes (kB), -1 once it cannot be read. It locks its memory and runs
  * SCHED_FIFO (priority 1; it sleeps between samples) so that a machine thrashing under the
  * scenario does not stall the measurement itself; each line is one write(2), no stdio buffer
  * to lose. It stops on SIGTERM or SIGINT. Exit status 1 when a file cannot be opened, 2 on
@@ -54,15 +55,27 @@ static long long field(int fd, const char *key)
 
 int main(int argc, char **argv)
 {
-	long ms = argc == 2 ? strtol(argv[1], NULL, 10) : 0;
+	long ms = argc >= 2 ? strtol(argv[1], NULL, 10) : 0;
 
-	if (ms <= 0 || ms > 10000) {
-		fputs("usage: watch INTERVAL_MS\n", stderr);
+	if (ms <= 0 || ms > 10000 || argc > 3) {
+		fputs("usage: watch INTERVAL_MS [CGROUP_V1_DIR]\n", stderr);
 		return 2;
 	}
 	int mfd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
 	int pfd = open("/proc/pressure/memory", O_RDONLY | O_CLOEXEC);
 
+	int ufd = -1;
+
+	if (argc == 3) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/memory.usage_in_bytes", argv[2]);
+		ufd = open(path, O_RDONLY | O_CLOEXEC);
+		if (ufd < 0) {
+			perror(path);
+			return 1;
+		}
+	}
 	if (mfd < 0) {
 		perror("watch: /proc/meminfo");
 		return 1;
@@ -98,8 +111,19 @@ int main(int argc, char **argv)
 				full = f ? strtoll(f + 6, NULL, 10) : -1;
 			}
 		}
-		int n = snprintf(line, sizeof(line), "%.1f %lld %lld %lld\n", now_ms(), avail,
-				 full, some);
+		int n = snprintf(line, sizeof(line), "%.1f %lld %lld %lld", now_ms(), avail, full,
+				 some);
+
+		if (ufd >= 0) {
+			char u[32];
+			ssize_t r = pread(ufd, u, sizeof(u) - 1, 0);
+
+			if (r > 0)
+				u[r] = '\0';
+			n += snprintf(line + n, sizeof(line) - (size_t)n, " %lld",
+				      r > 0 ? strtoll(u, NULL, 10) / 1024 : -1);
+		}
+		line[n++] = '\n';
 
 		if (write(1, line, (size_t)n) != n)
 			return 1;

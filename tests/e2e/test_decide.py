@@ -14,11 +14,35 @@ import subprocess
 import tempfile
 import time
 
-from run import (Failure, Skip, check, freeze, helpers, hog, make_cgroup, make_freezer, note,
-                 start_in, wait_for, write_file)
+from run import (Failure, Skip, check, freeze, helpers, hog, make_cgroup, make_freezer,
+                 meminfo_kb, note, read_file, start_in, wait_for, write_file)
 from test_kill import Watched, rss_kb, usage_bytes
 from test_run import (MIB, Daemon, check_never_at_limit, daemon_test, grower, oom_cgroup,
                       oom_control)
+
+
+def idle_scope_watched(idle_mb):
+    """A 1 GiB test cgroup with the kernel's OOM killer off, an idle process of idle_mb MiB in
+    it, and the daemon watching it: (cgroup, the idle one Watched, the Daemon)"""
+    cg = oom_cgroup(1024)
+    idle = Watched(hog(cg, idle_mb, comm="idle"))
+    d = Daemon("--cgroup", cg)
+    d.wait_started()
+    time.sleep(0.5)
+    return cg, idle, d
+
+
+def check_nobody_killed(cg, d, watched, what):
+    """No kill event, every watched process alive, the cgroup never at its limit; stops the
+    daemon and notes the peak. Returns (peak, limit) in bytes."""
+    kills = d.events("kill") + d.events("reap_dying")
+    check(not kills, "killed although %s: %s; stderr %r" % (what, kills, d.err()[-800:]))
+    check(all(w.alive() for w in watched), "a process died without a kill event")
+    peak, limit = check_never_at_limit(cg)
+    d.stop_cleanly()
+    note("peak %d MiB of %d, mem_min %d MiB: no kill" % (peak // MIB, limit // MIB,
+                                                         limit // MIB // 10))
+    return peak, limit
 
 
 @daemon_test
@@ -27,24 +51,13 @@ def test_burst_that_stops_kills_nobody():
     57 MiB/s and stops: the cgroup peaks ~60 MiB above mem_min (10 %), and the kernel alone
     would kill nobody. The predictive trigger must not kill either (it killed the idle process
     when it extrapolated the fill a second ahead from a rate averaged over two)."""
-    cg = oom_cgroup(1024)
-    idle = Watched(hog(cg, 850, comm="idle"))
-    d = Daemon("--cgroup", cg)
-    d.wait_started()
-    time.sleep(0.5)
+    cg, idle, d = idle_scope_watched(850)
     burst = grower(cg, 57, 50, comm="burst")
     b = Watched(burst.pid)
     check(wait_for(lambda: rss_kb(burst.pid) >= 49 * 1024, timeout=5),
           "the burst did not reach 50 MiB")
     time.sleep(3)
-    kills = d.events("kill") + d.events("reap_dying")
-    check(not kills, "killed although the burst stopped above mem_min: %s; stderr %r"
-          % (kills, d.err()[-800:]))
-    check(idle.alive() and b.alive(), "a process died without a kill event")
-    peak, limit = check_never_at_limit(cg)
-    d.stop_cleanly()
-    note("peak %d MiB of %d, mem_min %d MiB: no kill" % (peak // MIB, limit // MIB,
-                                                         limit // MIB // 10))
+    check_nobody_killed(cg, d, [idle, b], "the burst stopped above mem_min")
 
 
 @daemon_test
@@ -257,3 +270,89 @@ def test_reload_into_dry_run_sends_no_sigkill():
         d.stop_cleanly()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@daemon_test
+def test_catch_up_bursts_are_not_extrapolated():
+    """A 1 GiB cgroup: an idle 690 MiB process, a trickle at 40 MiB/s up to 100 MiB, and a
+    burster at 40 MiB/s up to 90 MiB that is stopped 300 ms in every 400 (a process stalled by
+    reclaim, I/O or a busy CPU) and so catches up 12 MiB at once when let go. All stop about
+    40 MiB above mem_min: the kernel alone kills nobody. The predictive trigger extrapolated a
+    catch-up (12 MiB in one 10 ms interval: 1.2 GiB/s, mem_min "50 ms away") and killed; it
+    must go by the fill's pace since it began (~80 MiB/s) and kill nobody."""
+    cg, idle, d = idle_scope_watched(690)
+    trickle = grower(cg, 40, 100, comm="trickle")
+    burster = grower(cg, 40, 90, comm="burster")
+    watched = [idle, Watched(trickle.pid), Watched(burster.pid)]
+    end = time.monotonic() + 4
+    while time.monotonic() < end:
+        time.sleep(0.1)
+        if burster.poll() is not None:
+            break
+        burster.send_signal(signal.SIGSTOP)     # our own child, in our own cgroup
+        time.sleep(0.3)
+        burster.send_signal(signal.SIGCONT)
+    burster.send_signal(signal.SIGCONT)
+    time.sleep(2)
+    peak, limit = check_nobody_killed(cg, d, watched, "the fill stops above mem_min")
+    check(limit - peak < 2 * limit // 10, "the fill never reached the warning band (peak %d "
+          "MiB of %d): this test proves nothing" % (peak >> 20, limit >> 20))
+
+
+def write_pressure(path, some_us, full_us):
+    """Rewrites a fixture's pressure/memory in place, at one length: the daemon holds it open
+    and reads it with pread"""
+    line = "some avg10=0.00 avg60=0.00 avg300=0.00 total=%020d\n" \
+           "full avg10=0.00 avg60=0.00 avg300=0.00 total=%020d\n" % (some_us, full_us)
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.pwrite(fd, line.encode(), 0)
+    finally:
+        os.close(fd)
+
+
+@daemon_test
+def test_pressure_in_bursts_fires_the_psi_trigger():
+    """`--psi some:20:2` against a thrash as the page cache makes one: the stall comes in
+    bursts, 60 % of wall time for 150 ms, then none for 150 ms (30 % over any window). The
+    machine's own PSI cannot be made so without thrashing everyone's machine, so the daemon
+    reads a fixture /proc (`--proc`, in dry run): its meminfo the machine's with MemAvailable
+    at 15 % (the warning band: samples every 10 ms), its pressure/memory written by this test
+    from the clock. Measured per sampling interval, the quiet intervals kept resetting the
+    count and the trigger never fired; over the window it must fire within 2-4 s, once."""
+    root = tempfile.mkdtemp(prefix="oomreaper-e2e-psi-")
+    try:
+        total = meminfo_kb("MemTotal")
+        lines = [("MemAvailable:   %d kB" % (total * 15 // 100)) if line.startswith(
+            "MemAvailable:") else line for line in read_file("/proc/meminfo").splitlines()]
+        write_file(os.path.join(root, "meminfo"), "\n".join(lines) + "\n")
+        os.mkdir(os.path.join(root, "pressure"))
+        pressure = os.path.join(root, "pressure", "memory")
+        write_file(pressure, "")
+        write_pressure(pressure, 0, 0)
+        d = Daemon("--proc", root, "--dry-run", "--psi", "some:20:2")
+        d.wait_started()
+        t0 = time.monotonic()
+        fired = None
+        while time.monotonic() - t0 < 6:
+            t = time.monotonic() - t0
+            # 300 ms periods: stalled 60 % during the first 150 ms, not at all the last 150
+            period, into = divmod(t, 0.3)
+            stall = period * 0.09 + min(into, 0.15) * 0.6
+            write_pressure(pressure, int(stall * 1e6), 0)
+            if fired is None and d.events("trigger"):
+                fired = t
+            time.sleep(0.004)
+        trig = d.events("trigger")
+        check(trig, "no trigger in 6 s of 30 %% pressure against some:20:2; stderr %r"
+              % d.err()[-800:])
+        check(all(e.get("trigger") == "psi" for e in trig), "not the psi trigger: %s" % trig)
+        check(1.8 <= fired <= 4.5, "fired %.1f s after the start, not once the window of 2 s "
+              "was in" % fired)
+        gaps = [b["ts"] - a["ts"] for a, b in zip(trig, trig[1:])]
+        check(all(g >= 1900 for g in gaps), "fired again %s ms after: the next pressure kill "
+              "needs a window of its own" % gaps)
+        d.stop_cleanly()
+        note("fired %.1f s after the start: %s" % (fired, trig[0].get("reason")))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

@@ -147,12 +147,13 @@ static void pressure_over_a_duration(void **state)
 		s.psi_full_us = (unsigned long long)i * 350000;	/* 350 ms per 500 ms */
 		s.psi_some_us = s.psi_full_us;
 		decide(&d, &t, &s, &o);
-		/* the 2 s start with the first interval over the limit: fired at 2.0 s */
+		/* the first window of 2 s is complete at 2.0 s: fired then */
 		assert_int_equal(o.verdict, i < 4 ? VERDICT_OK : VERDICT_TERM);
 	}
 	assert_int_equal(o.trigger, TRIG_PSI);
-	assert_non_null(strstr(o.reason, "full 70% >= 60% for 2.0 s"));
-	/* a quiet interval starts the count again */
+	assert_non_null(strstr(o.reason, "full 70% >= 60% over 2.0 s"));
+	/* a kill's window is its own: a quiet half second, then 70 % again, keeps the share of
+	 * the next windows at 52 % */
 	s.t_ns += 500 * MS;
 	decide(&d, &t, &s, &o);
 	assert_int_equal(o.verdict, VERDICT_OK);
@@ -181,6 +182,93 @@ static void pressure_over_a_duration(void **state)
 		decide(&d, &t, &s, &o);
 		assert_int_equal(o.verdict, VERDICT_OK);
 	}
+}
+
+/*
+ * A thrash as the page cache sees it: sampled every 10 ms, two intervals in three stalled
+ * 45 %, the third not at all (30 % over any window), against "some 20 % over 2 s". Fired when
+ * the first 2 s are in (measured per interval, the quiet ones kept resetting it: never), then
+ * not again until a second window has passed after the kill; 15 % never fires.
+ */
+static void pressure_in_bursts(void **state)
+{
+	struct thresholds t = defaults();
+	struct decider d;
+	struct sample s = at(0, 8 * GIB);
+	struct decision o;
+	int fired = -1, again = -1;
+	enum trigger trig = TRIG_NONE;
+
+	(void)state;
+	t.psi = true;
+	t.psi_pct = 20;
+	t.psi_secs = 2;
+	decider_init(&d);
+	s.has_psi = true;
+	for (int i = 0; i <= 500; i++) {
+		s.t_ns = i * 10 * MS;
+		if (i && i % 3)
+			s.psi_some_us += 4500;
+		decide(&d, &t, &s, &o);
+		if (o.verdict == VERDICT_TERM && fired < 0) {
+			fired = i;
+			trig = o.trigger;
+		} else if (o.verdict == VERDICT_TERM && again < 0)
+			again = i;
+		else
+			assert_int_equal(o.verdict, VERDICT_OK);
+	}
+	assert_int_equal(fired, 200);
+	assert_int_equal(trig, TRIG_PSI);
+	/* its own window, after the first: 2 s after it at the soonest */
+	assert_true(again >= 400 && again <= 430);
+	decider_init(&d);
+	s = at(0, 8 * GIB);
+	s.has_psi = true;
+	for (int i = 0; i <= 500; i++) {
+		s.t_ns = i * 10 * MS;
+		if (i && i % 3 == 0)
+			s.psi_some_us += 4500;
+		decide(&d, &t, &s, &o);
+		assert_int_equal(o.verdict, VERDICT_OK);
+	}
+}
+
+/*
+ * A process filling at 100 MiB/s, stalled now and then (reclaim, I/O, a busy CPU), catches up
+ * in bursts: 20 MiB in one 10 ms interval is 2 GiB/s for that interval. It stops 60 MiB above
+ * mem_min, where the kernel alone would kill nobody; at its burst's pace mem_min would be 30
+ * ms away. The predictive trigger goes by the fill's pace since it began: no kill.
+ */
+static void predict_not_on_a_catch_up_burst(void **state)
+{
+	struct thresholds t = defaults();
+	unsigned long long min = 16 * GIB / 10, top = min + 460 * MIB;
+	unsigned long long avail = top;
+	struct decider d;
+	struct decision o;
+
+	(void)state;
+	decider_init(&d);
+	feed(&d, &t, at(0, avail));
+	/* 5 s: 200 ms nearly stalled (100 kB an interval), then 20 MiB in one interval, then
+	 * 80 ms at its rate */
+	for (long long ms = 10; ms <= 5000; ms += 10) {
+		long long phase = ms % 300;
+
+		if (phase == 210)
+			avail -= 20 * MIB;
+		else if (phase > 210)
+			avail -= 1 * MIB;
+		else
+			avail -= 100;
+		if (avail < min + 60 * MIB)
+			avail = min + 60 * MIB;
+		o = feed(&d, &t, at(ms, avail));
+		assert_int_not_equal(o.verdict, VERDICT_TERM);
+		assert_int_not_equal(o.verdict, VERDICT_KILL);
+	}
+	assert_int_equal(avail, min + 60 * MIB);
 }
 
 /* filling at 1 GiB/s into the warning band: act when mem_min is less than a horizon away */
@@ -479,6 +567,8 @@ int main(void)
 		cmocka_unit_test(warning_band_hysteresis),
 		cmocka_unit_test(no_swap_is_not_low_swap),
 		cmocka_unit_test(pressure_over_a_duration),
+		cmocka_unit_test(pressure_in_bursts),
+		cmocka_unit_test(predict_not_on_a_catch_up_burst),
 		cmocka_unit_test(predictive_trigger),
 		cmocka_unit_test(burst_that_stops_fires_nothing),
 		cmocka_unit_test(slowing_and_sustained_fills),
