@@ -32,7 +32,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "Shows the daemon's warnings and kills as desktop notifications. Run it in the\n"
 	      "user's session (contrib/oomreaper-notify.service); the daemon offers its events\n"
-	      "with --events-socket PATH or events_socket = PATH.\n"
+	      "when it is given an events socket (events_socket = PATH, oomreaper.conf(5)).\n"
 	      "\n"
 	      "  -s, --socket PATH   the daemon's events socket (default " NOTIFY_DEFAULT_SOCKET ")\n"
 	      "  -c, --command PROG  run PROG SUMMARY BODY URGENCY instead of notify-send\n"

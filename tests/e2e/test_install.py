@@ -46,11 +46,13 @@ def installed(build, destdir):
 
 
 def setup(tmp, prefix, *options):
-    """A build of the one installed target, configured for prefix; its directory"""
+    """A build of what is installed (the binary, the man pages, the completion), configured
+    for prefix; its directory"""
     build = os.path.join(tmp, "build" + prefix.replace("/", "-"))
-    # plain: no optimisation, the quickest build
-    sh("meson", "setup", build, TOP, "-Dbuildtype=plain", "--prefix=" + prefix, *options)
-    sh("ninja", "-C", build, "oomreaper")
+    # plain: no optimisation, the quickest build; no tests or benchmarks: none is installed
+    sh("meson", "setup", build, TOP, "-Dbuildtype=plain", "-Dtests=false", "--prefix=" + prefix,
+       *options)
+    sh("ninja", "-C", build)
     return build
 
 

@@ -295,6 +295,11 @@ def test_daemonset_manifest_runs_the_daemon_safely():
     probe = c.get("livenessProbe", {}).get("exec", {}).get("command", [])
     check(probe[:2] == ["/oomreaper", "status"] or probe[:2] == ["oomreaper", "status"],
           "liveness probe %r" % probe)
+    # the probe asks the daemon's socket, made in /run/oomreaper: on a read-only root it
+    # needs a writable volume there, or status never answers and the pod restarts for ever
+    run = mounts.get("/run/oomreaper")
+    check(run is not None and "emptyDir" in vols[run["name"]] and not run.get("readOnly"),
+          "no writable volume at /run/oomreaper for the status socket the probe asks")
     check(c["command"][0].endswith("oomreaper") and "run" in c["command"] + c.get("args", []),
           "the container does not run `oomreaper run`: %r" % c["command"])
     argv = c["command"] + c.get("args", [])
