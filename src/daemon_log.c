@@ -577,8 +577,8 @@ void status_text(struct daemon *dmn, struct line *l)
 		line_size(l, level_kb(&w->conf->th.mem_min, s->total_kb));
 	}
 	line_str(l, "; ");
-	line_long(l, dmn->kills);
-	line_str(l, dmn->kills == 1 ? " kill" : " kills");
+	line_long(l, (long)dmn->stats.kills);
+	line_str(l, dmn->stats.kills == 1 ? " kill" : " kills");
 	if (dmn->conf->dry_run)
 		line_str(l, " (dry run: nothing is signalled)");
 }

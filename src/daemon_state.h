@@ -130,7 +130,6 @@ struct daemon {
 	struct events events;		/* the events socket's subscribers */
 	struct rule_memos memos;	/* the rules' verdicts, judged ahead in the loop */
 	long long next_memos;
-	long kills;			/* victims signalled since the start, for STATUS= */
 	long long next_status;		/* STATUS= again no sooner than this */
 	struct line status;		/* the STATUS= last sent: sent again only changed */
 	bool stop;

@@ -309,7 +309,6 @@ static void sigkill(struct daemon *dmn, struct watch *w, struct slot *s, long lo
 		say_reaping_dying(dmn, w, s);
 	} else {
 		say_killed(dmn, w, s);
-		dmn->kills++;
 		group_say(w);
 	}
 	s->v.reap_by = s->v.t_kill + (long long)dmn->conf->deadline_ms * 1000000;
