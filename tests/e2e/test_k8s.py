@@ -26,7 +26,7 @@ import test_see
 from run import (Failure, check, hog, note, read_json, run_tool, test, wait_for,
                  write_file)
 from test_kill import Watched
-from test_run import Daemon, daemon_test, oom_cgroup, run_check
+from test_run import Daemon, daemon_test, grower, oom_cgroup, run_check
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DAEMONSET = os.path.join(TOP, "deploy", "kubernetes", "daemonset.yaml")
@@ -197,6 +197,37 @@ def test_kill_names_its_pod_in_status_and_metrics_without_a_json_log():
         if ex:
             test_see.stop_exporter(ex)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@daemon_test
+def test_victim_chosen_ahead_names_its_pod_in_status():
+    """A grower in a Burstable pod (kubelet's systemd layout) stops in the warning band of a
+    256 MiB cgroup watched by a daemon with no --log-json: status (--json and text) names the
+    victim chosen ahead with its pod UID, container ID and QoS class, and nobody is killed."""
+    cg = oom_cgroup(256)
+    uid, cid = new_pod()
+    d = Daemon("--cgroup", cg, log_json=False)
+    sock = os.path.join(d.dir, "socket")
+    check(wait_for(lambda: "started:" in d.err() and os.path.exists(sock), timeout=10),
+          "the daemon never started: %s" % d.err()[-800:])
+    g = grower(systemd_container(cg, "burstable", uid, cid), 50, 215)
+    ahead = []
+
+    def chosen():
+        sc = test_see.scope_of(test_see.status_json(sock), cg)
+        ahead[:] = [sc["victim_ahead"]]
+        return sc["victim_ahead"] is not None and sc["victim_ahead"]["pid"] == g.pid
+    check(wait_for(chosen, timeout=15, step=0.2), "no victim chosen ahead: %r" % ahead)
+    want = {"pod_uid": uid, "container_id": cid, "qos_class": "burstable"}
+    got = {k: ahead[0].get(k) for k in want}
+    check(got == want, "victim ahead %r, want %r" % (ahead[0], want))
+    text = test_see.status(sock).out
+    line = [ln for ln in text.splitlines() if "victim ahead: %d (grow)" % g.pid in ln]
+    check(line and "pod_uid %s" % uid in line[0] and "qos_class burstable" in line[0],
+          "status text: " + text)
+    check(g.poll() is None and "Killed process" not in d.err(), "killed: %s" % d.err()[-800:])
+    d.stop_cleanly()
+    note("victim ahead %r" % ahead[0])
 
 
 def qos_order_kill(how):
