@@ -228,15 +228,21 @@ static void out_process(struct out *o, pid_t pid, const char *comm)
 	out_str(o, ")");
 }
 
-/* ", pod_uid U, container_id C, qos_class Q, unit N": those known */
-static void text_identity(struct out *o, const struct identity *id)
+/*
+ * The identity's known fields: as text ", pod_uid U, container_id C, qos_class Q, unit N", or
+ * as JSON members ", \"pod_uid\": \"U\", ..." as list --json and the events give them
+ */
+static void out_identity(struct out *o, const struct identity *id, bool json)
 {
 	const char *keys[IDENTITY_FIELDS], *vals[IDENTITY_FIELDS];
 	int n = identity_fields(id, keys, vals);
 
 	for (int i = 0; i < n; i++) {
-		out_printf(o, ", %s ", keys[i]);
-		out_clean(o, vals[i]);
+		out_printf(o, json ? ", \"%s\": " : ", %s ", keys[i]);
+		if (json)
+			out_json_str(o, vals[i]);
+		else
+			out_clean(o, vals[i]);
 	}
 }
 
@@ -254,7 +260,7 @@ static void text_kill(struct out *o, const struct snapshot *s, const struct stat
 		out_printf(o, ", reaped after %lld ms", k->reaped_ms);
 	else if (k->reap_outcome)
 		out_printf(o, ", reap: %s", reap_outcome_name(k->reap_outcome));
-	text_identity(o, &k->id);
+	out_identity(o, &k->id, false);
 }
 
 static void text_scope(struct out *o, const struct snapshot *s, const struct snap_scope *sc)
@@ -294,7 +300,7 @@ static void text_scope(struct out *o, const struct snapshot *s, const struct sna
 		if (sc->ahead.lead != LONG_MAX)
 			out_printf(o, ", lead %ld", sc->ahead.lead);
 		out_printf(o, ", chosen %lld ms ago", sc->ahead.age_ms);
-		text_identity(o, &sc->ahead.id);
+		out_identity(o, &sc->ahead.id, false);
 		out_str(o, "\n");
 	} else {
 		out_str(o, "none (chosen in the warning band)\n");
@@ -303,7 +309,7 @@ static void text_scope(struct out *o, const struct snapshot *s, const struct sna
 	if (sc->inflight.pid) {
 		out_process(o, sc->inflight.pid, sc->inflight.comm);
 		out_printf(o, ", signalled %lld ms ago", sc->inflight.age_ms);
-		text_identity(o, &sc->inflight.id);
+		out_identity(o, &sc->inflight.id, false);
 		out_str(o, "\n");
 	} else {
 		out_str(o, "none\n");
@@ -361,18 +367,6 @@ void render_text(struct out *o, const struct snapshot *s, const struct snap_self
 	}
 }
 
-/* ", \"pod_uid\": \"U\", ...": those known, as list --json and the events give them */
-static void json_identity_out(struct out *o, const struct identity *id)
-{
-	const char *keys[IDENTITY_FIELDS], *vals[IDENTITY_FIELDS];
-	int n = identity_fields(id, keys, vals);
-
-	for (int i = 0; i < n; i++) {
-		out_printf(o, ", \"%s\": ", keys[i]);
-		out_json_str(o, vals[i]);
-	}
-}
-
 static void json_victim(struct out *o, const char *key, const struct snap_victim *v, bool lead)
 {
 	out_printf(o, ", \"%s\": ", key);
@@ -390,7 +384,7 @@ static void json_victim(struct out *o, const char *key, const struct snap_victim
 			out_printf(o, ", \"lead\": %ld", v->lead);
 	}
 	out_printf(o, ", \"ms\": %lld", v->age_ms);
-	json_identity_out(o, &v->id);
+	out_identity(o, &v->id, true);
 	out_str(o, "}");
 }
 
@@ -408,7 +402,7 @@ static void json_kill(struct out *o, const struct snapshot *s, const struct stat
 		      "\"reap\": \"%s\"",
 		   trigger_name(k->trigger), k->at_ms, k->sample_to_kill_us, k->select_us,
 		   k->exited_ms, k->reaped_ms, reap_outcome_name(k->reap_outcome));
-	json_identity_out(o, &k->id);
+	out_identity(o, &k->id, true);
 	out_str(o, "}");
 }
 
