@@ -208,16 +208,11 @@ void jevent(struct daemon *dmn, const char *event, const char *scope, const char
  * members, without stdio) */
 static void jidentity(struct line *l, const struct identity *id)
 {
-	const char *q = qos_name(id->qos);
+	const char *keys[IDENTITY_FIELDS], *vals[IDENTITY_FIELDS];
+	int n = identity_fields(id, keys, vals);
 
-	if (id->pod_uid[0])
-		jstr(l, "pod_uid", id->pod_uid);
-	if (id->container_id[0])
-		jstr(l, "container_id", id->container_id);
-	if (q)
-		jstr(l, "qos_class", q);
-	if (id->unit[0])
-		jstr(l, "unit", id->unit);
+	for (int i = 0; i < n; i++)
+		jstr(l, keys[i], vals[i]);
 }
 
 /* An event about a victim: its scope, who it is, its size and its group */

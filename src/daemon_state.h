@@ -36,6 +36,7 @@ struct slot {
 	bool submitted;			/* handed to the reaper: freed only once it is done */
 	bool exit_logged, reap_logged;
 	bool ahead;			/* chosen ahead in the warning band, not at the trigger */
+	bool identified;		/* v.id parsed from the note's cgroup (watch.c identify) */
 };
 
 /*

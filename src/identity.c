@@ -281,3 +281,21 @@ const char *qos_name(enum qos_class q)
 	}
 	return NULL;
 }
+
+int identity_fields(const struct identity *id, const char *keys[IDENTITY_FIELDS],
+		    const char *vals[IDENTITY_FIELDS])
+{
+	static const char *const names[IDENTITY_FIELDS] = { "pod_uid", "container_id",
+							    "qos_class", "unit" };
+	const char *q = qos_name(id->qos);
+	const char *const all[IDENTITY_FIELDS] = { id->pod_uid, id->container_id, q ? q : "",
+						   id->unit };
+	int n = 0;
+
+	for (int i = 0; i < IDENTITY_FIELDS; i++)
+		if (all[i][0]) {
+			keys[n] = names[i];
+			vals[n++] = all[i];
+		}
+	return n;
+}

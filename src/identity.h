@@ -47,4 +47,14 @@ int identity_parse(const char *path, struct identity *out);
 /* "guaranteed", "burstable", "besteffort", or NULL for QOS_NONE */
 const char *qos_name(enum qos_class q);
 
+/* The fields an identity can give: pod_uid, container_id, qos_class, unit */
+#define IDENTITY_FIELDS 4
+/*
+ * The known fields of id, in that order, under the names every output gives them (list
+ * --json, explain --json, the events, status, the metrics' labels): keys[i] and vals[i] for
+ * i below the count returned, vals[i] never empty. The names live here only.
+ */
+int identity_fields(const struct identity *id, const char *keys[IDENTITY_FIELDS],
+		    const char *vals[IDENTITY_FIELDS]);
+
 #endif

@@ -71,13 +71,10 @@ void json_string(FILE *f, const char *s, size_t len)
 
 void json_identity(FILE *f, const struct identity *id)
 {
-	const char *q = qos_name(id->qos);
-	const char *const keys[] = { "pod_uid", "container_id", "qos_class", "unit" };
-	const char *const vals[] = { id->pod_uid, id->container_id, q ? q : "", id->unit };
+	const char *keys[IDENTITY_FIELDS], *vals[IDENTITY_FIELDS];
+	int n = identity_fields(id, keys, vals);
 
-	for (int i = 0; i < 4; i++) {
-		if (!vals[i][0])
-			continue;
+	for (int i = 0; i < n; i++) {
 		fprintf(f, ", \"%s\": ", keys[i]);
 		json_string(f, vals[i], strlen(vals[i]));
 	}

@@ -46,6 +46,7 @@ static void snap_victim(struct snap_victim *sv, const struct victim *v, long lea
 	sv->lead = lead_bound == LONG_MAX ? LONG_MAX
 		   : v->chosen.badness - (lead_bound > 0 ? lead_bound : 0);
 	sv->age_ms = since && now > since ? (now - since) / 1000000 : 0;
+	stats_identity(&sv->id, &v->id);
 }
 
 /* The kernel's own 10 s averages of the scope's pressure file (psi_show()): the machine's,

@@ -136,12 +136,23 @@ const char *snap_scope_label(const struct snap_scope *sc)
 	return sc->path[0] ? sc->path : "global";
 }
 
+/* The scope a kill was counted in, or "" for one a reload removed since */
+static const char *kill_scope_label(const struct snapshot *s, const struct stats_kill *k)
+{
+	return k->scope >= 0 && k->scope < s->nscopes ? snap_scope_label(&s->scopes[k->scope]) : "";
+}
+
 /* Whether a string of the snapshot ends within its array */
 #define ENDS(a) (memchr((a), '\0', sizeof(a)) != NULL)
 
+static bool identity_ok(const struct identity *id)
+{
+	return ENDS(id->pod_uid) && ENDS(id->container_id) && ENDS(id->unit);
+}
+
 static bool kill_ok(const struct stats_kill *k)
 {
-	return ENDS(k->comm);
+	return ENDS(k->comm) && identity_ok(&k->id);
 }
 
 const char *snapshot_check(const struct snapshot *s, size_t len)
@@ -166,7 +177,8 @@ const char *snapshot_check(const struct snapshot *s, size_t len)
 		const struct snap_scope *sc = &s->scopes[i];
 
 		if (!ENDS(sc->kind) || !ENDS(sc->path) || !ENDS(sc->ahead.comm) ||
-		    !ENDS(sc->inflight.comm) || !kill_ok(&sc->st.last))
+		    !ENDS(sc->inflight.comm) || !kill_ok(&sc->st.last) ||
+		    !identity_ok(&sc->ahead.id) || !identity_ok(&sc->inflight.id))
 			return "a malformed status answer";
 	}
 	return NULL;
@@ -216,6 +228,24 @@ static void out_process(struct out *o, pid_t pid, const char *comm)
 	out_str(o, ")");
 }
 
+/*
+ * The identity's known fields: as text ", pod_uid U, container_id C, qos_class Q, unit N", or
+ * as JSON members ", \"pod_uid\": \"U\", ..." as list --json and the events give them
+ */
+static void out_identity(struct out *o, const struct identity *id, bool json)
+{
+	const char *keys[IDENTITY_FIELDS], *vals[IDENTITY_FIELDS];
+	int n = identity_fields(id, keys, vals);
+
+	for (int i = 0; i < n; i++) {
+		out_printf(o, json ? ", \"%s\": " : ", %s ", keys[i]);
+		if (json)
+			out_json_str(o, vals[i]);
+		else
+			out_clean(o, vals[i]);
+	}
+}
+
 static void text_kill(struct out *o, const struct snapshot *s, const struct stats_kill *k)
 {
 	out_process(o, k->pid, k->comm);
@@ -230,6 +260,7 @@ static void text_kill(struct out *o, const struct snapshot *s, const struct stat
 		out_printf(o, ", reaped after %lld ms", k->reaped_ms);
 	else if (k->reap_outcome)
 		out_printf(o, ", reap: %s", reap_outcome_name(k->reap_outcome));
+	out_identity(o, &k->id, false);
 }
 
 static void text_scope(struct out *o, const struct snapshot *s, const struct snap_scope *sc)
@@ -268,14 +299,18 @@ static void text_scope(struct out *o, const struct snapshot *s, const struct sna
 		out_printf(o, " badness %ld", sc->ahead.badness);
 		if (sc->ahead.lead != LONG_MAX)
 			out_printf(o, ", lead %ld", sc->ahead.lead);
-		out_printf(o, ", chosen %lld ms ago\n", sc->ahead.age_ms);
+		out_printf(o, ", chosen %lld ms ago", sc->ahead.age_ms);
+		out_identity(o, &sc->ahead.id, false);
+		out_str(o, "\n");
 	} else {
 		out_str(o, "none (chosen in the warning band)\n");
 	}
 	out_str(o, "  in flight: ");
 	if (sc->inflight.pid) {
 		out_process(o, sc->inflight.pid, sc->inflight.comm);
-		out_printf(o, ", signalled %lld ms ago\n", sc->inflight.age_ms);
+		out_printf(o, ", signalled %lld ms ago", sc->inflight.age_ms);
+		out_identity(o, &sc->inflight.id, false);
+		out_str(o, "\n");
 	} else {
 		out_str(o, "none\n");
 	}
@@ -348,7 +383,9 @@ static void json_victim(struct out *o, const char *key, const struct snap_victim
 		else
 			out_printf(o, ", \"lead\": %ld", v->lead);
 	}
-	out_printf(o, ", \"ms\": %lld}", v->age_ms);
+	out_printf(o, ", \"ms\": %lld", v->age_ms);
+	out_identity(o, &v->id, true);
+	out_str(o, "}");
 }
 
 static void json_kill(struct out *o, const struct snapshot *s, const struct stats_kill *k)
@@ -362,9 +399,11 @@ static void json_kill(struct out *o, const struct snapshot *s, const struct stat
 		out_str(o, "null");
 	out_printf(o, ", \"trigger\": \"%s\", \"ts\": %lld, \"sample_to_kill_us\": %lld, "
 		      "\"select_us\": %lld, \"exited_ms\": %lld, \"reaped_ms\": %lld, "
-		      "\"reap\": \"%s\"}",
+		      "\"reap\": \"%s\"",
 		   trigger_name(k->trigger), k->at_ms, k->sample_to_kill_us, k->select_us,
 		   k->exited_ms, k->reaped_ms, reap_outcome_name(k->reap_outcome));
+	out_identity(o, &k->id, true);
+	out_str(o, "}");
 }
 
 static void json_scope(struct out *o, const struct snapshot *s, const struct snap_scope *sc)
@@ -569,6 +608,61 @@ static void prom_per_scope(struct out *o, const struct snapshot *s, const char *
 	}
 }
 
+static bool same_series(const struct snapshot *s, const struct stats_kill *a,
+			const struct stats_kill *b)
+{
+	return a->pid == b->pid && !strcmp(a->comm, b->comm) &&
+	       !strcmp(kill_scope_label(s, a), kill_scope_label(s, b)) &&
+	       a->id.qos == b->id.qos &&
+	       !strcmp(a->id.pod_uid, b->id.pod_uid) &&
+	       !strcmp(a->id.container_id, b->id.container_id) && !strcmp(a->id.unit, b->id.unit);
+}
+
+/*
+ * The recent kills (STATS_RECENT at most), one series each, labelled with who was killed:
+ * pods and containers come and go, so a label of theirs on a counter would make a series for
+ * each of them for ever; these stay as few as the kills remembered. Two kills that would make
+ * the same series (a pid reused in the same container) show the newer only: a page with a
+ * series twice is refused whole by node_exporter.
+ */
+static void prom_recent_kills(struct out *o, const struct snapshot *s)
+{
+	static const char name[] = "oomreaper_recent_kill_timestamp_seconds";
+
+	prom_head(o, name, "gauge",
+		  "The daemon's recent kills, when each was signalled, in seconds since the epoch, "
+		  "with the victim's pod, container, QoS class and unit where known.");
+	for (int i = 0; i < s->st.nrecent; i++) {
+		const struct stats_kill *k = stats_recent(&s->st, i);
+		const char *keys[IDENTITY_FIELDS], *vals[IDENTITY_FIELDS];
+		int n = identity_fields(&k->id, keys, vals);
+		bool newer = false;
+
+		for (int j = 0; j < i && !newer; j++)
+			newer = same_series(s, stats_recent(&s->st, j), k);
+		if (newer)
+			continue;
+		out_str(o, name);
+		out_str(o, "{scope=\"");
+		out_prom_label(o, kill_scope_label(s, k));
+		out_str(o, "\",pid=\"");
+		out_ll(o, k->pid);
+		out_str(o, "\",comm=\"");
+		out_prom_label(o, k->comm);
+		out_str(o, "\"");
+		for (int f = 0; f < n; f++) {
+			out_str(o, ",");
+			out_str(o, keys[f]);
+			out_str(o, "=\"");
+			out_prom_label(o, vals[f]);
+			out_str(o, "\"");
+		}
+		out_str(o, "} ");
+		out_fixed(o, (unsigned long long)(k->at_ms > 0 ? k->at_ms : 0), 3);
+		out_str(o, "\n");
+	}
+}
+
 void render_metrics(struct out *o, const struct snapshot *s)
 {
 	static const char *const levels[] = { "mem_kill", "mem_min", "band", "swap_min" };
@@ -638,4 +732,5 @@ void render_metrics(struct out *o, const struct snapshot *s)
 	prom_head(o, "oomreaper_kill_aborts_total", "counter",
 		  "Kills called off: memory came back before the signal.");
 	prom_plain(o, "oomreaper_kill_aborts_total", s->aborts);
+	prom_recent_kills(o, s);
 }

@@ -22,6 +22,12 @@ void hist_add(struct hist *h, long long us)
 	h->sum_us += (unsigned long long)us;
 }
 
+void stats_identity(struct identity *out, const struct identity *id)
+{
+	*out = *id;
+	out->why = NULL;
+}
+
 void stats_kill(struct stats *st, struct scope_stats *ss, int idx, const struct victim *v,
 		long long sample_to_kill_us, long long real_ms)
 {
@@ -43,6 +49,7 @@ void stats_kill(struct stats *st, struct scope_stats *ss, int idx, const struct 
 	k->select_us = ss->pending_select_us;
 	k->exited_ms = k->reaped_ms = -1;
 	k->reap_outcome = 0;
+	stats_identity(&k->id, &v->id);
 	ss->last = *k;
 	ss->has_last = true;
 	ss->kills[t]++;

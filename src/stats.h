@@ -44,6 +44,7 @@ struct stats_kill {
 	long long exited_ms;		/* after the kill; -1 not yet */
 	long long reaped_ms;		/* -1 not (yet) reaped */
 	int reap_outcome;		/* enum reap_outcome, 0 while pending */
+	struct identity id;		/* its pod, container, QoS class and unit; why NULL */
 };
 
 /* A scope's: its last sample and decision, and its kills */
@@ -99,13 +100,16 @@ void stats_stuck(struct stats *st, struct scope_stats *ss);
 /* A reload moved the scopes: the kills of scope i are now map[i]'s (-1: a scope that went);
  * n: how many there were */
 void stats_rescope(struct stats *st, const int *map, int n);
+/* id's fixed fields into out, which a snapshot carries to another process: no pointer */
+void stats_identity(struct identity *out, const struct identity *id);
 /* The i-th most recent kill (0 the newest), or NULL */
 const struct stats_kill *stats_recent(const struct stats *st, int i);
 
 /* --- the snapshot: what the daemon hands `status` and `top` over its socket ---------------- */
 
-/* The snapshot's own version: a client of another build is told, not misread */
-#define SNAPSHOT_MAGIC "OOMRSNP1"
+/* The snapshot's own version: a client of another build is told, not misread. Bumped with
+ * every change of its layout (2: the victims' and kills' identity) */
+#define SNAPSHOT_MAGIC "OOMRSNP2"
 /* A scope's path as shown: its end when longer */
 #define SNAP_NAME 512
 
@@ -116,6 +120,7 @@ struct snap_victim {
 	long lead;			/* badness over every other candidate's bound; LONG_MAX
 					 * unknown */
 	long long age_ms;		/* since it was chosen, or killed */
+	struct identity id;		/* why NULL */
 };
 
 struct snap_scope {

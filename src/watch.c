@@ -119,6 +119,22 @@ static void note_choice(struct daemon *dmn, struct slot *s, const struct choice 
 }
 
 /*
+ * The victim's pod, container, QoS class and unit (identity.h) for the events, status and the
+ * metrics: parsed from the cgroup note_choice() read, no I/O and no allocation. A victim
+ * chosen ahead gets it at once; one chosen at the trigger only after its signal, so that
+ * nothing but the kill lies between the decision and the SIGKILL. The note holds the path of
+ * the living victim: read after the signal, a v1 line says "/" once the victim is exiting
+ * (proc_cgroup_show() for a PF_EXITING task).
+ */
+static void identify(struct daemon *dmn, struct slot *s)
+{
+	if (s->identified)
+		return;
+	identity_parse(slot_note(dmn, s)->cgroup, &s->v.id);
+	s->identified = true;
+}
+
+/*
  * Chooses the scope's victim and holds it: its group gathered, every member's pidfd open
  * and its identity checked. Returns the slot, or NULL (with w->why) when nobody can be chosen.
  */
@@ -161,10 +177,6 @@ struct slot *watch_choose(struct daemon *dmn, struct watch *w, long *others_boun
 		int g = victim_gather(&s->v, &w->sel, &ch.victim, all, n, &pinned);
 
 		if (g > 0 && victim_open(&s->v, dmn->cli->proc_fd) == 0) {
-			/* for the events: one read into the stack, before the kill, not after
-			 * (a victim reaped and waited for has no cgroup file left) */
-			if (dmn->log_fd >= 0)
-				scan_identity(dmn->cli->proc_fd, s->v.m[0].pid, &s->v.id);
 			*others_bound = ch.others_bound;
 			note_choice(dmn, s, &ch);
 			return s;
@@ -258,6 +270,8 @@ void watch_warm(struct daemon *dmn, struct watch *w)
 		return;
 	}
 	w->ready = dmn->ops->choose(dmn, w, &w->ready_lead_bound);
+	if (w->ready)
+		identify(dmn, w->ready);
 	w->ready_at = smp.t_ns;
 	w->ready_avail = smp.avail_kb;
 }
@@ -269,6 +283,8 @@ static void preselect(struct daemon *dmn, struct watch *w, const struct sample *
 		return;
 	watch_drop_ready(dmn, w);
 	w->ready = dmn->ops->choose(dmn, w, &w->ready_lead_bound);
+	if (w->ready)
+		identify(dmn, w->ready);
 	w->ready_at = now;
 	w->ready_avail = smp->avail_kb;
 }
@@ -296,6 +312,7 @@ static void sigkill(struct daemon *dmn, struct watch *w, struct slot *s, long lo
 		group = group_prepare(dmn, w, s);
 	/* a dying victim gets it again: harmless, and its sharers may not be dying */
 	dmn->ops->signal(&s->v, SIGKILL);
+	identify(dmn, s);
 	/* counted once: a SIGKILL after SIGTERM's grace was counted at the SIGTERM */
 	if (d)
 		stats_kill(&dmn->stats, &w->st, (int)(w - dmn->w), &s->v,
@@ -343,6 +360,7 @@ static bool still_short(struct daemon *dmn, struct watch *w, struct slot *s, lon
 	if (d->verdict >= VERDICT_TERM)
 		return true;
 	dmn->aborts++;
+	identify(dmn, s);
 	say_abort(dmn, w, s, was, ms_between(fired, chosen_ns), d);
 	if (d->verdict == VERDICT_WARN) {
 		w->ready = s;
@@ -407,6 +425,7 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 		w->group.how = GROUP_KILL_NO;
 		if (w->conf->group_kill != GROUP_KILL_NO && !was_dying(&s->v))
 			group_would_kill(dmn, w, s);
+		identify(dmn, s);
 		say_would_kill(dmn, w, s);
 		group_say(w);
 		/* as a real victim would, it blocks the scope until its deadline */
@@ -422,6 +441,7 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 	/* a dying victim needs no warning: it is on its way out already */
 	if (dmn->conf->grace_ms && d->verdict == VERDICT_TERM && !was_dying(&s->v)) {
 		dmn->ops->signal(&s->v, SIGTERM);
+		identify(dmn, s);
 		stats_kill(&dmn->stats, &w->st, (int)(w - dmn->w), &s->v, -1, real_ms());
 		say_trigger(dmn, w, d);
 		say_process(w, s, PRIO_NOTICE,

@@ -22,10 +22,11 @@ import time
 import uuid
 
 import run
+import test_see
 from run import (Failure, check, hog, note, read_json, run_tool, test, wait_for,
                  write_file)
 from test_kill import Watched
-from test_run import Daemon, daemon_test, oom_cgroup, run_check
+from test_run import Daemon, daemon_test, grower, oom_cgroup, run_check
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DAEMONSET = os.path.join(TOP, "deploy", "kubernetes", "daemonset.yaml")
@@ -129,6 +130,104 @@ def test_besteffort_pod_chosen_by_kubelet_adj_and_named():
           "kill event %r, want the BestEffort pod %r" % (kill, (be.pid, be_uid, be_cid)))
     check(wait_for(be.gone, timeout=10) and bu.alive(), "BestEffort gone %s, Burstable alive "
           "%s" % (be.gone(), bu.alive()))
+
+
+@daemon_test
+def test_kill_names_its_pod_in_status_and_metrics_without_a_json_log():
+    """A daemon with no --log-json (nothing asks it for events) on a cgroup holding a
+    BestEffort pod in kubelet's cgroupfs layout, whose hog breaches mem_min: once it is killed,
+    `status --json` gives its pod UID, container ID and QoS class in the scope's last kill and
+    in the recent kills, the text status names them on the last kill's line, and a real
+    node_exporter scraping the daemon's metrics file holds
+    oomreaper_recent_kill_timestamp_seconds with those labels and the kill's time, the page
+    read without error."""
+    cg = oom_cgroup(128)
+    uid, cid = new_pod()
+    pid = hog(cgroupfs_container(cg, "besteffort", uid, cid), 80, adj=1000)
+    w = Watched(pid)
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-k8s-prom-")
+    prom = os.path.join(tmp, "oomreaper.prom")
+    ex = None
+    try:
+        ex, port = test_see.start_exporter(tmp)
+        before = time.time()
+        d = Daemon("--cgroup", cg, "--mem-min", "50%", "--metrics-file", prom,
+                   log_json=False)
+        sock = os.path.join(d.dir, "socket")
+        check(wait_for(lambda: "started:" in d.err() and os.path.exists(sock), timeout=10),
+              "the daemon never started: %s" % d.err()[-800:])
+        check(wait_for(w.gone, timeout=15), "the BestEffort hog %d was not killed: %s"
+              % (pid, d.err()[-800:]))
+        last = []
+
+        def killed():
+            last[:] = [test_see.scope_of(test_see.status_json(sock), cg)["last_kill"]]
+            return last[0] is not None
+        check(wait_for(killed, timeout=5), "status never showed the kill")
+        want = {"pid": pid, "pod_uid": uid, "container_id": cid, "qos_class": "besteffort"}
+        got = {k: last[0].get(k) for k in want}
+        check(got == want and "unit" not in last[0], "status --json's last kill %r, want %r"
+              % (last[0], want))
+        recent = test_see.status_json(sock)["recent_kills"]
+        check(recent and {k: recent[0].get(k) for k in want} == want,
+              "status --json's recent kills %r" % recent)
+        text = test_see.status(sock)
+        line = [ln for ln in text.out.splitlines() if "last kill: %d (hog)" % pid in ln]
+        check(text.rc == 0 and line and "pod_uid %s" % uid in line[0]
+              and "container_id %s" % cid in line[0] and "qos_class besteffort" in line[0],
+              "status text: %s %r" % (text.describe(), text.out))
+        labels = {"scope": cg, "pid": str(pid), "comm": "hog", "pod_uid": uid,
+                  "container_id": cid, "qos_class": "besteffort"}
+        name = "oomreaper_recent_kill_timestamp_seconds"
+        got = []
+
+        def scraped():
+            got[:] = [test_see.prom_samples(test_see.scrape(port))]
+            return test_see.sample(got[0], name, **labels) is not None
+        check(wait_for(scraped, timeout=5), "the scraped page has no %s%r: %r"
+              % (name, labels, [k for k in got[0] if k[0] == name] if got else None))
+        at = test_see.sample(got[0], name, **labels)
+        check(before <= at <= time.time(), "kill time %r, the test ran from %r" % (at, before))
+        check(test_see.sample(got[0], "node_textfile_scrape_error") == 0,
+              "node_textfile_scrape_error is not 0")
+        check(not os.path.exists(d.json_path), "a JSON log was written: %s" % d.json_path)
+        d.stop_cleanly()
+        note("last kill %r; scraped %s = %r" % (last[0], name, at))
+    finally:
+        if ex:
+            test_see.stop_exporter(ex)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@daemon_test
+def test_victim_chosen_ahead_names_its_pod_in_status():
+    """A grower in a Burstable pod (kubelet's systemd layout) stops in the warning band of a
+    256 MiB cgroup watched by a daemon with no --log-json: status (--json and text) names the
+    victim chosen ahead with its pod UID, container ID and QoS class, and nobody is killed."""
+    cg = oom_cgroup(256)
+    uid, cid = new_pod()
+    d = Daemon("--cgroup", cg, log_json=False)
+    sock = os.path.join(d.dir, "socket")
+    check(wait_for(lambda: "started:" in d.err() and os.path.exists(sock), timeout=10),
+          "the daemon never started: %s" % d.err()[-800:])
+    g = grower(systemd_container(cg, "burstable", uid, cid), 50, 215)
+    ahead = []
+
+    def chosen():
+        sc = test_see.scope_of(test_see.status_json(sock), cg)
+        ahead[:] = [sc["victim_ahead"]]
+        return sc["victim_ahead"] is not None and sc["victim_ahead"]["pid"] == g.pid
+    check(wait_for(chosen, timeout=15, step=0.2), "no victim chosen ahead: %r" % ahead)
+    want = {"pod_uid": uid, "container_id": cid, "qos_class": "burstable"}
+    got = {k: ahead[0].get(k) for k in want}
+    check(got == want, "victim ahead %r, want %r" % (ahead[0], want))
+    text = test_see.status(sock).out
+    line = [ln for ln in text.splitlines() if "victim ahead: %d (grow)" % g.pid in ln]
+    check(line and "pod_uid %s" % uid in line[0] and "qos_class burstable" in line[0],
+          "status text: " + text)
+    check(g.poll() is None and "Killed process" not in d.err(), "killed: %s" % d.err()[-800:])
+    d.stop_cleanly()
+    note("victim ahead %r" % ahead[0])
 
 
 def qos_order_kill(how):

@@ -452,6 +452,43 @@ def scrape(port):
         return r.read().decode("utf-8", "replace")
 
 
+def start_exporter(directory):
+    """A real node_exporter on 127.0.0.1 whose textfile collector reads directory, answering:
+    (its Popen, its port). Skips the test when it is not installed."""
+    exporter = shutil.which(EXPORTER)
+    if not exporter:
+        raise Skip("NO NODE EXPORTER: install prometheus-node-exporter (the Makefile's DEBS) "
+                   "to test the metrics file")
+    port = free_port()
+    ex = subprocess.Popen([exporter, "--web.listen-address=127.0.0.1:%d" % port,
+                           "--collector.textfile.directory=" + directory,
+                           "--collector.disable-defaults", "--collector.textfile"],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE)
+    page = []
+
+    def scraped():
+        try:
+            page[:] = [scrape(port)]
+            return True
+        except OSError:
+            return ex.poll() is not None
+    if not (wait_for(scraped, timeout=15) and page):
+        why = ex.stderr.read().decode()[-800:] if ex.poll() is not None else "running"
+        stop_exporter(ex)
+        raise Failure("node_exporter never answered: %s" % why)
+    return ex, port
+
+
+def stop_exporter(ex):
+    ex.terminate()      # our own child
+    try:
+        ex.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        ex.kill()
+        ex.wait()
+
+
 @daemon_test
 def test_metrics_scraped_by_node_exporter_after_a_kill():
     """A daemon on a cgroup whose name holds a quote and a backslash writes --metrics-file
@@ -460,10 +497,6 @@ def test_metrics_scraped_by_node_exporter_after_a_kill():
     and trigger at 1, the sample-to-kill histogram with one observation, the levels, the
     build info, and node_textfile_scrape_error 0; no temporary file is left beside it; every
     metric contrib/grafana-dashboard.json queries is on the page."""
-    exporter = shutil.which(EXPORTER)
-    if not exporter:
-        raise Skip("NO NODE EXPORTER: install prometheus-node-exporter (the Makefile's DEBS) "
-                   "to test the metrics file")
     parent = make_cgroup()
     cg = os.path.join(parent, 'odd"name\\x')
     os.mkdir(cg)
@@ -472,25 +505,11 @@ def test_metrics_scraped_by_node_exporter_after_a_kill():
     write_file(os.path.join(cg, "memory.oom_control"), "1")
     tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-prom-")
     prom = os.path.join(tmp, "oomreaper.prom")
-    port = free_port()
-    ex = subprocess.Popen([exporter, "--web.listen-address=127.0.0.1:%d" % port,
-                           "--collector.textfile.directory=" + tmp,
-                           "--collector.disable-defaults", "--collector.textfile"],
-                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE)
+    ex = None
     try:
+        ex, port = start_exporter(tmp)
         d, sock = watched_daemon(cg, "--metrics-file", prom)
         check(wait_for(lambda: os.path.exists(prom), timeout=5), "no metrics file")
-        page = []
-
-        def scraped():
-            try:
-                page[:] = [scrape(port)]
-                return True
-            except OSError:
-                return ex.poll() is not None
-        check(wait_for(scraped, timeout=15) and page, "node_exporter never answered: %s"
-              % (ex.stderr.read().decode()[-800:] if ex.poll() is not None else "running"))
         pid, kill = kill_a_grower(d, cg)
         trig = d.events("trigger")[0]["trigger"]
         want = 'oomreaper_kills_total{scope="%s",trigger="%s"} 1' % (prom_label(cg), trig)
@@ -534,10 +553,6 @@ def test_metrics_scraped_by_node_exporter_after_a_kill():
                               if ln.startswith("oomreaper_kills_total") and ln.endswith(" 1")
                               or ln.startswith("oomreaper_sample_to_kill_seconds_sum")])
     finally:
-        ex.terminate()      # our own child
-        try:
-            ex.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            ex.kill()
-            ex.wait()
+        if ex:
+            stop_exporter(ex)
         shutil.rmtree(tmp, ignore_errors=True)

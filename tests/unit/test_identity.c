@@ -165,6 +165,29 @@ static void nothing_known(void **state)
 	}
 }
 
+/* the known fields only, in their order, under the names every output gives them */
+static void fields_named_once(void **state)
+{
+	const char *keys[IDENTITY_FIELDS], *vals[IDENTITY_FIELDS];
+	struct identity id;
+
+	(void)state;
+	memset(&id, 0, sizeof(id));
+	assert_int_equal(identity_fields(&id, keys, vals), 0);
+	assert_int_equal(identity_parse("/kubepods/burstable/pod" UID "/" ID, &id), 0);
+	assert_int_equal(identity_fields(&id, keys, vals), 3);
+	assert_string_equal(keys[0], "pod_uid");
+	assert_string_equal(vals[0], UID);
+	assert_string_equal(keys[1], "container_id");
+	assert_string_equal(vals[1], ID);
+	assert_string_equal(keys[2], "qos_class");
+	assert_string_equal(vals[2], "burstable");
+	assert_int_equal(identity_parse("/system.slice/cron.service", &id), 0);
+	assert_int_equal(identity_fields(&id, keys, vals), 1);
+	assert_string_equal(keys[0], "unit");
+	assert_string_equal(vals[0], "cron.service");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +197,7 @@ int main(void)
 		cmocka_unit_test(odd_characters),
 		cmocka_unit_test(too_long),
 		cmocka_unit_test(nothing_known),
+		cmocka_unit_test(fields_named_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

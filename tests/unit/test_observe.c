@@ -303,6 +303,86 @@ static void snapshot_checked(void **state)
 	assert_non_null(snapshot_check(s, sizeof(*s)));
 }
 
+#define POD "0856cde3-94d8-4e00-bd2e-a6f42d63ecff"
+#define CID "d98cdf47b496d9bee0e9d0e3b4408d4885322279ae08318624713c0d523c6e07"
+
+/* A kill of a BestEffort pod's container and of a unit whose name holds a quote, kept with
+ * their identity (the parse's why not carried), in status and in the metrics */
+static void kills_carry_their_identity(void **state)
+{
+	struct snapshot *s = fixture("/cg");
+	struct scope_stats *ss = &s->scopes[0].st;
+	struct victim pod = victim(5151, "hog", 8000000000LL);
+	struct victim unit = victim(6161, "svc", 9000000000LL);
+	struct snap_self me = { 1, 1 };
+	struct out o;
+	const char *m;
+
+	(void)state;
+	assert_int_equal(identity_parse("/kubepods/besteffort/pod" POD "/" CID, &pod.id), 0);
+	assert_int_equal(identity_parse("/system.slice/cron.service", &unit.id), 0);
+	assert_string_equal(unit.id.unit, "cron.service");
+	/* the parse keeps systemd's characters only; what renders a snapshot escapes any */
+	snprintf(unit.id.unit, sizeof(unit.id.unit), "a\"b\x1b.service");
+	unit.id.why = "set: never carried";
+	stats_kill(&s->st, ss, 0, &pod, 10, 1700000055000LL);
+	stats_kill(&s->st, ss, 0, &unit, 10, 1700000056250LL);
+	assert_null(ss->last.id.why);
+	assert_string_equal(stats_recent(&s->st, 1)->id.pod_uid, POD);
+	assert_int_equal(stats_recent(&s->st, 1)->id.qos, QOS_BESTEFFORT);
+
+	out_init(&o, big, sizeof(big), -1);
+	render_json(&o, s, &me);
+	HAS_ALL(big, "\"pid\": 5151, \"comm\": \"hog\"", "\"pod_uid\": \"" POD "\", "
+		"\"container_id\": \"" CID "\", \"qos_class\": \"besteffort\"}",
+		"\"unit\": \"a\\\"b\\u001b.service\"}");
+	out_init(&o, big, sizeof(big), -1);
+	render_text(&o, s, &me);
+	HAS_ALL(big, "last kill: 6161 (svc) mem_kill, 4s ago, sample to kill 10 us, unit "
+		"a\"b\\x1b.service\n",
+		"  5151 (hog) mem_kill, 5s ago, sample to kill 10 us, pod_uid " POD
+		", container_id " CID ", qos_class besteffort\n");
+	assert_null(strchr(big, '\x1b'));
+
+	m = metrics_of(s);
+	HAS_ALL(m, "# TYPE oomreaper_recent_kill_timestamp_seconds gauge\n",
+		"oomreaper_recent_kill_timestamp_seconds{scope=\"/cg\",pid=\"5151\",comm=\"hog\","
+		"pod_uid=\"" POD "\",container_id=\"" CID "\",qos_class=\"besteffort\"} "
+		"1700000055\n",
+		"oomreaper_recent_kill_timestamp_seconds{scope=\"/cg\",pid=\"6161\",comm=\"svc\","
+		"unit=\"a\\\"b\\\\x1b.service\"} 1700000056.25\n",
+		"oomreaper_recent_kill_timestamp_seconds{scope=\"/cg\",pid=\"4242\"");
+	/* the kills' counter keeps its two labels: no pod, container or pid on it */
+	HAS_ALL(m, "oomreaper_kills_total{scope=\"/cg\",trigger=\"mem_kill\"} 3\n");
+
+	/* the same pid killed again in the same container: one series, the newer kill's */
+	pod.t_kill++;
+	stats_kill(&s->st, ss, 0, &pod, 10, 1700000057000LL);
+	m = metrics_of(s);
+	const char *first = strstr(m, "pid=\"5151\"");
+
+	assert_non_null(first);
+	assert_null(strstr(first + 1, "pid=\"5151\""));
+	assert_non_null(strstr(m, CID "\",qos_class=\"besteffort\"} 1700000057\n"));
+
+	/* the ring's bound: never more series than kills remembered */
+	for (int i = 0; i < 2 * STATS_RECENT; i++) {
+		struct victim v = victim(7000 + i, "x", 10000000000LL + i);
+
+		stats_kill(&s->st, ss, 0, &v, 10, 1700000060000LL);
+	}
+	int n = 0;
+
+	for (const char *p = metrics_of(s); (p = strstr(p, "\noomreaper_recent_kill_timestamp_"
+							 "seconds{")); p++)
+		n++;
+	assert_int_equal(n, STATS_RECENT);
+
+	/* a status answer whose identity runs past its array is refused */
+	memset(s->st.recent[0].id.unit, 'u', sizeof(s->st.recent[0].id.unit));
+	assert_non_null(snapshot_check(s, sizeof(*s)));
+}
+
 static void snap_name_keeps_the_end(void **state)
 {
 	char out[8];
@@ -382,6 +462,7 @@ int main(void)
 		cmocka_unit_test(json_and_text_are_clean),
 		cmocka_unit_test(output_cut_never_overflows),
 		cmocka_unit_test(snapshot_checked),
+		cmocka_unit_test(kills_carry_their_identity),
 		cmocka_unit_test(snap_name_keeps_the_end),
 		cmocka_unit_test(pressure_averages),
 		cmocka_unit_test(settings_socket_and_metrics_file),

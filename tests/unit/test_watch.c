@@ -44,6 +44,9 @@ struct fake {
 	int pipe_w[KIDS_MAX];
 	struct slot *slot[KIDS_MAX];
 	bool lead_zero;			/* fake_choose: the victim leads the others by nothing */
+	const char *cgroup;		/* fake_choose: the victim's cgroup, as note_choice() notes
+					 * it */
+	int known_at_signal;		/* signals sent to a victim whose identity was parsed */
 };
 
 struct fixture {
@@ -119,6 +122,8 @@ static struct slot *fake_choose(struct daemon *dmn, struct watch *w, long *other
 	s->v.m[0].pidfd = sys_pidfd_open(p.pid);
 	assert_true(s->v.m[0].pidfd >= 0);
 	s->v.gathered = true;
+	snprintf(slot_note(dmn, s)->cgroup, sizeof(slot_note(dmn, s)->cgroup), "%s",
+		 fk.cgroup ? fk.cgroup : "");
 	fk.slot[i] = s;
 	fk.chosen++;
 	*others_bound = LONG_MAX;
@@ -138,6 +143,7 @@ static struct slot *fake_choose(struct daemon *dmn, struct watch *w, long *other
 /* victim_signal()'s bookkeeping, without the signal */
 static int fake_signal(struct victim *v, int sig)
 {
+	fk.known_at_signal += v->id.pod_uid[0] != 0;
 	if (sig == SIGKILL) {
 		fk.sigkills++;
 		v->t_kill = now_ns();
@@ -309,6 +315,34 @@ static void tie_chosen_ahead_is_kept(void **state)
 	assert_int_equal(fk.sigkills, 0);
 }
 
+#define POD_UID "0856cde3-94d8-4e00-bd2e-a6f42d63ecff"
+#define POD_CID "d98cdf47b496d9bee0e9d0e3b4408d4885322279ae08318624713c0d523c6e07"
+
+/* A victim's pod, container and class, whether a JSON log is written or not (none here): one
+ * chosen ahead has them at once, for status; one chosen at the trigger only once its SIGKILL
+ * is sent, and before its kill is counted */
+static void victims_identified(void **state)
+{
+	struct daemon *dmn = &((struct fixture *)*state)->dmn;
+	long long t = now_ns();
+
+	fk.cgroup = "/kubepods/besteffort/pod" POD_UID "/" POD_CID;
+	tick(dmn, (PLENTY_KB + SHORT_KB) / 4, t);
+	assert_non_null(dmn->w[0].ready);
+	assert_string_equal(dmn->w[0].ready->v.id.pod_uid, POD_UID);
+	assert_int_equal(dmn->w[0].ready->v.id.qos, QOS_BESTEFFORT);
+	watch_drop_ready(dmn, &dmn->w[0]);
+	slots_sweep(dmn);
+	short_tick(dmn, t + 100000000LL, 2);
+	assert_int_equal(fk.sigkills, 1);
+	assert_int_equal(fk.known_at_signal, 0);
+	assert_string_equal(dmn->w[0].inflight->v.id.container_id, POD_CID);
+	assert_string_equal(dmn->w[0].st.last.id.pod_uid, POD_UID);
+	assert_string_equal(dmn->w[0].st.last.id.container_id, POD_CID);
+	assert_int_equal(dmn->w[0].st.last.id.qos, QOS_BESTEFFORT);
+	assert_string_equal(stats_recent(&dmn->stats, 0)->id.pod_uid, POD_UID);
+}
+
 /* A victim reaped (the reaper's word, REAP_REAPED) no longer blocks, though it lives on */
 static void inflight_blocks_until_reaped(void **state)
 {
@@ -425,6 +459,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(inflight_blocks_until_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(counted_for_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(tie_chosen_ahead_is_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(victims_identified, setup, teardown),
 		cmocka_unit_test_setup_teardown(inflight_blocks_until_reaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(inflight_blocks_until_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(reload_keeps_victim_in_flight, setup, teardown),
