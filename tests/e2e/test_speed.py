@@ -70,6 +70,48 @@ def test_tied_candidates_kill_the_one_chosen_ahead():
          % (len(tied), top, kill["pid"], kill["sample_to_kill_us"]))
 
 
+@daemon_test
+def test_tied_victim_chosen_ahead_kept_while_memory_goes_to_no_process():
+    """Seven equal processes of 24 MiB (twins: their badness ties, the youngest leads by 0) in
+    a 400 MiB cgroup, the daemon's mem_min 150M: in the warning band it chooses a victim
+    ahead. Then a grower in the cgroup takes 200 MiB at 100 MiB/s as a memfd it never maps
+    (grow --unmapped): the cgroup crosses mem_min while no process's badness grows, and the
+    kill is the victim chosen ahead ("ahead": 1), its re-check a few reads, not a selection
+    of every process. Before the fix every page taken counted as growth someone might have
+    made, a lead of 0 was passed at once, and the victim was chosen again at the trigger."""
+    cg = make_cgroup(limit_mb=400)
+    write_file(os.path.join(cg, "memory.oom_control"), "1")
+    parent, kids = start_in(cg, "twins", 6, 24)
+    pids = [parent.pid] + kids
+    time.sleep(0.3)
+    bad = badness_of(cg, pids)
+    top = max(bad.values())
+    tied = [pid for pid in pids if bad.get(pid) == top]
+    check(len(tied) >= 2, "the twins do not tie: %s" % bad)
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
+    try:
+        conf = os.path.join(tmp, "oomreaper.conf")
+        write_file(conf, CONF % "150M")
+        d = Daemon("--config", conf, "--cgroup", cg)
+        d.wait_started()
+        time.sleep(0.5)
+        check(not d.events("kill"), "killed before the grower: %s" % d.events("kill"))
+        grower, _ = start_in(cg, "grow", 100, 200, "--unmapped")
+        kill = d.wait_event("kill", timeout=10)
+        kill_member(grower.pid, cg)
+        check(kill.get("ahead") == 1, "the kill was chosen at the trigger, not ahead: %r; %d "
+              "of the 7 tie at badness %d (%s)" % (kill, len(tied), top, bad))
+        check(kill["pid"] == tied[-1], "killed %d, want the youngest of the tied %s"
+              % (kill["pid"], tied))
+        check(kill["pid"] != grower.pid, "killed the grower, whose badness is a twin's fraction")
+        d.stop_cleanly()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    note("%d of 7 twins tied at badness %d; killed %d, chosen ahead, sample_to_kill_us %d, "
+         "select_us %d" % (len(tied), top, kill["pid"], kill["sample_to_kill_us"],
+                           kill["select_us"]))
+
+
 def survey_top(cg):
     """The survey's (`list --all`) first eligible process of cg, and its badness."""
     data = read_json("--cgroup", cg, "--all")

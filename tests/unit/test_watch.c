@@ -44,6 +44,8 @@ struct fake {
 	int pipe_w[KIDS_MAX];
 	struct slot *slot[KIDS_MAX];
 	bool lead_zero;			/* fake_choose: the victim leads the others by nothing */
+	bool has_held;			/* what the next sample says processes hold */
+	unsigned long long held_kb;
 };
 
 struct fixture {
@@ -97,6 +99,8 @@ static int fake_sample(struct daemon *dmn, struct watch *w, struct sample *smp)
 	smp->t_ns = now_ns();
 	smp->total_kb = TOTAL_KB;
 	smp->avail_kb = fk.avail_kb;
+	smp->held_kb = fk.held_kb;
+	smp->has_held = fk.has_held;
 	return 0;
 }
 
@@ -309,6 +313,56 @@ static void tie_chosen_ahead_is_kept(void **state)
 	assert_int_equal(fk.sigkills, 0);
 }
 
+/* The band, from its top to just over mem_min, in five samples 100 ms apart from t; the
+ * predictive trigger off (the samples' own clock is the real one, microseconds apart) */
+static void band_ticks(struct daemon *dmn, long long t)
+{
+	((struct scope_conf *)dmn->w[0].conf)->th.horizon_s = 0;
+	for (int i = 0; i < 5; i++)
+		tick(dmn, 190000 - (unsigned long long)i * 20000, t + i * 100000000LL);
+}
+
+/* A tie chosen ahead is kept while the memory taken goes to no process (what processes hold
+ * does not grow: a memfd filled, say), and it is the one killed when the trigger fires */
+static void tie_kept_while_memory_goes_to_no_process(void **state)
+{
+	struct daemon *dmn = &((struct fixture *)*state)->dmn;
+	long long t = now_ns();
+
+	fk.lead_zero = true;
+	fk.has_held = true;
+	fk.held_kb = 300000;
+	band_ticks(dmn, t);
+	assert_int_equal(fk.chosen, 1);
+	assert_ptr_equal(dmn->w[0].ready, fk.slot[0]);
+	short_tick(dmn, t + 500000000LL, 1);
+	assert_int_equal(fk.sigkills, 1);
+	assert_ptr_equal(dmn->w[0].inflight, fk.slot[0]);
+	assert_true(fk.slot[0]->ahead);
+}
+
+/* The same, but what processes hold grows with the memory taken: one of them may have grown
+ * past the tie, which is chosen again at the next sample; and without the held figure (a
+ * tree without memory.stat), every page taken counts */
+static void tie_chosen_again_when_held_grows(void **state)
+{
+	struct daemon *dmn = &((struct fixture *)*state)->dmn;
+	long long t = now_ns();
+
+	fk.lead_zero = true;
+	fk.has_held = true;
+	fk.held_kb = 300000;
+	((struct scope_conf *)dmn->w[0].conf)->th.horizon_s = 0;
+	tick(dmn, 190000, t);
+	assert_int_equal(fk.chosen, 1);
+	fk.held_kb += 4;
+	tick(dmn, 170000, t + 100000000LL);
+	assert_int_equal(fk.chosen, 2);
+	fk.has_held = false;
+	tick(dmn, 150000, t + 200000000LL);
+	assert_int_equal(fk.chosen, 3);
+}
+
 /* A victim reaped (the reaper's word, REAP_REAPED) no longer blocks, though it lives on */
 static void inflight_blocks_until_reaped(void **state)
 {
@@ -425,6 +479,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(inflight_blocks_until_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(counted_for_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(tie_chosen_ahead_is_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(tie_kept_while_memory_goes_to_no_process, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(tie_chosen_again_when_held_grows, setup, teardown),
 		cmocka_unit_test_setup_teardown(inflight_blocks_until_reaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(inflight_blocks_until_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(reload_keeps_victim_in_flight, setup, teardown),
