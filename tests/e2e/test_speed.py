@@ -26,6 +26,21 @@ def badness_of(cg, pids):
     return {pid: by[pid]["badness"] for pid in pids if pid in by}
 
 
+def tied_twins():
+    """Seven twins of 24 MiB in a 400 MiB cgroup of their own, the kernel's OOM killer off in
+    it: (the cgroup, the pids at the top badness, oldest first, that badness, all badness)"""
+    cg = make_cgroup(limit_mb=400)
+    write_file(os.path.join(cg, "memory.oom_control"), "1")
+    parent, kids = start_in(cg, "twins", 6, 24)
+    pids = [parent.pid] + kids
+    time.sleep(0.3)
+    bad = badness_of(cg, pids)
+    top = max(bad.values())
+    tied = [pid for pid in pids if bad.get(pid) == top]
+    check(len(tied) >= 2, "the twins do not tie: %s" % bad)
+    return cg, tied, top, bad
+
+
 CONF = "[oomreaper]\ndeadline = 1\n\n[global]\nmem_min = %s\nmem_kill = 100M\nhorizon = 0\n"
 
 
@@ -38,15 +53,7 @@ def test_tied_candidates_kill_the_one_chosen_ahead():
     kill is the victim chosen ahead ("ahead": 1), not a new selection, and it is the youngest
     of the tied, as select_bad_process() keeps the last of equals. Before the fix a lead of 0
     threw the choice away at every sample and at the trigger."""
-    cg = make_cgroup(limit_mb=400)
-    write_file(os.path.join(cg, "memory.oom_control"), "1")
-    parent, kids = start_in(cg, "twins", 6, 24)
-    pids = [parent.pid] + kids
-    time.sleep(0.3)
-    bad = badness_of(cg, pids)
-    top = max(bad.values())
-    tied = [pid for pid in pids if bad.get(pid) == top]
-    check(len(tied) >= 2, "the twins do not tie: %s" % bad)
+    cg, tied, top, bad = tied_twins()
     tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
     try:
         conf = os.path.join(tmp, "oomreaper.conf")
@@ -79,15 +86,7 @@ def test_tied_victim_chosen_ahead_kept_while_memory_goes_to_no_process():
     kill is the victim chosen ahead ("ahead": 1), its re-check a few reads, not a selection
     of every process. Before the fix every page taken counted as growth someone might have
     made, a lead of 0 was passed at once, and the victim was chosen again at the trigger."""
-    cg = make_cgroup(limit_mb=400)
-    write_file(os.path.join(cg, "memory.oom_control"), "1")
-    parent, kids = start_in(cg, "twins", 6, 24)
-    pids = [parent.pid] + kids
-    time.sleep(0.3)
-    bad = badness_of(cg, pids)
-    top = max(bad.values())
-    tied = [pid for pid in pids if bad.get(pid) == top]
-    check(len(tied) >= 2, "the twins do not tie: %s" % bad)
+    cg, tied, top, bad = tied_twins()
     tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
     try:
         conf = os.path.join(tmp, "oomreaper.conf")

@@ -313,11 +313,19 @@ static void tie_chosen_ahead_is_kept(void **state)
 	assert_int_equal(fk.sigkills, 0);
 }
 
-/* The band, from its top to just over mem_min, in five samples 100 ms apart from t; the
- * predictive trigger off (the samples' own clock is the real one, microseconds apart) */
+/* Victims that lead by nothing, samples that say what processes hold, and the predictive
+ * trigger off (the samples' own clock is the real one, microseconds apart) */
+static void tie_held(struct daemon *dmn)
+{
+	fk.lead_zero = true;
+	fk.has_held = true;
+	fk.held_kb = 300000;
+	((struct scope_conf *)dmn->w[0].conf)->th.horizon_s = 0;
+}
+
+/* The band, from its top to just over mem_min, in five samples 100 ms apart from t */
 static void band_ticks(struct daemon *dmn, long long t)
 {
-	((struct scope_conf *)dmn->w[0].conf)->th.horizon_s = 0;
 	for (int i = 0; i < 5; i++)
 		tick(dmn, 190000 - (unsigned long long)i * 20000, t + i * 100000000LL);
 }
@@ -329,9 +337,7 @@ static void tie_kept_while_memory_goes_to_no_process(void **state)
 	struct daemon *dmn = &((struct fixture *)*state)->dmn;
 	long long t = now_ns();
 
-	fk.lead_zero = true;
-	fk.has_held = true;
-	fk.held_kb = 300000;
+	tie_held(dmn);
 	band_ticks(dmn, t);
 	assert_int_equal(fk.chosen, 1);
 	assert_ptr_equal(dmn->w[0].ready, fk.slot[0]);
@@ -349,10 +355,7 @@ static void tie_chosen_again_when_held_grows(void **state)
 	struct daemon *dmn = &((struct fixture *)*state)->dmn;
 	long long t = now_ns();
 
-	fk.lead_zero = true;
-	fk.has_held = true;
-	fk.held_kb = 300000;
-	((struct scope_conf *)dmn->w[0].conf)->th.horizon_s = 0;
+	tie_held(dmn);
 	tick(dmn, 190000, t);
 	assert_int_equal(fk.chosen, 1);
 	fk.held_kb += 4;
