@@ -45,6 +45,18 @@ def tied_twins(need_tie=True):
 CONF = "[oomreaper]\ndeadline = 1\n\n[global]\nmem_min = %s\nmem_kill = 100M\nhorizon = 0\n"
 
 
+def band_daemon(cg, tmp, wait_s):
+    """The daemon on cg with mem_min 150M (its configuration in tmp), wait_s s in the warning
+    band without a kill: (the Daemon, its configuration file)"""
+    conf = os.path.join(tmp, "oomreaper.conf")
+    write_file(conf, CONF % "150M")
+    d = Daemon("--config", conf, "--cgroup", cg)
+    d.wait_started()
+    time.sleep(wait_s)
+    check(not d.events("kill"), "killed in the warning band: %s" % d.events("kill"))
+    return d, conf
+
+
 @daemon_test
 def test_tied_candidates_kill_the_one_chosen_ahead():
     """Seven equal processes of 24 MiB (tests/helpers/twins: forks of one image, the same pages
@@ -57,13 +69,8 @@ def test_tied_candidates_kill_the_one_chosen_ahead():
     cg, tied, top, bad = tied_twins()
     tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
     try:
-        conf = os.path.join(tmp, "oomreaper.conf")
-        write_file(conf, CONF % "150M")
-        d = Daemon("--config", conf, "--cgroup", cg)
-        d.wait_started()
         # a few samples in the warning band: the choice made ahead, and kept
-        time.sleep(1.5)
-        check(not d.events("kill"), "killed before the reload: %s" % d.events("kill"))
+        d, conf = band_daemon(cg, tmp, 1.5)
         write_file(conf, CONF % "300M")
         d.p.send_signal(signal.SIGHUP)
         kill = d.wait_event("kill", timeout=10)
@@ -93,12 +100,7 @@ def test_tied_victim_chosen_ahead_kept_while_memory_goes_to_no_process():
     check(lead <= 8, "a twin leads by %d pages: %s" % (lead, bad))
     tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
     try:
-        conf = os.path.join(tmp, "oomreaper.conf")
-        write_file(conf, CONF % "150M")
-        d = Daemon("--config", conf, "--cgroup", cg)
-        d.wait_started()
-        time.sleep(0.5)
-        check(not d.events("kill"), "killed before the grower: %s" % d.events("kill"))
+        d, _ = band_daemon(cg, tmp, 0.5)
         grower, _ = start_in(cg, "grow", 100, 200, "--unmapped")
         kill = d.wait_event("kill", timeout=10)
         kill_member(grower.pid, cg)
