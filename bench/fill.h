@@ -46,11 +46,12 @@ static inline double fill_now_s(void)
 }
 
 /*
- * Writes one byte in each page of m[0, len) at rate_mb_s MiB/s, in steps of at most 1 ms (so
- * the fill is smooth at the scale a 1 ms poller sees), catching up by the clock when a step
- * ran late. Returns once all of it is resident.
+ * Takes len bytes at rate_mb_s MiB/s, in steps of at most 1 ms (so the fill is smooth at the
+ * scale a 1 ms poller sees), catching up by the clock when a step ran late: take(ctx, from, to)
+ * is given each step's whole pages. Returns once all of it is taken.
  */
-static inline void fill_at_rate(char *m, size_t len, double rate_mb_s)
+static inline void fill_paced(size_t len, double rate_mb_s,
+			      void (*take)(void *ctx, size_t from, size_t to), void *ctx)
 {
 	struct timespec step = { 0, FILL_STEP_NS };
 	size_t done = 0;
@@ -63,11 +64,24 @@ static inline void fill_at_rate(char *m, size_t len, double rate_mb_s)
 		double want = (fill_now_s() - t0) * rate_mb_s * 1048576.0;
 		size_t to = want >= (double)len ? len : (size_t)want / FILL_PAGE * FILL_PAGE;
 
-		for (; done < to; done += FILL_PAGE)
-			m[done] = 1;
+		if (to > done)
+			take(ctx, done, to);
+		done = to > done ? to : done;
 		if (done < len)
 			nanosleep(&step, NULL);
 	}
+}
+
+static inline void fill_touch(void *m, size_t from, size_t to)
+{
+	for (; from < to; from += FILL_PAGE)
+		((char *)m)[from] = 1;
+}
+
+/* Writes one byte in each page of m[0, len) at rate_mb_s MiB/s (fill_paced()) */
+static inline void fill_at_rate(char *m, size_t len, double rate_mb_s)
+{
+	fill_paced(len, rate_mb_s, fill_touch, m);
 }
 
 #endif

@@ -13,9 +13,13 @@
  * default (it kills), so that a SIGTERM-first killer (earlyoom) ends it too.
  * With GROW_START_MB=N in its environment it writes the first N MiB at once, before it stops
  * (a process of that size to begin with), and grows from there.
+ * With GROW_UNMAPPED=1 it takes the memory as pages of a memfd it never maps (fallocate()):
+ * shmem charged to its memory cgroup but in no process's RSS, so that it raises nobody's
+ * badness (the benchmark's tie sets: the memory runs short while every candidate stays equal).
  * Prints "full" on stdout when it reached MAX_MB. Exit status 2 on bad usage, 1 when the
  * mapping failed.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +28,33 @@
 #include <unistd.h>
 
 #include "fill.h"
+
+/* fill_paced()'s step for GROW_UNMAPPED: the memfd's pages [from, to) allocated */
+static void take_unmapped(void *ctx, size_t from, size_t to)
+{
+	if (fallocate(*(int *)ctx, 0, (off_t)from, (off_t)(to - from))) {
+		perror("grow: fallocate");
+		exit(1);
+	}
+}
+
+/* GROW_UNMAPPED: len bytes of a memfd at rate, never mapped; the fd stays open till the end */
+static int grow_unmapped(size_t len, double rate, int stop)
+{
+	int fd = memfd_create("grow", MFD_CLOEXEC);
+
+	if (fd < 0) {
+		perror("grow: memfd_create");
+		return 1;
+	}
+	if (stop)
+		raise(SIGSTOP);
+	fill_paced(len, rate, take_unmapped, &fd);
+	puts("full");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
 
 int main(int argc, char **argv)
 {
@@ -36,6 +67,8 @@ int main(int argc, char **argv)
 
 	if (fill_args("grow", argv[1], argv[2], &rate, &len))
 		return 2;
+	if (getenv("GROW_UNMAPPED"))
+		return grow_unmapped(len, rate, argc == 4);
 	char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (m == MAP_FAILED) {

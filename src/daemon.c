@@ -393,6 +393,8 @@ static void carry_over(struct daemon *dmn, struct watch *to, struct watch *from,
 	to->ready = from->ready;
 	to->ready_at = from->ready_at;
 	to->ready_avail = from->ready_avail;
+	to->ready_held = from->ready_held;
+	to->ready_has_held = from->ready_has_held;
 	to->ready_lead_bound = from->ready_lead_bound;
 	to->inflight = from->inflight;
 	to->deadline = from->deadline;

@@ -66,6 +66,8 @@ struct watch {
 	struct slot *ready;		/* chosen in the warning band, pidfds held */
 	long long ready_at;
 	unsigned long long ready_avail;
+	unsigned long long ready_held;	/* sample.held_kb then; ready_has_held when known */
+	bool ready_has_held;
 	long ready_lead_bound;		/* choice.others_bound of the ready victim */
 	struct slot *inflight;		/* blocks kills in this scope (docs/design.md,
 					 * invariant 5) */

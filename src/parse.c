@@ -241,14 +241,16 @@ int parse_meminfo(const char *buf, size_t len, struct meminfo *m)
 		{ "MemAvailable:", offsetof(struct meminfo, mem_available_kb) },
 		{ "SwapTotal:", offsetof(struct meminfo, swap_total_kb) },
 		{ "SwapFree:", offsetof(struct meminfo, swap_free_kb) },
+		{ "AnonPages:", offsetof(struct meminfo, anon_kb) },
+		{ "Mapped:", offsetof(struct meminfo, mapped_kb) },
 	};
 	const char *end = buf + len, *line = buf;
 	bool total = false;
 	unsigned found = 0;
 
 	memset(m, 0, sizeof(*m));
-	/* the four lines are among the first twenty: the daemon reads this every sample */
-	while (line < end && found != (1u << 4) - 1) {
+	/* the six lines are among the first twenty-five: the daemon reads this every sample */
+	while (line < end && found != (1u << 6) - 1) {
 		const char *nl = memchr(line, '\n', (size_t)(end - line));
 		const char *eol = nl ? nl : end;
 

@@ -12,6 +12,8 @@ struct meminfo {
 	unsigned long mem_available_kb;
 	unsigned long swap_total_kb;
 	unsigned long swap_free_kb;
+	unsigned long anon_kb;		/* AnonPages */
+	unsigned long mapped_kb;	/* Mapped */
 };
 
 /*

@@ -135,6 +135,22 @@ static ssize_t read_held(int fd, int dir_fd, const char *name, char *buf, size_t
 	return fd >= 0 ? pread_whole(fd, buf, cap) : read_file_at(dir_fd, name, buf, cap);
 }
 
+/*
+ * A cgroup's held memory from its memory.stat (len <= 0: none): the anonymous and mapped file
+ * pages charged to it, which its processes' RSS is made of; shmem and cache no one maps are
+ * in nobody's badness
+ */
+static void held_of_stat(const char *buf, ssize_t len, bool v1, struct sample *out)
+{
+	unsigned long long anon, mapped;
+
+	out->has_held = len > 0 &&
+			!parse_key_value(buf, (size_t)len, v1 ? "total_rss" : "anon", &anon) &&
+			!parse_key_value(buf, (size_t)len, v1 ? "total_mapped_file" : "file_mapped",
+					 &mapped);
+	out->held_kb = out->has_held ? (anon + mapped) / 1024 : 0;
+}
+
 int sample_scope(struct scope *s, int proc_fd, const struct sample_files *f,
 		 struct sample *out)
 {
@@ -153,6 +169,8 @@ int sample_scope(struct scope *s, int proc_fd, const struct sample_files *f,
 	out->avail_kb = m.mem_available_kb;
 	out->swap_total_kb = m.swap_total_kb;
 	out->swap_free_kb = m.swap_free_kb;
+	out->held_kb = m.anon_kb + m.mapped_kb;
+	out->has_held = true;
 	if (f->pressure >= 0) {
 		char pb[512];
 
@@ -186,6 +204,7 @@ int sample_scope(struct scope *s, int proc_fd, const struct sample_files *f,
 	if (len > 0)
 		parse_key_value(buf, (size_t)len, v1 ? "total_inactive_file" : "inactive_file",
 				&inactive);
+	held_of_stat(buf, len, v1, out);
 	long long v;
 	ssize_t n = read_held(f->usage, s->dir_fd, v1 ? "memory.usage_in_bytes" : "memory.current",
 			      num, sizeof(num));

@@ -14,6 +14,10 @@ struct sample {
 	unsigned long long used_kb;	/* a cgroup's usage (its usage file); 0 for global */
 	unsigned long long swap_total_kb;
 	unsigned long long swap_free_kb;
+	/* what processes' RSS can be made of: anonymous and mapped file pages (AnonPages +
+	 * Mapped; a cgroup's rss + mapped_file, or anon + file_mapped); has_held when known */
+	unsigned long long held_kb;
+	bool has_held;
 	bool has_psi;
 	unsigned long long psi_some_us;	/* memory pressure's cumulative stall ("total=") */
 	unsigned long long psi_full_us;

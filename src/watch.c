@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "daemon_log.h"
 #include "parse.h"
+#include "rank.h"
 #include "readfile.h"
 #include "scan.h"
 #include "sys.h"
@@ -227,6 +228,39 @@ void watch_drop_ready(struct daemon *dmn, struct watch *w)
 	}
 }
 
+/* The victim chosen ahead was chosen on smp, at `at` */
+static void ready_mark(struct watch *w, const struct sample *smp, long long at)
+{
+	w->ready_at = at;
+	w->ready_avail = smp->avail_kb;
+	w->ready_held = smp->held_kb;
+	w->ready_has_held = smp->has_held;
+}
+
+/*
+ * The most any process's badness can have grown by since the victim was chosen ahead, in
+ * pages: the memory taken since (a process started since grew from nothing). Where the
+ * sample tells what processes hold (anonymous and mapped file pages), no more than their
+ * growth and its page tables (pgtables_max_pages(), as the statm bound counts them): memory
+ * taken as pages nobody maps (a tmpfs or memfd written, kernel memory, cache) raises nobody's
+ * badness, and among candidates that tie it would throw the choice away at every sample.
+ */
+static long grown_bound(const struct watch *w, const struct sample *smp)
+{
+	unsigned long long pk = w->scope.page_kb;
+	long taken = smp->avail_kb < w->ready_avail ? (long)((w->ready_avail - smp->avail_kb) / pk)
+						    : 0;
+
+	if (!smp->has_held || !w->ready_has_held)
+		return taken;
+	long held = smp->held_kb > w->ready_held ? (long)((smp->held_kb - w->ready_held) / pk) : 0;
+	/* nothing mapped anew, no table made for it (pgtables_max_pages()'s slack is for
+	 * tables outside the mappings, x86's LDT, which no fill of memory makes) */
+	long bound = held ? held + pgtables_max_pages((unsigned long)held) : 0;
+
+	return bound < taken ? bound : taken;
+}
+
 /*
  * Whether the victim chosen ahead is still the one: chosen recently, on a band not much
  * deeper than now, and the same process, alive and eligible. Otherwise someone else may have
@@ -242,10 +276,8 @@ static bool ready_fresh(struct daemon *dmn, const struct watch *w, const struct 
 	if (w->ready_lead_bound == LONG_MAX)
 		return now - w->ready_at < PRESELECT_MAX_AGE_NS &&
 		       (double)smp->avail_kb >= (double)w->ready_avail * PRESELECT_DEEPEN;
-	/* no one can have grown by more than the memory taken since the choice; a process
-	 * started since grew from nothing */
-	long taken = smp->avail_kb < w->ready_avail
-			     ? (long)((w->ready_avail - smp->avail_kb) / w->scope.page_kb) : 0;
+	/* no one can have grown by more than that since the choice */
+	long taken = grown_bound(w, smp);
 	long others = w->ready_lead_bound > 0 ? w->ready_lead_bound : 0;
 
 	/*
@@ -272,8 +304,7 @@ void watch_warm(struct daemon *dmn, struct watch *w)
 	w->ready = dmn->ops->choose(dmn, w, &w->ready_lead_bound);
 	if (w->ready)
 		identify(dmn, w->ready);
-	w->ready_at = smp.t_ns;
-	w->ready_avail = smp.avail_kb;
+	ready_mark(w, &smp, smp.t_ns);
 }
 
 /* In the warning band: keep the next victim chosen, so that the kill costs a re-check */
@@ -285,8 +316,7 @@ static void preselect(struct daemon *dmn, struct watch *w, const struct sample *
 	w->ready = dmn->ops->choose(dmn, w, &w->ready_lead_bound);
 	if (w->ready)
 		identify(dmn, w->ready);
-	w->ready_at = now;
-	w->ready_avail = smp->avail_kb;
+	ready_mark(w, smp, now);
 }
 
 /* Whether the victim was dying before we chose it: killed by someone else, or exiting */
@@ -364,8 +394,7 @@ static bool still_short(struct daemon *dmn, struct watch *w, struct slot *s, lon
 	say_abort(dmn, w, s, was, ms_between(fired, chosen_ns), d);
 	if (d->verdict == VERDICT_WARN) {
 		w->ready = s;
-		w->ready_at = smp.t_ns;
-		w->ready_avail = smp.avail_kb;
+		ready_mark(w, &smp, smp.t_ns);
 		w->ready_lead_bound = others_bound;
 	} else {
 		slot_release(dmn, s);

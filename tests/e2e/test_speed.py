@@ -26,7 +26,35 @@ def badness_of(cg, pids):
     return {pid: by[pid]["badness"] for pid in pids if pid in by}
 
 
+def tied_twins(need_tie=True):
+    """Seven twins of 24 MiB in a 400 MiB cgroup of their own, the kernel's OOM killer off in
+    it: (the cgroup, the pids at the top badness, oldest first, that badness, all badness).
+    need_tie: at least two at the top (a twin or two may differ by a page)."""
+    cg = make_cgroup(limit_mb=400)
+    write_file(os.path.join(cg, "memory.oom_control"), "1")
+    parent, kids = start_in(cg, "twins", 6, 24)
+    pids = [parent.pid] + kids
+    time.sleep(0.3)
+    bad = badness_of(cg, pids)
+    top = max(bad.values())
+    tied = [pid for pid in pids if bad.get(pid) == top]
+    check(len(tied) >= 2 or not need_tie, "the twins do not tie: %s" % bad)
+    return cg, tied, top, bad
+
+
 CONF = "[oomreaper]\ndeadline = 1\n\n[global]\nmem_min = %s\nmem_kill = 100M\nhorizon = 0\n"
+
+
+def band_daemon(cg, tmp, wait_s):
+    """The daemon on cg with mem_min 150M (its configuration in tmp), wait_s s in the warning
+    band without a kill: (the Daemon, its configuration file)"""
+    conf = os.path.join(tmp, "oomreaper.conf")
+    write_file(conf, CONF % "150M")
+    d = Daemon("--config", conf, "--cgroup", cg)
+    d.wait_started()
+    time.sleep(wait_s)
+    check(not d.events("kill"), "killed in the warning band: %s" % d.events("kill"))
+    return d, conf
 
 
 @daemon_test
@@ -38,24 +66,11 @@ def test_tied_candidates_kill_the_one_chosen_ahead():
     kill is the victim chosen ahead ("ahead": 1), not a new selection, and it is the youngest
     of the tied, as select_bad_process() keeps the last of equals. Before the fix a lead of 0
     threw the choice away at every sample and at the trigger."""
-    cg = make_cgroup(limit_mb=400)
-    write_file(os.path.join(cg, "memory.oom_control"), "1")
-    parent, kids = start_in(cg, "twins", 6, 24)
-    pids = [parent.pid] + kids
-    time.sleep(0.3)
-    bad = badness_of(cg, pids)
-    top = max(bad.values())
-    tied = [pid for pid in pids if bad.get(pid) == top]
-    check(len(tied) >= 2, "the twins do not tie: %s" % bad)
+    cg, tied, top, bad = tied_twins()
     tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
     try:
-        conf = os.path.join(tmp, "oomreaper.conf")
-        write_file(conf, CONF % "150M")
-        d = Daemon("--config", conf, "--cgroup", cg)
-        d.wait_started()
         # a few samples in the warning band: the choice made ahead, and kept
-        time.sleep(1.5)
-        check(not d.events("kill"), "killed before the reload: %s" % d.events("kill"))
+        d, conf = band_daemon(cg, tmp, 1.5)
         write_file(conf, CONF % "300M")
         d.p.send_signal(signal.SIGHUP)
         kill = d.wait_event("kill", timeout=10)
@@ -68,6 +83,38 @@ def test_tied_candidates_kill_the_one_chosen_ahead():
         shutil.rmtree(tmp, ignore_errors=True)
     note("%d of 7 twins tied at badness %d; killed %d, chosen ahead, sample_to_kill_us %d"
          % (len(tied), top, kill["pid"], kill["sample_to_kill_us"]))
+
+
+@daemon_test
+def test_tied_victim_chosen_ahead_kept_while_memory_goes_to_no_process():
+    """Seven equal processes of 24 MiB (twins: their badness ties, the youngest leads by 0) in
+    a 400 MiB cgroup (a twin may differ by a page: the top leads by 8 pages at most), the
+    daemon's mem_min 150M: in the warning band it chooses a victim ahead. Then a grower in
+    the cgroup takes 200 MiB at 100 MiB/s as a memfd it never maps (grow --unmapped): the
+    cgroup crosses mem_min while no process's badness grows, and the
+    kill is the victim chosen ahead ("ahead": 1), its re-check a few reads, not a selection
+    of every process. Before the fix every page taken counted as growth someone might have
+    made, a lead of 0 was passed at once, and the victim was chosen again at the trigger."""
+    cg, tied, top, bad = tied_twins(need_tie=False)
+    lead = top - max(b for pid, b in bad.items() if pid != tied[-1])
+    check(lead <= 8, "a twin leads by %d pages: %s" % (lead, bad))
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
+    try:
+        d, _ = band_daemon(cg, tmp, 0.5)
+        grower, _ = start_in(cg, "grow", 100, 200, "--unmapped")
+        kill = d.wait_event("kill", timeout=10)
+        kill_member(grower.pid, cg)
+        check(kill.get("ahead") == 1, "the kill was chosen at the trigger, not ahead: %r; %d "
+              "of the 7 tie at badness %d (%s)" % (kill, len(tied), top, bad))
+        check(kill["pid"] == tied[-1], "killed %d, want the youngest of the tied %s"
+              % (kill["pid"], tied))
+        check(kill["pid"] != grower.pid, "killed the grower, whose badness is a twin's fraction")
+        d.stop_cleanly()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    note("%d of 7 twins at the top badness %d, a lead of %d; killed %d, chosen ahead, "
+         "sample_to_kill_us %d, select_us %d" % (len(tied), top, lead, kill["pid"],
+                                                 kill["sample_to_kill_us"], kill["select_us"]))
 
 
 def survey_top(cg):

@@ -335,7 +335,9 @@ static void meminfo_normal(void **state)
 				"MemAvailable:   24432192 kB\nBuffers:             700 kB\n"
 				"Cached:            47844 kB\nSwapCached:            0 kB\n"
 				"SwapTotal:       1048572 kB\nSwapFree:         524288 kB\n"
-				"Zswap:                 0 kB\nHugePages_Total:       0\n";
+				"Zswap:                 0 kB\nDirty:               12 kB\n"
+				"AnonPages:        61440 kB\nMapped:            20480 kB\n"
+				"HugePages_Total:       0\n";
 	struct meminfo mi;
 
 	(void)state;
@@ -344,6 +346,8 @@ static void meminfo_normal(void **state)
 	assert_int_equal(mi.mem_available_kb, 24432192);
 	assert_int_equal(mi.swap_total_kb, 1048572);
 	assert_int_equal(mi.swap_free_kb, 524288);
+	assert_int_equal(mi.anon_kb, 61440);
+	assert_int_equal(mi.mapped_kb, 20480);
 }
 
 static void meminfo_partial_and_bad(void **state)

@@ -47,6 +47,8 @@ struct fake {
 	const char *cgroup;		/* fake_choose: the victim's cgroup, as note_choice() notes
 					 * it */
 	int known_at_signal;		/* signals sent to a victim whose identity was parsed */
+	bool has_held;			/* what the next sample says processes hold */
+	unsigned long long held_kb;
 };
 
 struct fixture {
@@ -100,6 +102,8 @@ static int fake_sample(struct daemon *dmn, struct watch *w, struct sample *smp)
 	smp->t_ns = now_ns();
 	smp->total_kb = TOTAL_KB;
 	smp->avail_kb = fk.avail_kb;
+	smp->held_kb = fk.held_kb;
+	smp->has_held = fk.has_held;
 	return 0;
 }
 
@@ -343,6 +347,60 @@ static void victims_identified(void **state)
 	assert_string_equal(stats_recent(&dmn->stats, 0)->id.pod_uid, POD_UID);
 }
 
+/* Victims that lead by nothing, samples that say what processes hold, and the predictive
+ * trigger off (the samples' own clock is the real one, microseconds apart) */
+static void tie_held(struct daemon *dmn)
+{
+	fk.lead_zero = true;
+	fk.has_held = true;
+	fk.held_kb = 300000;
+	((struct scope_conf *)dmn->w[0].conf)->th.horizon_s = 0;
+}
+
+/* The band, from its top to just over mem_min, in five samples 100 ms apart from t */
+static void band_ticks(struct daemon *dmn, long long t)
+{
+	for (int i = 0; i < 5; i++)
+		tick(dmn, 190000 - (unsigned long long)i * 20000, t + i * 100000000LL);
+}
+
+/* A tie chosen ahead is kept while the memory taken goes to no process (what processes hold
+ * does not grow: a memfd filled, say), and it is the one killed when the trigger fires */
+static void tie_kept_while_memory_goes_to_no_process(void **state)
+{
+	struct daemon *dmn = &((struct fixture *)*state)->dmn;
+	long long t = now_ns();
+
+	tie_held(dmn);
+	band_ticks(dmn, t);
+	assert_int_equal(fk.chosen, 1);
+	assert_ptr_equal(dmn->w[0].ready, fk.slot[0]);
+	short_tick(dmn, t + 500000000LL, 1);
+	assert_int_equal(fk.sigkills, 1);
+	assert_ptr_equal(dmn->w[0].inflight, fk.slot[0]);
+	assert_true(fk.slot[0]->ahead);
+}
+
+/* The same, but what processes hold grows with the memory taken: one of them may have grown
+ * past the tie, which is chosen again at the next sample; and without the held figure (a
+ * tree without memory.stat), every page taken counts */
+static void tie_chosen_again_when_held_grows(void **state)
+{
+	struct daemon *dmn = &((struct fixture *)*state)->dmn;
+	long long t = now_ns();
+
+	tie_held(dmn);
+	tick(dmn, 190000, t);
+	assert_int_equal(fk.chosen, 1);
+	/* more than the victim, a child just forked, can grow by touching its pages */
+	fk.held_kb += 40000;
+	tick(dmn, 170000, t + 100000000LL);
+	assert_int_equal(fk.chosen, 2);
+	fk.has_held = false;
+	tick(dmn, 150000, t + 200000000LL);
+	assert_int_equal(fk.chosen, 3);
+}
+
 /* A victim reaped (the reaper's word, REAP_REAPED) no longer blocks, though it lives on */
 static void inflight_blocks_until_reaped(void **state)
 {
@@ -460,6 +518,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(counted_for_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(tie_chosen_ahead_is_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(victims_identified, setup, teardown),
+		cmocka_unit_test_setup_teardown(tie_kept_while_memory_goes_to_no_process, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(tie_chosen_again_when_held_grows, setup, teardown),
 		cmocka_unit_test_setup_teardown(inflight_blocks_until_reaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(inflight_blocks_until_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(reload_keeps_victim_in_flight, setup, teardown),
