@@ -134,10 +134,11 @@ KEEP_CONF = ("[oomreaper]\ndeadline = 1\n\n[rule keep]\nmatch = comm\nregex = ^k
 
 @daemon_test
 def test_sharer_of_ignored_process_passed_over():
-    """The whole machine, a dry run with `ignore ^keeper$`: keeper's CLONE_VM sharer ranks
-    first (oom_score_adj 1000 and a prefer rule), and killing it would not free keeper's
-    memory, so the kill would refuse it. The daemon chooses the next candidate (a hog, also
-    preferred, smaller) in the same pass, instead of "no process can be chosen"."""
+    """A dry run with `ignore ^keeper$`: keeper's CLONE_VM sharer ranks first (oom_score_adj
+    1000 and a prefer rule), and killing it would not free keeper's memory, so the kill would
+    refuse it. The daemon chooses the next candidate (a hog, also preferred, smaller) in the
+    same pass, instead of "no process can be chosen". The test's own cgroup is the scope: on
+    the whole machine another session's adj-1000 process of more memory would rank first."""
     cg = make_cgroup()
     _, (keeper, sharer) = start_in(cg, "sharers", 200, 2, "keeper")
     other = hog(cg, 50, adj=1000, comm="other")
@@ -148,7 +149,8 @@ def test_sharer_of_ignored_process_passed_over():
         conf = os.path.join(tmp, "keep.conf")
         write_file(conf, KEEP_CONF)
         # mem_min 99 %: the trigger fires at once, on this machine as it is
-        d = Daemon("--config", conf, "--dry-run", "--mem-min", "99%", "--horizon", 0)
+        d = Daemon("--config", conf, "--cgroup", cg, "--dry-run", "--mem-min", "99%",
+                   "--horizon", 0)
         d.wait_started()
         would = d.wait_event("would_kill", timeout=10)
         check(would["pid"] == other, "would kill %s %d, want the hog %d (keeper %d, its "
