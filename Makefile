@@ -13,11 +13,12 @@ FUZZ_SECONDS ?= 60
 # python3-yaml for the check of the Kubernetes manifest (deploy/kubernetes); tmux to drive
 # `oomreaper top` in a terminal, and node_exporter to scrape the metrics file (its service
 # is not started: the test runs its binary on 127.0.0.1); a desktop of the tests' own (an X
-# server, a session bus, a notification server and notify-send) for the notifications' test
+# server, a session bus, a notification server and notify-send) for the notifications' test;
+# stress-ng, a real workload the end-to-end tests fill memory with
 DEBS := meson ninja-build pkg-config gcc libc6-dev libcmocka-dev python3 spin clang-14 \
 	libclang-rt-14-dev systemd scdoc man-db groff-base zsh \
 	python3-yaml tmux prometheus-node-exporter \
-	xvfb dbus-daemon dunst libnotify-bin
+	xvfb dbus-daemon dunst libnotify-bin stress-ng
 BENCH_DEBS := earlyoom
 # The overload scenarios' peers and their pictures
 SCENARIO_DEBS := earlyoom nohang gnuplot-nox
