@@ -218,17 +218,19 @@ int select_all_pids(struct selector *sel)
 	if (r)
 		return r;
 	for (;;) {
-		int n = scan_pids(sel->proc_fd, sel->buf->pids, sel->buf->cap);
+		/* the room of this listing: grow() below moves the cap, not what was listed */
+		int cap = sel->buf->cap;
+		int n = scan_pids(sel->proc_fd, sel->buf->pids, cap);
 
 		if (n < 0)
 			return n;
 		/* keep a quarter spare, so that a machine that grows a little costs no realloc
 		 * when memory is short */
-		if (n > sel->buf->cap - sel->buf->cap / 4 && (r = grow(sel, n + n / 2 + 64)))
-			return n <= sel->buf->cap ? n : r;
-		if (n <= sel->buf->cap)
+		if (n > cap - cap / 4 && (r = grow(sel, n + n / 2 + 64)))
+			return n <= cap ? n : r;
+		if (n <= cap)
 			return n;
-		/* processes appeared between two listings: list again into the room made */
+		/* more processes than the room had: only cap of them were listed, list again */
 	}
 }
 

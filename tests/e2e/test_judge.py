@@ -18,8 +18,9 @@ import subprocess
 import tempfile
 import time
 
-from run import (OOMREAPER, Failure, check, explain, hog, make_cgroup, make_freezer, note,
-                 start_in, state_of, test, tool_result, wait_for, write_file)
+from run import (OOMREAPER, Failure, cgroup_procs, check, explain, hog, make_cgroup,
+                 make_freezer, note, start_in, state_of, test, tool_result, wait_for,
+                 write_file)
 from test_kill import (Watched, into, kill_is_safe, kill_json, oom_kill, sigkill_pending,
                        usage_bytes)
 from test_run import Daemon, daemon_test
@@ -132,14 +133,10 @@ KEEP_CONF = ("[oomreaper]\ndeadline = 1\n\n[rule keep]\nmatch = comm\nregex = ^k
              "action = prefer\nweight = 1000\n")
 
 
-@daemon_test
-def test_sharer_of_ignored_process_passed_over():
-    """A dry run with `ignore ^keeper$`: keeper's CLONE_VM sharer ranks first (oom_score_adj
-    1000 and a prefer rule), and killing it would not free keeper's memory, so the kill would
-    refuse it. The daemon chooses the next candidate (a hog, also preferred, smaller) in the
-    same pass, instead of "no process can be chosen". The test's own cgroup is the scope: on
-    the whole machine another session's adj-1000 process of more memory would rank first."""
-    cg = make_cgroup()
+def sharer_of_ignored_passed_over(cg):
+    """The daemon on cg, where keeper (ignored by a rule) and its CLONE_VM sharer rank first
+    and a hog second, chooses the hog: the sharer's kill would free nothing while keeper lives.
+    Returns keeper's pid."""
     _, (keeper, sharer) = start_in(cg, "sharers", 200, 2, "keeper")
     other = hog(cg, 50, adj=1000, comm="other")
     for pid in (keeper, sharer):
@@ -159,6 +156,35 @@ def test_sharer_of_ignored_process_passed_over():
         d.stop_cleanly()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return keeper
+
+
+@daemon_test
+def test_sharer_of_ignored_process_passed_over():
+    """A dry run with `ignore ^keeper$`: keeper's CLONE_VM sharer ranks first (oom_score_adj
+    1000 and a prefer rule), and killing it would not free keeper's memory, so the kill would
+    refuse it. The daemon chooses the next candidate (a hog, also preferred, smaller) in the
+    same pass, instead of "no process can be chosen". The test's own cgroup is the scope: on
+    the whole machine another session's adj-1000 process of more memory would rank first."""
+    sharer_of_ignored_passed_over(make_cgroup())
+
+
+@daemon_test
+def test_sharer_check_sees_processes_past_the_first_room():
+    """The same with 1,500 sleepers of the test's started first, so that the machine has more
+    processes than the daemon's first listing of /proc has room for (1,024) and keeper comes
+    after them in it. That listing once grew its buffers and returned them with only the first
+    1,024 pids written: keeper went unseen, and the daemon's first choice was the sharer (seen
+    failing on every run before the fix, and on a machine busy with other sessions' processes
+    in the test above)."""
+    many = make_cgroup()
+    start_in(many, "forker", 1501)
+    check(wait_for(lambda: len(cgroup_procs(many)) >= 1500, timeout=60),
+          "forker made %d of 1,500 sleepers" % len(cgroup_procs(many)))
+    keeper = sharer_of_ignored_passed_over(make_cgroup())
+    before = sum(1 for e in os.listdir("/proc") if e.isdigit() and int(e) < keeper)
+    # a pid wrap may have put keeper early in /proc's order: then this run shows less
+    note("%d processes listed before keeper in /proc" % before)
 
 
 @test

@@ -882,6 +882,46 @@ static void select_global_without_sharing(void **state)
 	assert_int_equal(c.runner_up.pid, 31);
 }
 
+/*
+ * More processes than the selector's room (its first listing has 1024): every pid is listed,
+ * not only the first 1024 with the rest of the grown buffer left as it was. A daemon on a
+ * machine of more processes than its room once missed every process listed past it, at its
+ * first selection: a protected sharer among them, or the largest process.
+ */
+static void select_all_pids_past_room(void **state)
+{
+	enum { N = 3000 };
+	char root[] = "/tmp/oomreaper-pids-XXXXXX", dir[PATH_MAX];
+	struct selector sel = { 0 };
+	static pid_t want[N];
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	for (int i = 0; i < N; i++) {
+		want[i] = 1000 + i;
+		snprintf(dir, sizeof(dir), "%s/%d", root, (int)want[i]);
+		assert_int_equal(mkdir(dir, 0700), 0);
+	}
+	sel.proc_fd = open_dir(root);
+	int n = select_all_pids(&sel);
+
+	assert_int_equal(n, N);
+	pid_t *got = malloc(sizeof(pid_t) * N);
+
+	assert_non_null(got);
+	memcpy(got, selector_pids(&sel), sizeof(pid_t) * N);
+	qsort(got, N, sizeof(*got), by_pid);
+	assert_memory_equal(got, want, sizeof(want));
+	free(got);
+	selector_free(&sel);
+	close(sel.proc_fd);
+	for (int i = 0; i < N; i++) {
+		snprintf(dir, sizeof(dir), "%s/%d", root, (int)want[i]);
+		rmdir(dir);
+	}
+	assert_int_equal(rmdir(root), 0);
+}
+
 static void select_global_not_self(void **state)
 {
 	struct mm_map m;
@@ -1089,6 +1129,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(pids_numeric_only),
+		cmocka_unit_test(select_all_pids_past_room),
 		cmocka_unit_test(select_qos_order),
 		cmocka_unit_test(identity_of_processes),
 		cmocka_unit_test(proc_good),
