@@ -15,8 +15,8 @@ import subprocess
 import tempfile
 import time
 
-from run import (HELPERS, OOMREAPER, Failure, Skip, check, note, read_file, start_in, test,
-                 tool_result, wait_for, write_file)
+from run import (HELPERS, OOMREAPER, Failure, Skip, cgroup_procs, check, note, read_file,
+                 start_in, test, tool_result, wait_for, write_file)
 from test_kill import Watched
 from test_run import Daemon, bad_config_run, daemon_test, oom_cgroup, run_check
 
@@ -172,8 +172,10 @@ def test_hard_rules_on_hostile_text_kill_at_once():
     tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-rules-")
     big_argv = [HOG, 70] + ["--tag", "a" * 100000] * 20
     try:
-        start(cg, "/bin/sh", "-c", 'i=0; while [ $i -lt %d ]; do sleep 3600 & i=$((i+1)); '
-              'done; echo ready; wait' % SLEEPERS)
+        # forks without an exec: 2,000 shell-started sleeps took over 20 s on a loaded machine
+        start_in(cg, "forker", SLEEPERS + 1)
+        check(wait_for(lambda: len(cgroup_procs(cg)) >= SLEEPERS, timeout=60),
+              "forker made %d of %d sleepers" % (len(cgroup_procs(cg)), SLEEPERS))
         # 256 MiB of room past what the sleepers take (their kernel memory is charged here)
         usage = int(read_file(os.path.join(cg, "memory.usage_in_bytes")))
         write_file(os.path.join(cg, "memory.limit_in_bytes"), str(usage + (256 << 20)))
