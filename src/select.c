@@ -1206,6 +1206,31 @@ out:
 	return r;
 }
 
+void select_cg_cands(int proc_fd, const struct scope *s, const struct proc_table *t,
+		     struct cg_cand *cand)
+{
+	const char *within = s->kind == SCOPE_GLOBAL ? NULL : s->path;
+	char path[PATH_MAX];
+
+	for (int i = 0; i < t->n; i++) {
+		cand[i].p = &t->procs[i];
+		cand[i].cgroup = NULL;
+		/* the root and the scope's own cgroup are never killed whole; a process that has
+		 * left (or whose cgroup cannot be read) stands alone */
+		if (scope_cgroup_of(proc_fd, t->procs[i].pid, s->kind, within, path,
+				    sizeof(path)) == 0 &&
+		    !(within && cgroup_within(within, path)))
+			cand[i].cgroup = strdup(path);
+	}
+}
+
+void select_cg_cands_free(struct cg_cand *cand, int n)
+{
+	for (int i = 0; i < n; i++)
+		free((char *)cand[i].cgroup);
+	free(cand);
+}
+
 /*
  * Policy largest-cgroup: the scope's processes read in detail and ranked as select_table()
  * ranks them, then grouped by the cgroup that holds each (/proc/PID/cgroup, one small read
@@ -1219,12 +1244,10 @@ static int select_cgroups(struct selector *sel, const struct scope *s, struct ch
 	struct rank_ctx rc = { .totalpages = s->totalpages,
 			       .global_totalpages = s->global_totalpages,
 			       .page_kb = s->page_kb, .self = sel->self };
-	const char *within = s->kind == SCOPE_GLOBAL ? NULL : s->path;
 	pid_t *pids = NULL;
 	int *order = NULL;
 	struct cg_cand *cand = NULL;
 	struct cg_unit *units = NULL;
-	char path[PATH_MAX];
 	int n = scope_pids(s, sel->proc_fd, &pids);
 	int r;
 
@@ -1248,15 +1271,7 @@ static int select_cgroups(struct selector *sel, const struct scope *s, struct ch
 		t.procs[i].qos_rank = qos_rank_of(sel, t.procs[i].pid);
 	rank_table(&t, &rc, order);
 	rule_table(sel, &t, s);
-	for (int i = 0; i < t.n; i++) {
-		cand[i].p = &t.procs[i];
-		/* the root and the scope's own cgroup are never killed whole; a process that has
-		 * left (or whose cgroup cannot be read) stands alone */
-		if (scope_cgroup_of(sel->proc_fd, t.procs[i].pid, s->kind, within, path,
-				    sizeof(path)) == 0 &&
-		    !(within && cgroup_within(within, path)))
-			cand[i].cgroup = strdup(path);
-	}
+	select_cg_cands(sel->proc_fd, s, &t, cand);
 	int all = select_all_pids(sel);
 
 	if (all < 0) {
@@ -1296,10 +1311,9 @@ static int select_cgroups(struct selector *sel, const struct scope *s, struct ch
 	/* a unit's lead says nothing of how its members grow: a victim chosen ahead ages by time */
 	c->others_bound = LONG_MAX;
 out:
-	for (int i = 0; cand && i < t.n; i++)
-		free((char *)cand[i].cgroup);
+	if (cand)
+		select_cg_cands_free(cand, t.n);
 	free(units);
-	free(cand);
 	free(order);
 	free(pids);
 	table_free(&t);

@@ -2,6 +2,7 @@
 #ifndef OOMREAPER_SELECT_H
 #define OOMREAPER_SELECT_H
 
+#include "cgrank.h"
 #include "proc.h"
 #include "rank.h"
 #include "rules.h"
@@ -186,6 +187,16 @@ int select_all_pids(struct selector *sel);
  * ms. Lists them where loadavg cannot be read (a fixture tree). Returns the room, or -errno.
  */
 int selector_reserve(struct selector *sel);
+
+/*
+ * Policy largest-cgroup's candidates: each process of t (ranked) with the cgroup that holds
+ * it (scope_cgroup_of(), a path strdup'd), NULL for the root, the scope's own cgroup, or one
+ * that cannot be read: those are never killed whole. cand: room for t->n. Frees with
+ * select_cg_cands_free(cand, t->n), which frees cand too.
+ */
+void select_cg_cands(int proc_fd, const struct scope *s, const struct proc_table *t,
+		     struct cg_cand *cand);
+void select_cg_cands_free(struct cg_cand *cand, int n);
 
 /* Frees the selector's buffers; its settings stay, and a later call makes them again */
 void selector_free(struct selector *sel);

@@ -18,7 +18,7 @@ import tempfile
 import time
 
 from run import (OOMREAPER, check, cgroup_procs, good_proc, hog, make_cgroup, make_proc_tree,
-                 note, start_in, test, wait_for, FIXTURE_MEMINFO)
+                 note, read_json, start_in, test, wait_for, FIXTURE_MEMINFO)
 from test_kill import Watched, kill_json, kill_is_safe, oom_kill
 from test_run import Daemon, daemon_test, grower, oom_cgroup
 
@@ -57,6 +57,10 @@ def test_largest_cgroup_kills_the_storm_not_the_bystander():
     of the storm's cgroup and not the new bystander: the storm's 201 processes weigh more
     together. The JSON names the cgroup, its member count and memory."""
     parent, scg, members, bcg, bystander = layout()
+    # `list --policy largest-cgroup` ranks the two cgroups as the kill will
+    units = read_json("list", "--cgroup", parent, "--policy", "largest-cgroup")["units"]
+    check([(u["cgroup"], u["whole"], u["members"]) for u in units] ==
+          [(scg, True, STORM + 1), (bcg, True, 1)], "list's units %r" % units)
     r = oom_kill("--cgroup", parent, "--json")
     data = kill_json(r)
     check(data["victims"][0]["pid"] == bystander.pid, "policy largest killed %r, want the "
