@@ -18,7 +18,7 @@ import tempfile
 import time
 
 from run import (OOMREAPER, check, cgroup_procs, good_proc, hog, make_cgroup, make_proc_tree,
-                 note, read_json, start_in, test, wait_for, FIXTURE_MEMINFO)
+                 note, run_tool, start_in, test, wait_for, FIXTURE_MEMINFO)
 from test_kill import Watched, kill_json, kill_is_safe, oom_kill
 from test_run import Daemon, daemon_test, grower, oom_cgroup
 
@@ -58,7 +58,9 @@ def test_largest_cgroup_kills_the_storm_not_the_bystander():
     together. The JSON names the cgroup, its member count and memory."""
     parent, scg, members, bcg, bystander = layout()
     # `list --policy largest-cgroup` ranks the two cgroups as the kill will
-    units = read_json("list", "--cgroup", parent, "--policy", "largest-cgroup")["units"]
+    r = run_tool("list", "--json", "--cgroup", parent, "--policy", "largest-cgroup")
+    check(r.rc == 0, r.describe())
+    units = json.loads(r.out)["units"]
     check([(u["cgroup"], u["whole"], u["members"]) for u in units] ==
           [(scg, True, STORM + 1), (bcg, True, 1)], "list's units %r" % units)
     r = oom_kill("--cgroup", parent, "--json")
