@@ -114,7 +114,15 @@ static void note_choice(struct daemon *dmn, struct slot *s, const struct choice 
 	memcpy(note->runner_up_comm, ch->runner_up.comm, sizeof(note->runner_up_comm));
 	note->fired.trigger = TRIG_NONE;
 	note->cgroup[0] = 0;
-	note->cg = ch->cg;
+	/* field by field: the path's room is touched only as far as it is used */
+	note->cg.whole = ch->cg.whole;
+	note->cg.single = ch->cg.single;
+	note->cg.members = ch->cg.members;
+	note->cg.eligible = ch->cg.eligible;
+	note->cg.badness = ch->cg.badness;
+	note->cg.rss_kb = ch->cg.rss_kb;
+	note->cg.units = ch->cg.units;
+	snprintf(note->cg.path, sizeof(note->cg.path), "%s", ch->cg.path);
 	if (n > 0 && parse_cgroup(buf, (size_t)n, &cg, &len) == 0 && len < sizeof(note->cgroup)) {
 		memcpy(note->cgroup, cg, len);
 		note->cgroup[len] = 0;
