@@ -73,8 +73,8 @@ static const struct scope *group_target(struct daemon *dmn, struct watch *w, str
 	/* the cgroup ranked, not one the victim moved to since: that one was not weighed */
 	if (w->group.whole && strcmp(dmn->group_leaf.path, chosen)) {
 		scope_close(&dmn->group_leaf);
-		snprintf(w->group.alone, sizeof(w->group.alone), "it moved out of the cgroup "
-			 "chosen since it was chosen");
+		snprintf(w->group.alone, sizeof(w->group.alone), "it moved to another cgroup "
+			 "after the choice, which weighed its cgroup then");
 		return NULL;
 	}
 	return &dmn->group_leaf;
