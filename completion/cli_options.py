@@ -147,7 +147,7 @@ VALUES = {
     "--proc": "_oomreaper_dirs",
     "--config": "_oomreaper_files",
     "--log-json": "_oomreaper_files",
-    "--policy": "largest fastest-growing",
+    "--policy": "largest fastest-growing largest-cgroup",
 }
 
 

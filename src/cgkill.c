@@ -15,12 +15,8 @@
 #include "scan.h"
 #include "sys.h"
 
-/* Where the v1 memory and freezer hierarchies are mounted, and cgroup v2: alone, or beside
- * v1 (the hybrid layout of systemd) */
-#define V1_MEMORY "/sys/fs/cgroup/memory"
+/* Where the v1 freezer hierarchy is mounted (the memory one: scope.h) */
 #define V1_FREEZER "/sys/fs/cgroup/freezer"
-#define V2_ALONE "/sys/fs/cgroup"
-#define V2_HYBRID "/sys/fs/cgroup/unified"
 
 static void sleep_ms(int ms)
 {
@@ -371,77 +367,6 @@ int cgroup_kill(const struct scope *s, int proc_fd, struct group_kill *g)
 	return used;
 }
 
-int cgroup_of_process(const char *buf, size_t len, enum scope_kind kind, const char *mount,
-		      char *out, size_t outlen)
-{
-	const char *end = buf + len;
-
-	for (const char *line = buf; line < end;) {
-		const char *eol = memchr(line, '\n', (size_t)(end - line));
-		const char *c1, *c2;
-
-		if (!eol)
-			eol = end;
-		/* "hierarchy-ID:controller-list:cgroup-path" (cgroups(7)) */
-		c1 = memchr(line, ':', (size_t)(eol - line));
-		c2 = c1 ? memchr(c1 + 1, ':', (size_t)(eol - c1 - 1)) : NULL;
-		if (c2) {
-			bool match = false;
-
-			if (kind == SCOPE_CGROUP_V2) {
-				match = c1 - line == 1 && line[0] == '0' && c2 == c1 + 1;
-			} else {
-				/* the controllers, comma-separated: "memory" among them */
-				for (const char *t = c1 + 1; t < c2;) {
-					const char *comma = memchr(t, ',', (size_t)(c2 - t));
-					const char *te = comma ? comma : c2;
-
-					match |= te - t == 6 && !memcmp(t, "memory", 6);
-					t = te + 1;
-				}
-			}
-			if (match) {
-				const char *path = c2 + 1;
-				size_t pl = (size_t)(eol - path);
-
-				if (!pl || path[0] != '/' || memchr(path, '\0', pl))
-					return -EBADMSG;
-				/* "/.." of a cgroup namespace: the cgroup is none of ours */
-				if (memmem(path, pl, "/..", 3))
-					return -EBADMSG;
-				if (pl == 1)
-					return -EPERM;
-				if ((size_t)snprintf(out, outlen, "%s%.*s", mount, (int)pl, path) >=
-				    outlen)
-					return -ENAMETOOLONG;
-				return 0;
-			}
-		}
-		line = eol + 1;
-	}
-	return -ENOENT;
-}
-
-bool cgroup_within(const char *dir, const char *top)
-{
-	size_t tl = strlen(top);
-
-	while (tl > 1 && top[tl - 1] == '/')
-		tl--;
-	return tl && !strncmp(dir, top, tl) && (dir[tl] == '\0' || dir[tl] == '/');
-}
-
-/* The mount point of the hierarchy a leaf of kind is looked up in; within: the scope's path */
-static const char *hierarchy_mount(enum scope_kind kind, const char *within)
-{
-	if (kind == SCOPE_CGROUP_V1)
-		return V1_MEMORY;
-	if (within ? cgroup_within(within, V2_HYBRID)
-		   : access(V2_ALONE "/cgroup.controllers", F_OK) != 0)
-		return V2_HYBRID;
-	return V2_ALONE;
-}
-
 /* Whether pid is listed in s's cgroup.procs or below it, read cap pids at a time: 0 or -ESRCH */
 static int listed_in(const struct scope *s, pid_t pid, pid_t *pids, int cap)
 {
@@ -481,27 +406,16 @@ const char *cgroup_leaf_refused(int err)
 int cgroup_leaf_open(int proc_fd, pid_t pid, enum scope_kind kind, const char *within,
 		     pid_t *pids, int cap, struct scope *leaf)
 {
-	char buf[4096], name[32];
-	ssize_t len;
 	int r;
 
-	/* the whole machine: its memory controller's hierarchy, v1 where it is mounted */
 	if (kind == SCOPE_GLOBAL)
-		kind = access(V1_MEMORY "/memory.limit_in_bytes", F_OK) == 0 ? SCOPE_CGROUP_V1
-									     : SCOPE_CGROUP_V2;
-	snprintf(name, sizeof(name), "%d/cgroup", (int)pid);
-	len = read_file_at(proc_fd, name, buf, sizeof(buf));
-	if (len < 0)
-		return (int)len;
+		kind = scope_memory_kind();
 	memset(leaf, 0, sizeof(*leaf));
 	leaf->dir_fd = -1;
 	leaf->kind = kind;
-	r = cgroup_of_process(buf, (size_t)len, kind, hierarchy_mount(kind, within), leaf->path,
-			      sizeof(leaf->path));
+	r = scope_cgroup_of(proc_fd, pid, kind, within, leaf->path, sizeof(leaf->path));
 	if (r)
 		return r;
-	if (within && !cgroup_within(leaf->path, within))
-		return -EXDEV;
 	leaf->dir_fd = open(leaf->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (leaf->dir_fd < 0)
 		return -errno;

@@ -59,24 +59,6 @@ bool cgroup_kill_spares(const struct proc_info *p, pid_t self, enum exclusion *w
 int cgroup_kill(const struct scope *s, int proc_fd, struct group_kill *g);
 
 /*
- * The directory of the cgroup that holds a process, from /proc/PID/cgroup's text (buf, len):
- * the v1 memory controller's line when kind is SCOPE_CGROUP_V1, the v2 line ("0::") when
- * SCOPE_CGROUP_V2, joined to mount, the hierarchy's mount point. Pure. Returns 0 with the
- * path in out; -ENOENT when there is no such line; -EPERM when the process is in the root
- * cgroup (mem_cgroup_get_oom_group() never takes the root: that would be the whole machine);
- * -EBADMSG for a line that is no absolute path; -ENAMETOOLONG.
- */
-int cgroup_of_process(const char *buf, size_t len, enum scope_kind kind, const char *mount,
-		      char *out, size_t outlen);
-
-/*
- * Whether dir is below (or is) the cgroup directory top: a group kill never leaves its
- * scope, as mem_cgroup_get_oom_group() ignores oom.group for a victim moved out of its OOM
- * domain. Pure, on the paths' text.
- */
-bool cgroup_within(const char *dir, const char *top);
-
-/*
  * Opens the cgroup that holds pid, as a scope cgroup_kill() takes (kind, path, dir_fd): for
  * kind SCOPE_GLOBAL the memory controller's hierarchy (v1 where it is mounted, else v2).
  * within: the cgroup scope it must lie in, or NULL. pids, cap: room to check that pid is

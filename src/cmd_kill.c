@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cgkill.h"
+#include "cgrank.h"
 #include "cli.h"
 #include "cmds.h"
 #include "config.h"
@@ -40,6 +41,7 @@ struct kill_opts {
 	pid_t pid;		/* --pid, or 0 */
 	bool dry_run, json;
 	enum group_kill_mode group;	/* --group-kill; --kill-cgroup is scope */
+	enum policy policy;	/* --policy */
 	int grace_ms;		/* SIGTERM first, SIGKILL after; 0 for none */
 	int deadline_ms;	/* a victim neither gone nor reaped by then is stuck */
 	int reap_delay_ms;
@@ -57,7 +59,8 @@ static void usage(FILE *f)
 {
 	fputs("Usage: oomreaper kill [--cgroup PATH] [--pid PID] [--dry-run] [--grace MS]\n"
 	      "                      [--deadline S] [--group-kill no|leaf|scope] [--kill-cgroup]\n"
-	      "                      [--reap-delay MS] [--json]\n"
+	      "                      [--policy largest|largest-cgroup] [--reap-delay MS]\n"
+	      "                      [--json]\n"
 	      "\n"
 	      "One OOM kill now: the top candidate of the scope (or PID) and every process\n"
 	      "sharing its memory, through pidfds; then its memory is reaped with\n"
@@ -73,6 +76,9 @@ static void usage(FILE *f)
 	      "                      process of the victim's own cgroup; scope: every process\n"
 	      "                      of the --cgroup scope\n"
 	      "  -k, --kill-cgroup   --group-kill scope\n"
+	      "      --policy P      largest: the process of highest badness (the kernel's,\n"
+	      "                      the default); largest-cgroup: the leaf cgroup below the\n"
+	      "                      scope whose processes' badness sums highest, killed whole\n"
 	      "      --reap-delay MS wait for a victim holding robust futexes before reaping\n"
 	      "                      (default 2000)\n"
 	      "  -j, --json          one JSON object on stdout; the log lines go to stderr\n"
@@ -211,13 +217,14 @@ static int refuse(struct cli *c, struct proc_info *p)
  * an exit status.
  */
 static int choose(struct cli *c, struct selector *sel, const struct kill_opts *o,
-		  struct victim *v, long long *took_ns, int *scanned)
+		  struct victim *v, long long *took_ns, int *scanned, struct choice_cgroup *cg)
 {
 	long long t = now_ns();
 	struct proc_info p;
 	pid_t pinned = 0;
 	int r;
 
+	memset(cg, 0, sizeof(*cg));
 	if (o->pid) {
 		int n = select_all_pids(sel);
 		const pid_t *all = selector_pids(sel);
@@ -251,6 +258,7 @@ static int choose(struct cli *c, struct selector *sel, const struct kill_opts *o
 			return refuse(c, &p);
 		}
 		*scanned = ch.scanned;
+		*cg = ch.cg;
 	}
 	if (r == -ENOMEM) {
 		cli_error(c, "kill: no room for the processes sharing the victim's memory; nothing "
@@ -267,9 +275,10 @@ static int choose(struct cli *c, struct selector *sel, const struct kill_opts *o
 	return 0;
 }
 
-/* The kill as JSON; g: a whole-cgroup kill's, or NULL */
+/* The kill as JSON; g: a whole-cgroup kill's, or NULL; cg: the policy's cgroup */
 static void print_json(const struct kill_opts *o, const struct victim *v, int nv,
-		       long long took_ns, bool done, const struct group_kill *g)
+		       long long took_ns, bool done, const struct group_kill *g,
+		       const struct choice_cgroup *cg)
 {
 	printf("{\"dry_run\": %s, \"choose_ms\": %.3f, \"victims\": [",
 	       o->dry_run ? "true" : "false", (double)took_ns / 1e6);
@@ -306,6 +315,15 @@ static void print_json(const struct kill_opts *o, const struct victim *v, int nv
 		}
 		printf("], \"n_spared\": %d, \"left_alive\": %d", g->nspared, g->left);
 	}
+	if (o->policy == POLICY_LARGEST_CGROUP && !o->pid) {
+		printf(", \"policy\": \"largest-cgroup\", \"cgroup_whole\": %s, \"cgroup\": ",
+		       cg->whole ? "true" : "false");
+		json_string(stdout, cg->path, strlen(cg->path));
+		printf(", \"cgroup_members\": %d, \"cgroup_eligible\": %d, \"cgroup_badness\": %ld, "
+		       "\"cgroup_rss_kb\": %lu, \"cgroup_alone\": \"%s\", \"units\": %d",
+		       cg->members, cg->eligible, cg->badness, cg->rss_kb,
+		       cg->whole ? "" : cg_single_reason((enum cg_single)cg->single), cg->units);
+	}
 	printf(", \"done\": %s}\n", done ? "true" : "false");
 	fflush(stdout);
 }
@@ -320,6 +338,7 @@ static int parse_opts(struct cli *c, struct kill_opts *o, int argc, char **argv)
 		{ "deadline", required_argument, NULL, 'd' },
 		{ "kill-cgroup", no_argument, NULL, 'k' },
 		{ "group-kill", required_argument, NULL, 'G' },
+		{ "policy", required_argument, NULL, 'O' },
 		{ "reap-delay", required_argument, NULL, 'R' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "proc", required_argument, NULL, 'P' },
@@ -338,6 +357,14 @@ static int parse_opts(struct cli *c, struct kill_opts *o, int argc, char **argv)
 		case 'G':
 			if (parse_group_kill(optarg, &o->group)) {
 				cli_error(c, "kill: --group-kill wants no, leaf or scope, not '%s'",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'O':
+			/* fastest-growing needs a size from an earlier look: not for one kill */
+			if (parse_policy(optarg, &o->policy) || o->policy == POLICY_FASTEST_GROWING) {
+				cli_error(c, "kill: --policy wants largest or largest-cgroup, not '%s'",
 					  optarg);
 				return EXIT_USAGE;
 			}
@@ -399,6 +426,7 @@ static int start_up(struct cli *c, const struct kill_opts *o, struct selector *s
 	sel->self = c->self;
 	sel->threads = scan_default_threads();
 	sel->same_mm = c->same_mm;
+	sel->policy = o->policy;
 	/* the selection's buffers, sized to this machine now, before anything is chosen */
 	if (selector_reserve(sel) < 0)
 		cli_error(c, "kill: warning: cannot list processes");
@@ -568,7 +596,7 @@ static int kill_whole_cgroup(struct cli *c, const struct kill_opts *o, int fd)
 		say(fd, "oomreaper: the first victims exited", NULL, ", ",
 		    ms_since(victims[0].t_kill, victims[0].t_exited));
 	if (o->json)
-		print_json(o, victims, used, 0, ok && !g.left, &g);
+		print_json(o, victims, used, 0, ok && !g.left, &g, NULL);
 	return ok && !g.left ? 0 : EXIT_NOTHING;
 }
 
@@ -588,6 +616,29 @@ static int open_leaf(struct cli *c, const struct victim *v, struct scope *leaf)
 	return e;
 }
 
+/*
+ * Policy largest-cgroup: opens the cgroup chosen to be killed whole, before any signal: the
+ * victim's own cgroup still, or nothing is killed (it moved since it was chosen, and its
+ * new cgroup was not). Returns 0, or -errno, said.
+ */
+static int open_chosen(struct cli *c, const struct victim *v, const struct choice_cgroup *cg,
+		       struct scope *leaf)
+{
+	int e = cgroup_leaf_open(c->proc_fd, v->chosen.pid, c->scope.kind,
+				 c->scope.kind == SCOPE_GLOBAL ? NULL : c->scope.path, group_pids,
+				 group_pids_cap, leaf);
+
+	if (!e && strcmp(leaf->path, cg->path)) {
+		scope_close(leaf);
+		e = -EXDEV;
+	}
+	if (e)
+		cli_error(c, "kill: policy largest-cgroup: %s is no longer the victim's cgroup, or "
+			     "cannot be opened: %s; nothing signalled", cg->path,
+			  e == -EXDEV ? "it moved" : cgroup_leaf_refused(e));
+	return e;
+}
+
 /* The group a --group-kill leaf would kill with the victim, counted, for a dry run */
 static void say_dry_run_leaf(struct cli *c, const struct victim *v)
 {
@@ -601,6 +652,48 @@ static void say_dry_run_leaf(struct cli *c, const struct victim *v)
 	printf("and the %d processes of %s (--group-kill leaf), but those it spares\n", n,
 	       scope_name(&leaf, name, sizeof(name)));
 	scope_close(&leaf);
+}
+
+/*
+ * Policy largest-cgroup: the cgroup chosen, killed whole ("cgroup v1 PATH: N processes, M
+ * eligible, badness B, K kB"), or why the victim stands alone
+ */
+static void say_cgroup(int fd, const struct kill_opts *o, const struct choice_cgroup *cg,
+		       enum scope_kind kind)
+{
+	struct line l;
+
+	if (o->policy != POLICY_LARGEST_CGROUP || o->pid)
+		return;
+	line_init(&l);
+	line_str(&l, "oomreaper: policy largest-cgroup: ");
+	if (!cg->whole) {
+		line_str(&l, o->dry_run ? "would kill the victim alone: " : "the victim is killed "
+									     "alone: ");
+		line_str(&l, cg_single_reason((enum cg_single)cg->single));
+		if (cg->path[0]) {
+			line_str(&l, " (");
+			line_str(&l, cg->path);
+			line_str(&l, ")");
+		}
+		line_write(&l, fd);
+		return;
+	}
+	line_str(&l, o->dry_run ? "would kill cgroup " : "killing cgroup ");
+	line_str(&l, kind == SCOPE_CGROUP_V2 ? "v2 " : "v1 ");
+	line_str(&l, cg->path);
+	line_str(&l, " whole: ");
+	line_long(&l, cg->members);
+	line_str(&l, " processes, ");
+	line_long(&l, cg->eligible);
+	line_str(&l, " eligible, badness ");
+	line_long(&l, cg->badness);
+	line_str(&l, ", ");
+	line_ulong(&l, cg->rss_kb);
+	line_str(&l, " kB resident; first of ");
+	line_long(&l, cg->units);
+	line_str(&l, " units ranked");
+	line_write(&l, fd);
 }
 
 static void say_dry_run(const struct victim *v, long long took_ns, int scanned)
@@ -626,6 +719,7 @@ int cmd_kill(const char *prog, int argc, char **argv)
 	struct victim *v = &victims[0];
 	struct scope leaf = { .dir_fd = -1 };
 	struct group_kill g = { 0 }, *gk = NULL;
+	static struct choice_cgroup cg;
 	long long took = 0;
 	int scanned = 0, used = 1, r = parse_opts(&c, &o, argc, argv);
 
@@ -644,16 +738,19 @@ int cmd_kill(const char *prog, int argc, char **argv)
 		goto out;
 	}
 	for (int tries = 1;; tries++) {
-		r = choose(&c, &sel, &o, v, &took, &scanned);
+		r = choose(&c, &sel, &o, v, &took, &scanned, &cg);
 		if (r)
 			goto out;
 		if (o.dry_run) {
 			if (o.json)
-				print_json(&o, v, 1, took, false, NULL);
+				print_json(&o, v, 1, took, false, NULL, &cg);
 			else
 				say_dry_run(v, took, scanned);
-			if (!o.json && o.group == GROUP_KILL_LEAF)
+			if (!o.json && o.group == GROUP_KILL_LEAF && !cg.whole)
 				say_dry_run_leaf(&c, v);
+			if (!o.json)
+				say_cgroup(1, &o, &cg, c.scope.kind == SCOPE_GLOBAL
+							 ? scope_memory_kind() : c.scope.kind);
 			r = 0;
 			goto out;
 		}
@@ -687,8 +784,14 @@ int cmd_kill(const char *prog, int argc, char **argv)
 		}
 	}
 	/* its cgroup while it lives: an exited task shows the root in /proc/PID/cgroup */
-	if (o.group == GROUP_KILL_LEAF)
+	if (cg.whole) {
+		if (open_chosen(&c, v, &cg, &leaf)) {
+			r = EXIT_NOTHING;
+			goto out;
+		}
+	} else if (o.group == GROUP_KILL_LEAF) {
 		open_leaf(&c, v, &leaf);
+	}
 	if (o.grace_ms) {
 		victim_signal(v, SIGTERM);
 		say(fd, "oomreaper: sent SIGTERM to process ", &v->m[0], ", SIGKILL on a timer",
@@ -714,6 +817,7 @@ int cmd_kill(const char *prog, int argc, char **argv)
 	line_str(&l, "oomreaper: ");
 	report_killed(&l, &v->chosen);
 	line_write(&l, fd);
+	say_cgroup(fd, &o, &cg, leaf.dir_fd >= 0 ? leaf.kind : c.scope.kind);
 	for (int i = 1; i < v->n; i++)
 		say(fd, "oomreaper: killed process ", &v->m[i], v->m[i].killed || v->m[i].gone
 		    ? ", which shares its memory" : ", which shares its memory: not signalled, "
@@ -739,7 +843,7 @@ int cmd_kill(const char *prog, int argc, char **argv)
 	r = ok && !left_alive(v) && !(gk && gk->left) ? 0 : EXIT_NOTHING;
 out_json:
 	if (o.json)
-		print_json(&o, victims, used, took, r == 0, gk);
+		print_json(&o, victims, used, took, r == 0, gk, &cg);
 out:
 	scope_close(&leaf);
 	for (int k = 1; k < used; k++)

@@ -1,4 +1,5 @@
 /* cmd_list.c - `oomreaper list`: the candidates of a scope, ranked as the kernel would */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -6,16 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgrank.h"
 #include "cli.h"
 #include "cmds.h"
+#include "config.h"
 #include "json.h"
 #include "scan.h"
+#include "select.h"
 #include "survey.h"
 #include "text.h"
 
 static void usage(FILE *f)
 {
-	fputs("Usage: oomreaper list [--cgroup PATH] [--all] [--json] [-n N] [--proc DIR]\n"
+	fputs("Usage: oomreaper list [--cgroup PATH] [--all] [--json] [-n N] [--policy P]\n"
+	      "                      [--proc DIR]\n"
 	      "\n"
 	      "Ranks the processes of a scope by the kernel's OOM badness, biggest first.\n"
 	      "\n"
@@ -24,6 +29,8 @@ static void usage(FILE *f)
 	      "  -a, --all          also list the processes that cannot be chosen, with the reason\n"
 	      "  -j, --json         one JSON object instead of a table\n"
 	      "  -n, --count N      at most N rows\n"
+	      "      --policy P     largest (default): processes; largest-cgroup: the units that\n"
+	      "                     policy ranks, leaf cgroups whole and processes alone\n"
 	      "      --proc DIR     read processes from DIR instead of /proc (a fixture or copy;\n"
 	      "                     address-space sharing cannot be told there)\n"
 	      "  -h, --help         this text\n",
@@ -200,16 +207,87 @@ static void print_table(const struct survey *sv, const char *scope, bool all, in
 	free(shown);
 }
 
+/*
+ * Policy largest-cgroup's ranking of the survey's processes: leaf cgroups whole, the others'
+ * processes alone, best first, as the kill would choose (without its rules). Returns 0, or
+ * -ENOMEM.
+ */
+static int print_cgroups(const struct cli *c, const struct survey *sv, const char *scope,
+			 bool json, int limit)
+{
+	int n = sv->table.n;
+	struct cg_cand *cand = calloc((size_t)n + 1, sizeof(*cand));
+	struct cg_unit *u = malloc(sizeof(*u) * ((size_t)n + 1));
+	int *order = malloc(sizeof(int) * ((size_t)n + 1));
+	char rss[16], comm[COMM_CLEAN_LEN];
+
+	if (!cand || !u || !order) {
+		free(cand);
+		free(u);
+		free(order);
+		return -ENOMEM;
+	}
+	select_cg_cands(c->proc_fd, &c->scope, &sv->table, cand);
+	int k = cg_rank(cand, n, u, order);
+
+	if (json) {
+		fputs("{\"scope\": ", stdout);
+		json_string(stdout, scope, strlen(scope));
+		printf(", \"policy\": \"largest-cgroup\", \"units\": [");
+	} else {
+		printf("scope %s: policy largest-cgroup, %d units of %d processes\n", scope, k, n);
+		printf("%4s %12s %6s %6s %7s %8s %-16s %s\n", "RANK", "BADNESS", "PROCS",
+		       "ELIG", "RSS", "BEST", "COMM", "CGROUP (KILL)");
+	}
+	for (int i = 0; i < k && i < limit; i++) {
+		const struct proc_info *b = cand[u[i].best].p;
+		const char *how = u[i].single == CG_WHOLE ? "whole"
+							  : cg_single_reason(u[i].single);
+
+		if (json) {
+			printf("%s\n    {\"cgroup\": ", i ? "," : "");
+			if (u[i].cgroup)
+				json_string(stdout, u[i].cgroup, strlen(u[i].cgroup));
+			else
+				fputs("null", stdout);
+			printf(", \"whole\": %s, \"alone\": ", u[i].single == CG_WHOLE ? "true"
+										 : "false");
+			if (u[i].single == CG_WHOLE)
+				fputs("null", stdout);
+			else
+				json_string(stdout, how, strlen(how));
+			printf(", \"members\": %d, \"eligible\": %d, \"badness\": %ld, "
+			       "\"rss_kb\": %lu, \"best_pid\": %d, \"best_comm\": ", u[i].members,
+			       u[i].eligible, u[i].badness, u[i].rss_kb, (int)b->pid);
+			json_string(stdout, b->comm, strlen(b->comm));
+			putchar('}');
+			continue;
+		}
+		printf("%4d %12ld %6d %6d %7s %8d %-16s %s (%s)\n", i + 1, u[i].badness,
+		       u[i].members, u[i].eligible, cli_size(u[i].rss_kb, rss, sizeof(rss)),
+		       (int)b->pid, text_cleaned(b->comm, comm, sizeof(comm)),
+		       u[i].cgroup ? u[i].cgroup : "-", how);
+	}
+	if (json)
+		fputs("\n]}\n", stdout);
+	select_cg_cands_free(cand, n);
+	free(u);
+	free(order);
+	return 0;
+}
+
 int cmd_list(const char *prog, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "cgroup", required_argument, NULL, 'c' }, { "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },	    { "count", required_argument, NULL, 'n' },
 		{ "proc", required_argument, NULL, 'P' },   { "help", no_argument, NULL, 'h' },
+		{ "policy", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli c = { .prog = prog, .proc_fd = -1 };
 	bool all = false, json = false;
+	enum policy policy = POLICY_LARGEST;
 	int limit = INT_MAX, o;
 
 	while ((o = getopt_long(argc, argv, "c:ajn:h", opts, NULL)) != -1) {
@@ -218,6 +296,13 @@ int cmd_list(const char *prog, int argc, char **argv)
 		case 'a': all = true; break;
 		case 'j': json = true; break;
 		case 'P': c.proc_root = optarg; break;
+		case 'O':
+			if (parse_policy(optarg, &policy) || policy == POLICY_FASTEST_GROWING) {
+				cli_error(&c, "list: --policy wants largest or largest-cgroup, not '%s'",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'n':
 			if (cli_parse_count(optarg, &limit)) {
 				cli_error(&c, "list: -n wants a count, not '%s'", optarg);
@@ -249,11 +334,13 @@ int cmd_list(const char *prog, int argc, char **argv)
 		return EXIT_NOTHING;
 	}
 	scope_name(&c.scope, scope, sizeof(scope));
-	if (json)
+	if (policy == POLICY_LARGEST_CGROUP)
+		r = print_cgroups(&c, &sv, scope, json, limit);
+	else if (json)
 		print_json(&sv, scope, all, limit);
 	else
 		print_table(&sv, scope, all, limit);
 	survey_free(&sv);
 	cli_close(&c);
-	return 0;
+	return r ? EXIT_NOTHING : 0;
 }

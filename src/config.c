@@ -401,6 +401,23 @@ int parse_group_kill(const char *s, enum group_kill_mode *g)
 	return -EINVAL;
 }
 
+static const char *const policy_names[] = { "largest", "fastest-growing", "largest-cgroup" };
+
+int parse_policy(const char *s, enum policy *p)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, policy_names[i])) {
+			*p = (enum policy)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *policy_name(enum policy p)
+{
+	return (unsigned)p < 3 ? policy_names[p] : "?";
+}
+
 const char *group_kill_name(enum group_kill_mode g)
 {
 	return (unsigned)g < 3 ? group_kill_names[g] : "?";
@@ -472,15 +489,11 @@ static int set_main(struct config *c, const char *key, const char *value, char *
 		c->deadline_ms = (int)(v * 1000);
 		return 0;
 	}
-	if (!strcmp(key, "policy")) {
-		if (!strcmp(value, "largest"))
-			c->policy = POLICY_LARGEST;
-		else if (!strcmp(value, "fastest-growing"))
-			c->policy = POLICY_FASTEST_GROWING;
-		else
-			return fail(err, len, "policy = '%s': want largest or fastest-growing", value);
-		return 0;
-	}
+	if (!strcmp(key, "policy"))
+		return parse_policy(value, &c->policy)
+			       ? fail(err, len, "policy = '%s': want largest, fastest-growing or "
+					  "largest-cgroup", value)
+			       : 0;
 	if (!strcmp(key, "log_json")) {
 		if (strlen(value) >= sizeof(c->log_json))
 			return fail(err, len, "log_json: path too long");
@@ -811,7 +824,7 @@ void config_print(const struct config *c, FILE *f)
 		   "policy = %s\nlog_json = %s\nsocket = %s\nmetrics_file = %s\n"
 		   "hook_timeout = %g\nevents_socket = %s\n",
 		c->dry_run ? "yes" : "no", c->grace_ms, c->deadline_ms / 1000.0, c->reap_delay_ms,
-		c->policy == POLICY_LARGEST ? "largest" : "fastest-growing", c->log_json,
+		policy_name(c->policy), c->log_json,
 		c->socket, c->metrics_file, c->hook_timeout_ms / 1000.0, c->events_socket);
 	for (int i = 0; i < c->nscopes; i++) {
 		const struct scope_conf *s = &c->scopes[i];

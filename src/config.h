@@ -98,6 +98,10 @@ int parse_psi(const char *s, struct thresholds *t);
 int parse_group_kill(const char *s, enum group_kill_mode *g);
 const char *group_kill_name(enum group_kill_mode g);
 
+/* Parses "largest", "fastest-growing" or "largest-cgroup". Returns 0, or -EINVAL. */
+int parse_policy(const char *s, enum policy *p);
+const char *policy_name(enum policy p);
+
 /*
  * A scope's group_kill against the scope: "scope" is refused for the whole machine, where it
  * would kill every process there is. Returns 0, or -EINVAL with "FILE:LINE: [global]: what"

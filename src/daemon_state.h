@@ -54,6 +54,8 @@ struct slot_note {
 	long runner_up_badness;
 	struct decision fired;		/* trigger TRIG_NONE until one fires */
 	char cgroup[PATH_MAX];		/* the victim's (the memory controller's, v1); "" unknown */
+	struct choice_cgroup cg;	/* policy largest-cgroup: the cgroup chosen, or why the
+					 * victim stands alone */
 };
 
 struct watch {

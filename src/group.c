@@ -4,11 +4,33 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgrank.h"
 #include "cli.h"
 #include "daemon_log.h"
 #include "group.h"
 #include "sys.h"
 #include "watch.h"
+
+void group_choice(struct daemon *dmn, struct watch *w, struct slot *s)
+{
+	const struct choice_cgroup *cg = &slot_note(dmn, s)->cg;
+	struct group_state *gs = &w->group;
+
+	gs->how = GROUP_KILL_NO;
+	gs->victim = &s->v;
+	gs->by_policy = w->sel.policy == POLICY_LARGEST_CGROUP;
+	gs->whole = gs->by_policy && cg->whole;
+	gs->cg_single = cg->single;
+	gs->cg_members = cg->members;
+	gs->cg_units = cg->units;
+	gs->cg_badness = cg->badness;
+	gs->cg_rss_kb = cg->rss_kb;
+}
+
+bool group_wanted(const struct watch *w)
+{
+	return w->conf->group_kill != GROUP_KILL_NO || w->group.whole;
+}
 
 int group_reserve(struct daemon *dmn)
 {
@@ -25,12 +47,14 @@ int group_reserve(struct daemon *dmn)
  * nor a memcg outside the domain the victim was moved out of: neither is ours to kill whole.
  * Returns the scope to kill, or NULL with w->group.alone set.
  */
-static const struct scope *group_target(struct daemon *dmn, struct watch *w, pid_t pid)
+static const struct scope *group_target(struct daemon *dmn, struct watch *w, struct slot *s)
 {
 	const char *within = w->scope.kind == SCOPE_GLOBAL ? NULL : w->scope.path;
+	const char *chosen = slot_note(dmn, s)->cg.path;
+	pid_t pid = s->v.chosen.pid;
 	int r;
 
-	if (w->conf->group_kill == GROUP_KILL_SCOPE) {
+	if (w->conf->group_kill == GROUP_KILL_SCOPE && !w->group.whole) {
 		/* refused for the whole machine at load (group_kill_check()); kept here too */
 		if (w->scope.kind == SCOPE_GLOBAL) {
 			snprintf(w->group.alone, sizeof(w->group.alone),
@@ -46,6 +70,13 @@ static const struct scope *group_target(struct daemon *dmn, struct watch *w, pid
 		snprintf(w->group.alone, sizeof(w->group.alone), "%s", cgroup_leaf_refused(r));
 		return NULL;
 	}
+	/* the cgroup ranked, not one the victim moved to since: that one was not weighed */
+	if (w->group.whole && strcmp(dmn->group_leaf.path, chosen)) {
+		scope_close(&dmn->group_leaf);
+		snprintf(w->group.alone, sizeof(w->group.alone), "it moved to another cgroup "
+			 "after the choice, which weighed its cgroup then");
+		return NULL;
+	}
 	return &dmn->group_leaf;
 }
 
@@ -54,7 +85,7 @@ const struct scope *group_prepare(struct daemon *dmn, struct watch *w, struct sl
 	struct group_state *gs = &w->group;
 	const struct scope *target;
 
-	gs->how = w->conf->group_kill;
+	gs->how = gs->whole ? GROUP_KILL_LEAF : w->conf->group_kill;
 	gs->victim = &s->v;
 	gs->alone[0] = '\0';
 	gs->size = s->v.n;
@@ -66,7 +97,7 @@ const struct scope *group_prepare(struct daemon *dmn, struct watch *w, struct sl
 		snprintf(gs->alone, sizeof(gs->alone), "no room was made for a group kill");
 		return NULL;
 	}
-	target = group_target(dmn, w, s->v.chosen.pid);
+	target = group_target(dmn, w, s);
 	if (target)
 		scope_name(target, gs->cgroup, sizeof(gs->cgroup));
 	return target;
@@ -119,6 +150,24 @@ static void line_spared(struct line *l, const struct group_state *gs)
 		line_str(l, ", ...");
 }
 
+/* What the group is killed for: "group_kill = leaf", or "policy = largest-cgroup (N
+ * processes, badness B, K kB resident)", the cgroup as the ranking weighed it */
+static void line_by(struct line *l, const struct group_state *gs)
+{
+	if (!gs->whole) {
+		line_str(l, "group_kill = ");
+		line_str(l, group_kill_name(gs->how));
+		return;
+	}
+	line_str(l, "policy = largest-cgroup (");
+	line_long(l, gs->cg_members);
+	line_str(l, " processes, badness ");
+	line_long(l, gs->cg_badness);
+	line_str(l, ", ");
+	line_ulong(l, gs->cg_rss_kb);
+	line_str(l, " kB resident)");
+}
+
 void group_would_kill(struct daemon *dmn, struct watch *w, struct slot *s)
 {
 	const struct scope *target = group_prepare(dmn, w, s);
@@ -143,8 +192,8 @@ void group_say(const struct watch *w)
 	line_init(&l);
 	line_str(&l, "oomreaper: ");
 	if (gs->alone[0]) {
-		line_str(&l, "group_kill = ");
-		line_str(&l, group_kill_name(gs->how));
+		line_str(&l, gs->whole ? "policy = largest-cgroup" : "group_kill = ");
+		line_str(&l, gs->whole ? "" : group_kill_name(gs->how));
 		line_str(&l, gs->dry ? ": would kill the victim alone: "
 				     : ": killed the victim alone: ");
 		line_str(&l, gs->alone);
@@ -154,8 +203,8 @@ void group_say(const struct watch *w)
 	if (gs->dry) {
 		line_str(&l, "Tasks in ");
 		line_str(&l, gs->cgroup);
-		line_str(&l, " would be killed due to group_kill = ");
-		line_str(&l, group_kill_name(gs->how));
+		line_str(&l, " would be killed due to ");
+		line_by(&l, gs);
 		line_str(&l, ": ");
 		line_long(&l, gs->size);
 		line_str(&l, " processes, but those it spares");
@@ -165,8 +214,8 @@ void group_say(const struct watch *w)
 	/* mem_cgroup_print_oom_group()'s words, then what came of it */
 	line_str(&l, "Tasks in ");
 	line_str(&l, gs->cgroup);
-	line_str(&l, " were killed due to group_kill = ");
-	line_str(&l, group_kill_name(gs->how));
+	line_str(&l, " were killed due to ");
+	line_by(&l, gs);
 	line_str(&l, ": ");
 	line_long(&l, gs->size);
 	line_str(&l, " processes, ");
@@ -228,7 +277,18 @@ void group_json(struct line *l, const struct watch *w, const struct victim *v)
 {
 	const struct group_state *gs = &w->group;
 
-	if (gs->how == GROUP_KILL_NO || gs->victim != v)
+	if (gs->victim != v)
+		return;
+	if (gs->by_policy) {
+		jstr(l, "policy", "largest-cgroup");
+		jnum(l, "cgroup_members", gs->cg_members);
+		jnum(l, "cgroup_badness", gs->cg_badness);
+		jnum(l, "cgroup_rss_kb", (long long)gs->cg_rss_kb);
+		jnum(l, "cgroup_units", gs->cg_units);
+		if (!gs->whole)
+			jstr(l, "cgroup_alone", cg_single_reason((enum cg_single)gs->cg_single));
+	}
+	if (gs->how == GROUP_KILL_NO)
 		return;
 	jstr(l, "group_kill", group_kill_name(gs->how));
 	if (gs->alone[0]) {

@@ -31,7 +31,23 @@ struct group_state {
 	char alone[192];		/* why the victim was killed without its group, or "" */
 	bool dry;			/* a dry run's: counted, not killed */
 	long long kill_us;		/* the cgroup kill's time, after the victim's SIGKILL */
+	/* policy largest-cgroup: the victim's cgroup as the ranking weighed it (cgrank.h) */
+	bool by_policy;			/* the victim was chosen by policy largest-cgroup */
+	bool whole;			/* ... and its cgroup is killed whole (how: leaf) */
+	int cg_single, cg_members, cg_units;
+	long cg_badness;
+	unsigned long cg_rss_kb;
 };
+
+/*
+ * Before group_prepare(), for every kill and would-be kill of w: what policy largest-cgroup
+ * said of s's victim (slot_note()'s cg), a whole cgroup to kill or why it stands alone; under
+ * another policy, nothing. Pure.
+ */
+void group_choice(struct daemon *dmn, struct watch *w, struct slot *s);
+
+/* Whether s's victim is to be killed with a group: w's group_kill, or its cgroup whole */
+bool group_wanted(const struct watch *w);
 
 /* Makes the room a group kill uses (its pids): at start-up. Returns 0 or -ENOMEM. */
 int group_reserve(struct daemon *dmn);

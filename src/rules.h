@@ -41,8 +41,11 @@ struct rule {
 	int nonly;
 };
 
-/* Who is chosen: the kernel's largest badness, or the fastest growth since the last look */
-enum policy { POLICY_LARGEST, POLICY_FASTEST_GROWING };
+/*
+ * Who is chosen: the kernel's largest badness, the fastest growth since the last look, or the
+ * leaf cgroup whose processes weigh most together, killed whole (cgrank.h)
+ */
+enum policy { POLICY_LARGEST, POLICY_FASTEST_GROWING, POLICY_LARGEST_CGROUP };
 
 struct rule_verdict {
 	bool ignore;			/* never chosen, nor anything sharing its memory */

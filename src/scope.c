@@ -12,6 +12,10 @@
 #include "scan.h"
 #include "scope.h"
 
+/* Where cgroup v2 is mounted: alone, or beside v1 (the hybrid layout of systemd) */
+#define V2_ALONE "/sys/fs/cgroup"
+#define V2_HYBRID "/sys/fs/cgroup/unified"
+
 unsigned long memcg_max_pages(unsigned long limit_pages, unsigned long swap_limit_pages,
 			      unsigned long swappiness, unsigned long swap_total_pages)
 {
@@ -413,4 +417,101 @@ const char *scope_name(const struct scope *s, char *buf, size_t len)
 	else
 		snprintf(buf, len, "cgroup v%d %s", s->kind == SCOPE_CGROUP_V1 ? 1 : 2, s->path);
 	return buf;
+}
+
+int cgroup_of_process(const char *buf, size_t len, enum scope_kind kind, const char *mount,
+		      char *out, size_t outlen)
+{
+	const char *end = buf + len;
+
+	for (const char *line = buf; line < end;) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		const char *c1, *c2;
+
+		if (!eol)
+			eol = end;
+		/* "hierarchy-ID:controller-list:cgroup-path" (cgroups(7)) */
+		c1 = memchr(line, ':', (size_t)(eol - line));
+		c2 = c1 ? memchr(c1 + 1, ':', (size_t)(eol - c1 - 1)) : NULL;
+		if (c2) {
+			bool match = false;
+
+			if (kind == SCOPE_CGROUP_V2) {
+				match = c1 - line == 1 && line[0] == '0' && c2 == c1 + 1;
+			} else {
+				/* the controllers, comma-separated: "memory" among them */
+				for (const char *t = c1 + 1; t < c2;) {
+					const char *comma = memchr(t, ',', (size_t)(c2 - t));
+					const char *te = comma ? comma : c2;
+
+					match |= te - t == 6 && !memcmp(t, "memory", 6);
+					t = te + 1;
+				}
+			}
+			if (match) {
+				const char *path = c2 + 1;
+				size_t pl = (size_t)(eol - path);
+
+				if (!pl || path[0] != '/' || memchr(path, '\0', pl))
+					return -EBADMSG;
+				/* "/.." of a cgroup namespace: the cgroup is none of ours */
+				if (memmem(path, pl, "/..", 3))
+					return -EBADMSG;
+				if (pl == 1)
+					return -EPERM;
+				if ((size_t)snprintf(out, outlen, "%s%.*s", mount, (int)pl, path) >=
+				    outlen)
+					return -ENAMETOOLONG;
+				return 0;
+			}
+		}
+		line = eol + 1;
+	}
+	return -ENOENT;
+}
+
+bool cgroup_within(const char *dir, const char *top)
+{
+	size_t tl = strlen(top);
+
+	while (tl > 1 && top[tl - 1] == '/')
+		tl--;
+	return tl && !strncmp(dir, top, tl) && (dir[tl] == '\0' || dir[tl] == '/');
+}
+
+/* The mount point of the hierarchy a leaf of kind is looked up in; within: the scope's path */
+static const char *hierarchy_mount(enum scope_kind kind, const char *within)
+{
+	if (kind == SCOPE_CGROUP_V1)
+		return V1_MEMORY;
+	if (within ? cgroup_within(within, V2_HYBRID)
+		   : access(V2_ALONE "/cgroup.controllers", F_OK) != 0)
+		return V2_HYBRID;
+	return V2_ALONE;
+}
+
+int scope_cgroup_of(int proc_fd, pid_t pid, enum scope_kind kind, const char *within, char *out,
+		    size_t outlen)
+{
+	char buf[4096], name[32];
+	ssize_t len;
+	int r;
+
+	/* the whole machine: its memory controller's hierarchy, v1 where it is mounted */
+	if (kind == SCOPE_GLOBAL)
+		kind = scope_memory_kind();
+	snprintf(name, sizeof(name), "%d/cgroup", (int)pid);
+	len = read_file_at(proc_fd, name, buf, sizeof(buf));
+	if (len < 0)
+		return (int)len;
+	r = cgroup_of_process(buf, (size_t)len, kind, hierarchy_mount(kind, within), out, outlen);
+	if (r)
+		return r;
+	return within && !cgroup_within(out, within) ? -EXDEV : 0;
+}
+
+enum scope_kind scope_memory_kind(void)
+{
+	return access(V1_MEMORY "/memory.limit_in_bytes", F_OK) == 0 ? SCOPE_CGROUP_V1
+								     : SCOPE_CGROUP_V2;
 }

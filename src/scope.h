@@ -8,6 +8,9 @@
 
 enum scope_kind { SCOPE_GLOBAL, SCOPE_CGROUP_V1, SCOPE_CGROUP_V2 };
 
+/* Where the v1 memory hierarchy is mounted */
+#define V1_MEMORY "/sys/fs/cgroup/memory"
+
 struct scope {
 	enum scope_kind kind;
 	char path[PATH_MAX];		 /* the cgroup directory; empty for global */
@@ -88,5 +91,35 @@ const char *scope_name(const struct scope *s, char *buf, size_t len);
  */
 unsigned long memcg_max_pages(unsigned long limit_pages, unsigned long swap_limit_pages,
 			      unsigned long swappiness, unsigned long swap_total_pages);
+
+/*
+ * The directory of the cgroup that holds a process, from /proc/PID/cgroup's text (buf, len):
+ * the v1 memory controller's line when kind is SCOPE_CGROUP_V1, the v2 line ("0::") when
+ * SCOPE_CGROUP_V2, joined to mount, the hierarchy's mount point. Pure. Returns 0 with the
+ * path in out; -ENOENT when there is no such line; -EPERM when the process is in the root
+ * cgroup (mem_cgroup_get_oom_group() never takes the root: that would be the whole machine);
+ * -EBADMSG for a line that is no absolute path; -ENAMETOOLONG.
+ */
+int cgroup_of_process(const char *buf, size_t len, enum scope_kind kind, const char *mount,
+		      char *out, size_t outlen);
+
+/*
+ * Whether dir is below (or is) the cgroup directory top: a group kill never leaves its
+ * scope, as mem_cgroup_get_oom_group() ignores oom.group for a victim moved out of its OOM
+ * domain. Pure, on the paths' text.
+ */
+bool cgroup_within(const char *dir, const char *top);
+
+/* The kind of the machine's memory controller hierarchy: v1 where it is mounted, else v2 */
+enum scope_kind scope_memory_kind(void);
+
+/*
+ * The directory of the cgroup that holds pid, from /proc/PID/cgroup (cgroup_of_process()),
+ * into out: for kind SCOPE_GLOBAL in the machine's memory controller hierarchy
+ * (scope_memory_kind()). within: the cgroup scope it must lie in, or NULL. Returns 0, or
+ * -errno: cgroup_of_process()'s, -EXDEV (outside within), or the read's.
+ */
+int scope_cgroup_of(int proc_fd, pid_t pid, enum scope_kind kind, const char *within, char *out,
+		    size_t outlen);
 
 #endif

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "cgrank.h"
 #include "parse.h"
 #include "readfile.h"
 #include "rules.h"
@@ -1207,6 +1208,120 @@ out:
 	return r;
 }
 
+void select_cg_cands(int proc_fd, const struct scope *s, const struct proc_table *t,
+		     struct cg_cand *cand)
+{
+	const char *within = s->kind == SCOPE_GLOBAL ? NULL : s->path;
+	char path[PATH_MAX];
+
+	for (int i = 0; i < t->n; i++) {
+		cand[i].p = &t->procs[i];
+		cand[i].cgroup = NULL;
+		/* the root and the scope's own cgroup are never killed whole; a process that has
+		 * left (or whose cgroup cannot be read) stands alone */
+		if (scope_cgroup_of(proc_fd, t->procs[i].pid, s->kind, within, path,
+				    sizeof(path)) == 0 &&
+		    !(within && cgroup_within(within, path)))
+			cand[i].cgroup = strdup(path);
+	}
+}
+
+void select_cg_cands_free(struct cg_cand *cand, int n)
+{
+	for (int i = 0; i < n; i++)
+		free((char *)cand[i].cgroup);
+	free(cand);
+}
+
+/*
+ * Policy largest-cgroup: the scope's processes read in detail and ranked as select_table()
+ * ranks them, then grouped by the cgroup that holds each (/proc/PID/cgroup, one small read
+ * each) into the units cg_rank() weighs. The best unit's largest process is the victim; a
+ * victim its mm pins (a protected sharer outside the cgroup) protects its cgroup, and the
+ * units are ranked again.
+ */
+static int select_cgroups(struct selector *sel, const struct scope *s, struct choice *c)
+{
+	struct proc_table t;
+	struct rank_ctx rc = { .totalpages = s->totalpages,
+			       .global_totalpages = s->global_totalpages,
+			       .page_kb = s->page_kb, .self = sel->self };
+	pid_t *pids = NULL;
+	int *order = NULL;
+	struct cg_cand *cand = NULL;
+	struct cg_unit *units = NULL;
+	int n = scope_pids(s, sel->proc_fd, &pids);
+	int r;
+
+	if (n < 0)
+		return n;
+	c->scanned = n;
+	r = table_init(&t, n + 1);
+	if (!r)
+		r = scan_table(sel->proc_fd, pids, n, SCAN_DETAIL, &t, sel->threads);
+	order = malloc(sizeof(int) * (size_t)(n + 1));
+	cand = calloc((size_t)n + 1, sizeof(*cand));
+	units = malloc(sizeof(*units) * (size_t)(n + 1));
+	if (!r && (!order || !cand || !units))
+		r = -ENOMEM;
+	if (!r && share_find_groups(&t, sel->same_mm, sel->same_mm_ctx) < 0)
+		r = -ENOMEM;
+	if (r)
+		goto out;
+	c->detailed = t.n;
+	for (int i = 0; i < t.n; i++)
+		t.procs[i].qos_rank = qos_rank_of(sel, t.procs[i].pid);
+	rank_table(&t, &rc, order);
+	rule_table(sel, &t, s);
+	select_cg_cands(sel->proc_fd, s, &t, cand);
+	int all = select_all_pids(sel);
+
+	if (all < 0) {
+		r = all;
+		goto out;
+	}
+	for (int k; !c->found && (k = cg_rank(cand, t.n, units, order)) > 0;) {
+		struct proc_info *p = &t.procs[units[0].best];
+		pid_t pin = pinned_by(sel, p, sel->buf->pids, all);
+
+		if (pin) {
+			p->excl = EXCL_SHARES_PROTECTED;
+			p->excl_pid = pin;
+			continue;
+		}
+		c->victim = *p;
+		c->victim.cgroup = NULL;
+		c->found = true;
+		c->cg.whole = units[0].single == CG_WHOLE;
+		c->cg.single = units[0].single;
+		snprintf(c->cg.path, sizeof(c->cg.path), "%s",
+			 units[0].cgroup ? units[0].cgroup : "");
+		c->cg.members = units[0].members;
+		c->cg.eligible = units[0].eligible;
+		c->cg.badness = units[0].badness;
+		c->cg.rss_kb = units[0].rss_kb;
+		c->cg.units = k;
+		for (int j = 0; j < k; j++)
+			c->candidates += units[j].eligible;
+		if (k > 1) {
+			c->has_runner_up = true;
+			c->runner_up = t.procs[units[1].best];
+			c->runner_up.badness = units[1].badness;
+			c->runner_up.cgroup = NULL;
+		}
+	}
+	/* a unit's lead says nothing of how its members grow: a victim chosen ahead ages by time */
+	c->others_bound = LONG_MAX;
+out:
+	if (cand)
+		select_cg_cands_free(cand, t.n);
+	free(units);
+	free(order);
+	free(pids);
+	table_free(&t);
+	return r;
+}
+
 static int select_scope(struct selector *sel, const struct scope *s, struct choice *c)
 {
 	if (!sel->same_mm)
@@ -1219,6 +1334,8 @@ static int select_scope(struct selector *sel, const struct scope *s, struct choi
 		return r;
 	if (sel->policy == POLICY_FASTEST_GROWING)
 		return select_table(sel, s, c);
+	if (sel->policy == POLICY_LARGEST_CGROUP)
+		return select_cgroups(sel, s, c);
 	return s->kind == SCOPE_GLOBAL ? select_global(sel, s, c) : select_cgroup(sel, s, c);
 }
 

@@ -2,6 +2,7 @@
 #ifndef OOMREAPER_SELECT_H
 #define OOMREAPER_SELECT_H
 
+#include "cgrank.h"
 #include "proc.h"
 #include "rank.h"
 #include "rules.h"
@@ -41,7 +42,7 @@ struct selector {
 	const struct rule *rules;	/* prefer / avoid / ignore (rules.h), or none */
 	int nrules;
 	const struct rule_memos *memos;	/* their verdicts judged ahead (rules.h), or NULL */
-	enum policy policy;	/* largest (the kernel's), or fastest-growing */
+	enum policy policy;	/* largest (the kernel's), fastest-growing, largest-cgroup */
 	/*
 	 * qos_order: a pod's QoS class before badness, BestEffort, then Burstable, then
 	 * Guaranteed, then processes in no pod (qos_rank_of in select.c); each candidate's
@@ -87,6 +88,20 @@ struct choice {
 	 * that lead, no one can have grown past the victim, and a victim chosen ahead stays right.
 	 */
 	long others_bound;
+	/*
+	 * Policy largest-cgroup: the leaf cgroup chosen to be killed whole (whole set; the victim
+	 * is its largest process, killed first), or why the victim stands alone
+	 */
+	struct choice_cgroup {
+		bool whole;
+		int single;		/* enum cg_single (cgrank.h) of a victim killed alone */
+		char path[PATH_MAX];	/* the cgroup's directory */
+		int members;		/* its processes */
+		int eligible;		/* of those, the ones whose badness is summed */
+		long badness;		/* the sum */
+		unsigned long rss_kb;	/* their resident memory */
+		int units;		/* units ranked: whole cgroups and single processes */
+	} cg;
 };
 
 /*
@@ -112,6 +127,11 @@ struct choice {
  * Policy fastest-growing: every process is read in detail, and the one whose memory grew
  * most since the last selection is chosen (the kernel's oom_kill_allocating_task, in
  * userspace); when nothing grew, or on a first call, the largest.
+ *
+ * Policy largest-cgroup: every process is read in detail, and with its cgroup grouped into
+ * units (cg_rank(): leaf cgroups below the scope, whole; the others' processes one by one);
+ * the victim is the best unit's largest process, and c->cg says whether its cgroup is to be
+ * killed whole. The runner-up is the next unit's largest process, with the unit's badness.
  *
  * Returns 0 (c->found says whether there was a victim), or -errno.
  */
@@ -167,6 +187,16 @@ int select_all_pids(struct selector *sel);
  * ms. Lists them where loadavg cannot be read (a fixture tree). Returns the room, or -errno.
  */
 int selector_reserve(struct selector *sel);
+
+/*
+ * Policy largest-cgroup's candidates: each process of t (ranked) with the cgroup that holds
+ * it (scope_cgroup_of(), a path strdup'd), NULL for the root, the scope's own cgroup, or one
+ * that cannot be read: those are never killed whole. cand: room for t->n. Frees with
+ * select_cg_cands_free(cand, t->n), which frees cand too.
+ */
+void select_cg_cands(int proc_fd, const struct scope *s, const struct proc_table *t,
+		     struct cg_cand *cand);
+void select_cg_cands_free(struct cg_cand *cand, int n);
 
 /* Frees the selector's buffers; its settings stay, and a later call makes them again */
 void selector_free(struct selector *sel);

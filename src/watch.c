@@ -78,7 +78,8 @@ void slots_reserve(struct daemon *dmn)
 	int n = 2 * dmn->nw + 2, first = VICTIM_MEMBERS_START;
 
 	for (int i = 0; i < dmn->nw; i++)
-		if (dmn->w[i].conf->group_kill != GROUP_KILL_NO)
+		if (dmn->w[i].conf->group_kill != GROUP_KILL_NO ||
+		    dmn->conf->policy == POLICY_LARGEST_CGROUP)
 			first = VICTIM_MEMBERS_GROUP;
 	for (int i = 0; i < POOL; i++)
 		victim_reserve(&dmn->pool[i].v, i < n ? first : VICTIM_MEMBERS_SPARE);
@@ -113,6 +114,15 @@ static void note_choice(struct daemon *dmn, struct slot *s, const struct choice 
 	memcpy(note->runner_up_comm, ch->runner_up.comm, sizeof(note->runner_up_comm));
 	note->fired.trigger = TRIG_NONE;
 	note->cgroup[0] = 0;
+	/* field by field: the path's room is touched only as far as it is used */
+	note->cg.whole = ch->cg.whole;
+	note->cg.single = ch->cg.single;
+	note->cg.members = ch->cg.members;
+	note->cg.eligible = ch->cg.eligible;
+	note->cg.badness = ch->cg.badness;
+	note->cg.rss_kb = ch->cg.rss_kb;
+	note->cg.units = ch->cg.units;
+	snprintf(note->cg.path, sizeof(note->cg.path), "%s", ch->cg.path);
 	if (n > 0 && parse_cgroup(buf, (size_t)n, &cg, &len) == 0 && len < sizeof(note->cgroup)) {
 		memcpy(note->cgroup, cg, len);
 		note->cgroup[len] = 0;
@@ -337,8 +347,8 @@ static void sigkill(struct daemon *dmn, struct watch *w, struct slot *s, long lo
 	 * already: the kernel kills nobody new for it */
 	const struct scope *group = NULL;
 
-	w->group.how = GROUP_KILL_NO;
-	if (w->conf->group_kill != GROUP_KILL_NO && !was_dying(&s->v))
+	group_choice(dmn, w, s);
+	if (group_wanted(w) && !was_dying(&s->v))
 		group = group_prepare(dmn, w, s);
 	/* a dying victim gets it again: harmless, and its sharers may not be dying */
 	dmn->ops->signal(&s->v, SIGKILL);
@@ -451,8 +461,8 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 	slot_note(dmn, s)->fired = *d;
 	if (dmn->conf->dry_run) {
 		say_trigger(dmn, w, d);
-		w->group.how = GROUP_KILL_NO;
-		if (w->conf->group_kill != GROUP_KILL_NO && !was_dying(&s->v))
+		group_choice(dmn, w, s);
+		if (group_wanted(w) && !was_dying(&s->v))
 			group_would_kill(dmn, w, s);
 		identify(dmn, s);
 		say_would_kill(dmn, w, s);
@@ -464,7 +474,7 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 	}
 	s->state = SLOT_INFLIGHT;
 	w->inflight = s;
-	w->group.how = GROUP_KILL_NO;
+	group_choice(dmn, w, s);
 	w->st.pending_trigger = d->trigger;
 	w->st.pending_select_us = (chosen_ns - began) / 1000;
 	/* a dying victim needs no warning: it is on its way out already */

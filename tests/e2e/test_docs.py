@@ -189,7 +189,8 @@ def test_bash_completion_completes_commands_and_flags():
     for cmd in spec["commands"]:
         want(["oomreaper", cmd, "--"], list(spec["commands"][cmd]["flags"]))
     want(["oomreaper", "kill", "--d"], ["--deadline", "--dry-run"])
-    want(["oomreaper", "run", "--dry-run", "--policy", ""], ["largest", "fastest-growing"])
+    want(["oomreaper", "run", "--dry-run", "--policy", ""],
+         ["largest", "fastest-growing", "largest-cgroup"])
     want(["oomreaper", "run", "--policy", "f"], ["fastest-growing"])
     parent = os.path.dirname(os.path.abspath(BUILD))
     name = os.path.basename(os.path.abspath(BUILD))
@@ -242,7 +243,7 @@ def test_zsh_completion_completes_commands_and_flags():
         ("oomreaper k", ["kill"]),
         ("oomreaper ", list(spec["commands"])),
         ("oomreaper -", list(spec["program"]["flags"]) + list(spec["program"]["short"])),
-        ("oomreaper run --policy ", ["largest", "fastest-growing"]),
+        ("oomreaper run --policy ", ["largest", "fastest-growing", "largest-cgroup"]),
         ("oomreaper run --dry-run --policy f", ["fastest-growing"]),
         ("oomreaper list -c " + os.path.join(parent, name),
          [n for n in os.listdir(parent) if n.startswith(name)
