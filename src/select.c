@@ -73,6 +73,7 @@ struct selector_buffers {
 	/* by index: the start time of the process whose oom_score file is held (held_starts) */
 	unsigned long long *starts;
 	unsigned char *kept;	/* by index: its score read through the file held (scan.h) */
+	int *held_at;		/* by index: where its file is among the held ones, or -1 */
 	/* fastest-growing: each candidate's size at the last selection */
 	struct growth *grown;
 	int n_grown, cap_grown;
@@ -102,7 +103,8 @@ static int grow(struct selector *sel, int cap)
 	    resize(&sel->buf->held_fds, n, sizeof(*sel->buf->held_fds)) ||
 	    resize(&sel->buf->held_starts, n, sizeof(*sel->buf->held_starts)) ||
 	    resize(&sel->buf->starts, n, sizeof(*sel->buf->starts)) ||
-	    resize(&sel->buf->kept, n, sizeof(*sel->buf->kept)))
+	    resize(&sel->buf->kept, n, sizeof(*sel->buf->kept)) ||
+	    resize(&sel->buf->held_at, n, sizeof(*sel->buf->held_at)))
 		return -ENOMEM;
 	sel->buf->cap = cap;
 	return 0;
@@ -162,18 +164,21 @@ static void match_held(struct selector *sel, int n)
 	b->n_held = 0;
 }
 
-/* Keeps the files the scan held for the next selection. */
+/* Keeps the files the scan held for the next selection; held_at says where each went, so that
+ * a start time read later in this selection is kept with its file. */
 static void keep_held(struct selector *sel, int n)
 {
 	struct selector_buffers *b = sel->buf;
 	int k = 0;
 
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		b->held_at[i] = b->fds[i] >= 0 ? k : -1;
 		if (b->fds[i] >= 0) {
 			b->held_pids[k] = b->pids[i];
 			b->held_starts[k] = b->starts[i];
 			b->held_fds[k++] = b->fds[i];
 		}
+	}
 	b->n_held = k;
 }
 
@@ -197,6 +202,7 @@ void selector_free(struct selector *sel)
 	free(b->held_starts);
 	free(b->starts);
 	free(b->kept);
+	free(b->held_at);
 	free(b->grown);
 	free(b->pids);
 	free(b->scores);
@@ -680,7 +686,7 @@ static void look_tied(void *ctx, int j)
 	struct closer *cl = ctx;
 	struct selector_buffers *b = cl->sel->buf;
 	int i = cl->order[j];
-	bool held = cl->sel->hold > 0 && b->fds[i] >= 0;
+	bool held = cl->sel->hold > 0 && b->held_at[i] >= 0;
 	struct proc_info p;
 
 	if (b->kind[i] != FINE_BOUND)
@@ -695,7 +701,7 @@ static void look_tied(void *ctx, int j)
 		b->fine[i].start_time = p.start_time;
 		b->kind[i] = FINE_TIED;
 		if (held)
-			b->starts[i] = p.start_time;
+			b->held_starts[b->held_at[i]] = p.start_time;
 	}
 }
 
