@@ -21,14 +21,12 @@ static bool passing_error(int e)
 	return e == EAGAIN || e == ENOMEM || e == EIO;
 }
 
-ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t cap)
+/* Reads fd into buf until EOF, or after one read when once (read_once_at); closes fd */
+static ssize_t read_fd(int fd, char *buf, size_t cap, bool once)
 {
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	size_t len = 0;
 	int tries = 0;
 
-	if (fd < 0)
-		return -errno;
 	/* /proc files are produced per read; loop until EOF or the buffer is full */
 	while (len + 1 < cap) {
 		ssize_t r = read(fd, buf + len, cap - 1 - len);
@@ -41,13 +39,27 @@ ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t cap)
 			close(fd);
 			return -e;
 		}
-		if (r == 0)
-			break;
 		len += (size_t)r;
+		if (r == 0 || once)
+			break;
 	}
 	close(fd);
 	buf[len] = '\0';
 	return (ssize_t)len;
+}
+
+ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t cap)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	return fd < 0 ? -errno : read_fd(fd, buf, cap, false);
+}
+
+ssize_t read_once_at(int dirfd, const char *path, char *buf, size_t cap)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	return fd < 0 ? -errno : read_fd(fd, buf, cap, true);
 }
 
 char *pid_path(char *buf, pid_t pid, const char *name)

@@ -12,6 +12,16 @@
 ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t cap);
 
 /*
+ * read_file_at() with one read, not a second one to see EOF: for the /proc/PID files that
+ * fs/proc/base.c makes with single_open() (stat, statm, status, oom_score) or hands over from
+ * one buffer (oom_score_adj): seq_read_iter() gives the whole text to a read that has room for
+ * it, so a second read only says EOF, a syscall a process for nothing. Not for files of many
+ * records (maps, mounts): seq_read_iter() may stop a read at a record that does not fit in its
+ * page, before the end. A regular file (a fixture tree) reads whole too.
+ */
+ssize_t read_once_at(int dirfd, const char *path, char *buf, size_t cap);
+
+/*
  * Reads a file held open from its start (pread from 0: /proc and cgroup files are made anew
  * by each read from the start). Returns the length, or -errno.
  */

@@ -87,7 +87,7 @@ int scan_proc(int proc_fd, pid_t pid, unsigned what, struct proc_info *p)
 
 	p->pid = pid;
 	if (what & SCAN_STAT) {
-		len = read_file_at(proc_fd, pid_path(path, pid, "stat"), buf, sizeof(buf));
+		len = read_once_at(proc_fd, pid_path(path, pid, "stat"), buf, sizeof(buf));
 		if (len < 0)
 			return fail(p, PF_STAT, (int)len);
 		r = parse_stat(buf, (size_t)len, p);
@@ -100,7 +100,7 @@ int scan_proc(int proc_fd, pid_t pid, unsigned what, struct proc_info *p)
 		}
 	}
 	if (what & SCAN_STATUS) {
-		len = read_file_at(proc_fd, pid_path(path, pid, "status"), buf, sizeof(buf));
+		len = read_once_at(proc_fd, pid_path(path, pid, "status"), buf, sizeof(buf));
 		if (len < 0)
 			return fail(p, PF_STATUS, (int)len);
 		/* status is larger than 4 kB only when truncated by a broken tree: still parse */
@@ -111,7 +111,7 @@ int scan_proc(int proc_fd, pid_t pid, unsigned what, struct proc_info *p)
 	if (what & SCAN_ADJ) {
 		long long v;
 
-		len = read_file_at(proc_fd, pid_path(path, pid, "oom_score_adj"), buf, 32);
+		len = read_once_at(proc_fd, pid_path(path, pid, "oom_score_adj"), buf, 32);
 		if (len < 0)
 			return fail(p, PF_ADJ, (int)len);
 		r = parse_ll(buf, (size_t)len, &v);
@@ -123,7 +123,7 @@ int scan_proc(int proc_fd, pid_t pid, unsigned what, struct proc_info *p)
 	if (what & SCAN_SCORE) {
 		long long v;
 
-		len = read_file_at(proc_fd, pid_path(path, pid, "oom_score"), buf, 32);
+		len = read_once_at(proc_fd, pid_path(path, pid, "oom_score"), buf, 32);
 		if (len >= 0 && parse_ll(buf, (size_t)len, &v) == 0 && v >= 0 && v <= 2000)
 			p->kernel_score = (long)v;
 	}
@@ -160,7 +160,7 @@ int scan_identity(int proc_fd, pid_t pid, struct identity *id)
 int scan_statm(int proc_fd, pid_t pid, unsigned long *size, unsigned long *resident)
 {
 	char path[48], buf[128];
-	ssize_t len = read_file_at(proc_fd, pid_path(path, pid, "statm"), buf, sizeof(buf));
+	ssize_t len = read_once_at(proc_fd, pid_path(path, pid, "statm"), buf, sizeof(buf));
 
 	if (len < 0)
 		return (int)len;
@@ -178,6 +178,7 @@ struct work {
 	struct proc_table *t;
 	unsigned what;
 	int *fds;		/* scan_scores_held: the files held open, by index */
+	unsigned char *kept;	/* scan_scores_held: 1 where the held file was read */
 	int *adjs;		/* scan_adjs */
 	signed char *qos;	/* scan_qos */
 	atomic_int budget;	/* how many more may be held */
@@ -332,12 +333,16 @@ static void read_score(struct work *w, int i)
 	ssize_t len = -1;
 	int fd = w->fds ? w->fds[i] : -1;
 
+	if (w->kept)
+		w->kept[i] = 0;
 	if (fd >= 0) {
 		len = pread(fd, buf, sizeof(buf) - 1, 0);
 		/* ESRCH: the process is gone, and its pid may name another one by now */
 		if (len <= 0) {
 			close(fd);
 			fd = -1;
+		} else if (w->kept) {
+			w->kept[i] = 1;
 		}
 	}
 	if (fd < 0) {
@@ -369,10 +374,10 @@ int scan_scores(int proc_fd, const pid_t *pids, int n, long *scores, int threads
 }
 
 int scan_scores_held(int proc_fd, const pid_t *pids, int n, long *scores, int *fds, int hold,
-		     int threads)
+		     unsigned char *kept, int threads)
 {
 	struct work w = { .n = n, .fn = read_score, .proc_fd = proc_fd, .pids = pids,
-			  .scores = scores, .fds = fds };
+			  .scores = scores, .fds = fds, .kept = kept };
 	int held = 0;
 
 	for (int i = 0; i < n; i++)
@@ -385,7 +390,7 @@ static void read_adj(struct work *w, int i)
 {
 	char path[48], buf[32];
 	long long v;
-	ssize_t len = read_file_at(w->proc_fd, pid_path(path, w->pids[i], "oom_score_adj"), buf,
+	ssize_t len = read_once_at(w->proc_fd, pid_path(path, w->pids[i], "oom_score_adj"), buf,
 				   sizeof(buf));
 
 	/* unreadable: the process is gone, or will be skipped when read in detail */

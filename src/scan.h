@@ -68,10 +68,14 @@ int scan_scores(int proc_fd, const pid_t *pids, int n, long *scores, int threads
  * oom_score by an earlier call, or -1; on return, the file to hold, or -1. At most `hold`
  * files are held; past that they are closed after their read. A held file is read with pread
  * at offset 0, which makes the kernel compute the score anew; a process gone since answers
- * ESRCH, and its pid, if reused, is opened afresh. Returns 0 or -errno.
+ * ESRCH, and its pid, if reused, is opened afresh. kept[i] (when kept is not NULL) says
+ * whether the score came from the file held on entry: a proc file holds its struct pid, so a
+ * read of it that succeeds is of the same process as when it was opened (de_thread() keeps
+ * the leader's pid and start time), and what was learnt of that process then still names it.
+ * Returns 0 or -errno.
  */
 int scan_scores_held(int proc_fd, const pid_t *pids, int n, long *scores, int *fds, int hold,
-		     int threads);
+		     unsigned char *kept, int threads);
 
 /* Reads proc_fd/PID/oom_score_adj for each pid; 0 where it could not. Returns 0 or -errno. */
 int scan_adjs(int proc_fd, const pid_t *pids, int n, int *adjs, int threads);

@@ -51,6 +51,9 @@ struct growth {
 	long points;
 };
 
+/* A start time not read yet */
+#define START_UNKNOWN ULLONG_MAX
+
 struct selector_buffers {
 	pid_t *pids;
 	long *scores;
@@ -66,7 +69,12 @@ struct selector_buffers {
 	/* oom_score files held open between calls (selector_hold_files) */
 	pid_t *held_pids;	/* ascending */
 	int *held_fds;
+	unsigned long long *held_starts;	/* the start time of each, START_UNKNOWN if not read */
 	int n_held;
+	/* by index: the start time of the process whose oom_score file is held (held_starts) */
+	unsigned long long *starts;
+	unsigned char *kept;	/* by index: its score read through the file held (scan.h) */
+	int *held_at;		/* by index: where its file is among the held ones, or -1 */
 	/* fastest-growing: each candidate's size at the last selection */
 	struct growth *grown;
 	int n_grown, cap_grown;
@@ -93,7 +101,11 @@ static int grow(struct selector *sel, int cap)
 	    resize(&sel->buf->ranks, n, sizeof(*sel->buf->ranks)) ||
 	    resize(&sel->buf->fds, n, sizeof(*sel->buf->fds)) ||
 	    resize(&sel->buf->held_pids, n, sizeof(*sel->buf->held_pids)) ||
-	    resize(&sel->buf->held_fds, n, sizeof(*sel->buf->held_fds)))
+	    resize(&sel->buf->held_fds, n, sizeof(*sel->buf->held_fds)) ||
+	    resize(&sel->buf->held_starts, n, sizeof(*sel->buf->held_starts)) ||
+	    resize(&sel->buf->starts, n, sizeof(*sel->buf->starts)) ||
+	    resize(&sel->buf->kept, n, sizeof(*sel->buf->kept)) ||
+	    resize(&sel->buf->held_at, n, sizeof(*sel->buf->held_at)))
 		return -ENOMEM;
 	sel->buf->cap = cap;
 	return 0;
@@ -141,25 +153,33 @@ static void match_held(struct selector *sel, int n)
 	for (int i = 0; i < n; i++) {
 		while (j < b->n_held && b->held_pids[j] < b->pids[i])
 			close(b->held_fds[j++]);
-		b->fds[i] = j < b->n_held && b->held_pids[j] == b->pids[i]
-				      ? b->held_fds[j++] : -1;
+		b->fds[i] = -1;
+		b->starts[i] = START_UNKNOWN;
+		if (j < b->n_held && b->held_pids[j] == b->pids[i]) {
+			b->starts[i] = b->held_starts[j];
+			b->fds[i] = b->held_fds[j++];
+		}
 	}
 	while (j < b->n_held)
 		close(b->held_fds[j++]);
 	b->n_held = 0;
 }
 
-/* Keeps the files the scan held for the next selection. */
+/* Keeps the files the scan held for the next selection; held_at says where each went, so that
+ * a start time read later in this selection is kept with its file. */
 static void keep_held(struct selector *sel, int n)
 {
 	struct selector_buffers *b = sel->buf;
 	int k = 0;
 
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		b->held_at[i] = b->fds[i] >= 0 ? k : -1;
 		if (b->fds[i] >= 0) {
 			b->held_pids[k] = b->pids[i];
+			b->held_starts[k] = b->starts[i];
 			b->held_fds[k++] = b->fds[i];
 		}
+	}
 	b->n_held = k;
 }
 
@@ -180,6 +200,10 @@ void selector_free(struct selector *sel)
 	free(b->kind);
 	free(b->held_pids);
 	free(b->held_fds);
+	free(b->held_starts);
+	free(b->starts);
+	free(b->kept);
+	free(b->held_at);
 	free(b->grown);
 	free(b->pids);
 	free(b->scores);
@@ -532,8 +556,12 @@ static int read_scores(struct selector *sel, int n)
 	if (sel->hold <= 0)
 		return scan_scores(sel->proc_fd, b->pids, n, b->scores, sel->threads);
 	match_held(sel, n);
-	r = scan_scores_held(sel->proc_fd, b->pids, n, b->scores, b->fds, sel->hold,
+	r = scan_scores_held(sel->proc_fd, b->pids, n, b->scores, b->fds, sel->hold, b->kept,
 			     sel->threads);
+	/* a file opened afresh may be another process's than the start time read before */
+	for (int i = 0; i < n; i++)
+		if (!b->kept[i])
+			b->starts[i] = START_UNKNOWN;
 	keep_held(sel, n);
 	return r;
 }
@@ -650,18 +678,33 @@ static void look_closer(void *ctx, int j)
 	*kind = FINE_BOUND;
 }
 
-/* Reads the start time of the candidate order[j], whose bound ties the best */
+/*
+ * Reads the start time of the candidate order[j], whose bound ties the best. A process whose
+ * oom_score file the selector holds keeps its start time with it: read once, from its stat,
+ * while the file names that process (scan_scores_held()'s kept), a daemon's later selections
+ * among the same ties read no stat at all.
+ */
 static void look_tied(void *ctx, int j)
 {
 	struct closer *cl = ctx;
+	struct selector_buffers *b = cl->sel->buf;
 	int i = cl->order[j];
+	bool held = cl->sel->hold > 0 && b->held_at[i] >= 0;
 	struct proc_info p;
 
+	if (b->kind[i] != FINE_BOUND)
+		return;
+	if (held && b->starts[i] != START_UNKNOWN) {
+		b->fine[i].start_time = b->starts[i];
+		b->kind[i] = FINE_TIED;
+		return;
+	}
 	memset(&p, 0, sizeof(p));
-	if (cl->sel->buf->kind[i] == FINE_BOUND &&
-	    scan_proc(cl->sel->proc_fd, cl->sel->buf->pids[i], SCAN_STAT, &p) == 0) {
-		cl->sel->buf->fine[i].start_time = p.start_time;
-		cl->sel->buf->kind[i] = FINE_TIED;
+	if (scan_proc(cl->sel->proc_fd, b->pids[i], SCAN_STAT, &p) == 0) {
+		b->fine[i].start_time = p.start_time;
+		b->kind[i] = FINE_TIED;
+		if (held)
+			b->held_starts[b->held_at[i]] = p.start_time;
 	}
 }
 

@@ -7,11 +7,14 @@ only), every kill is a --dry-run or names a cgroup made here.
 """
 
 import os
+import select
 import shutil
 import signal
+import subprocess
 import tempfile
 import time
 
+import run
 from run import (cgroup_procs, check, hog, kill_member, make_cgroup, note, read_json, run_tool,
                  start_in, test, wait_for, write_file)
 from test_kill import kill_json
@@ -194,6 +197,104 @@ def test_fast_selection_finds_older_larger_among_equal_scores():
     check(want == big, "chose %d, want the 8 MiB hog %d" % (want, big))
     scores = set(p["kernel_score"] for p in data["processes"] if p["reason"] is None)
     note("kernel scores %s; chose the hog, badness %d" % (sorted(scores), bad))
+
+
+def late_twins(cg, n, mb):
+    """`twins 0 mb late` in cg (it joins before its exec), then n twins from it, "next": (its
+    Popen, their pids, oldest first); its stdin stays open for more_twin()."""
+    script = 'echo $$ > "$0/cgroup.procs" || exit 125\nexec "$@"'
+    p = subprocess.Popen(["/bin/sh", "-c", script, cg, os.path.join(run.HELPERS, "twins"),
+                          "0", str(mb), "late"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run.helpers.append(p)
+    twins_line(p, "ready")
+    return p, [more_twin(p, "next") for _ in range(n)]
+
+
+def twins_line(p, want):
+    """The next line the twins p print, which must start with want"""
+    ready, _, _ = select.select([p.stdout], [], [], 20)
+    line = p.stdout.readline().decode() if ready else ""
+    check(line.startswith(want), "twins said %r, not %s (stderr %r)"
+          % (line, want, p.stderr.read().decode() if p.poll() is not None else ""))
+    return line
+
+
+def more_twin(p, at):
+    """One more twin of p, 30 ms after the last: "next" where the kernel puts it, "low" at the
+    highest free pid below all of its children's, or at a pid. Returns its pid."""
+    p.stdin.write(("%s\n" % at).encode())
+    p.stdin.flush()
+    return int(twins_line(p, "forked").split()[1])
+
+
+@test
+def test_tie_goes_to_the_youngest_not_the_highest_pid():
+    """40 equal processes (twins 0 4 late, then 40 more), then one more, 30 ms later, at a pid below all of theirs
+    (clone3() set_tid): the youngest of the tied is not the one of the highest pid. `kill
+    --dry-run` chooses it, as the survey does: select_bad_process() keeps the last of equals in
+    the task list, the order processes were made in, which the start time follows and the pid
+    does not once pids wrap. A short cut that broke the tie by pid (no stat read) chooses the
+    twin of the highest pid."""
+    cg = make_cgroup(limit_mb=1024)
+    twins, kids = late_twins(cg, 40, 4)
+    young = more_twin(twins, "low")
+    check(young < min(kids), "the late twin %d is not below the others %s" % (young, kids))
+    time.sleep(0.3)
+    want, bad, data = same_choice(cg, "40 twins and a late one below them")
+    tied = [p["pid"] for p in data["processes"] if p["badness"] == bad]
+    check(young in tied and max(tied) > young, "the late twin %d does not tie a twin of a "
+          "higher pid: %s" % (young, [(p["pid"], p["badness"]) for p in data["processes"]]))
+    check(want == young, "chose %d, want the youngest tied twin %d" % (want, young))
+    note("%d tied at badness %d; both chose %d, the youngest, below %d"
+         % (len(tied), bad, want, max(tied)))
+
+
+@daemon_test
+def test_daemon_tie_goes_to_a_pid_taken_again_by_a_younger_twin():
+    """The daemon (dry run, deadline 1 s: a would_kill a second) on 40 twins of 4 MiB in a 400
+    MiB cgroup, always under mem_kill: its selections hold each oom_score file, and the start
+    time of a process read once through its held file. Then the oldest twin is killed and a
+    new twin takes its pid again (clone3() set_tid), 30 ms after all: the youngest, so the
+    next would_kill names it. A start time kept with the pid rather than with the file
+    (the file of the process that died answers ESRCH) would give the new twin the old one's
+    and keep choosing the youngest of before."""
+    cg = make_cgroup(limit_mb=400)
+    write_file(os.path.join(cg, "memory.oom_control"), "1")
+    twins, kids = late_twins(cg, 40, 4)
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
+    try:
+        conf = os.path.join(tmp, "oomreaper.conf")
+        write_file(conf, "[oomreaper]\ndeadline = 1\n\n[global]\nmem_min = 390M\n"
+                   "mem_kill = 380M\nhorizon = 0\n")
+        d = Daemon("--dry-run", "--config", conf, "--cgroup", cg)
+        first = d.wait_event("would_kill", timeout=10)
+        check(first["pid"] == kids[-1], "would kill %d first, want the youngest twin %d"
+              % (first["pid"], kids[-1]))
+        # a second selection, through the files held by the first
+        check(wait_for(lambda: len(d.events("would_kill")) >= 2, timeout=10),
+              "no second would_kill")
+        old = kids[0]
+        kill_member(old, cg)
+        check(wait_for(lambda: old not in cgroup_procs(cg)), "the oldest twin is still there")
+        again = more_twin(twins, old)
+        check(again == old, "the new twin took %d, not %d" % (again, old))
+        seen = len(d.events("would_kill"))
+        check(wait_for(lambda: len(d.events("would_kill")) >= seen + 2, timeout=10),
+              "no would_kill after the new twin")
+        last = d.events("would_kill")[-1]
+        want, bad, data = survey_top(cg)
+        tied = [p["pid"] for p in data["processes"] if p["badness"] == bad]
+        check(want == again and len(tied) > 10, "the survey ranks %d first (badness %d), not "
+              "the new twin %d tied with the others: %s" % (
+                  want, bad, again, [(p["pid"], p["badness"]) for p in data["processes"]]))
+        check(last["pid"] == again, "would kill %d, want the new twin %d at a pid taken again"
+              % (last["pid"], again))
+        d.stop_cleanly()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    note("would kill %d first, then the twin at its pid taken again %d, %d tied at badness %d"
+         % (first["pid"], again, len(tied), bad))
 
 
 @daemon_test
