@@ -54,6 +54,9 @@ struct slot_note {
 	long runner_up_badness;
 	struct decision fired;		/* trigger TRIG_NONE until one fires */
 	char cgroup[PATH_MAX];		/* the victim's (the memory controller's, v1); "" unknown */
+	/* where the victim was in the scope's own hierarchy when chosen (watch.c
+	 * member_key()); 0 unknown */
+	unsigned long long member_key;
 };
 
 struct watch {
