@@ -260,7 +260,7 @@ static bool still_good(struct daemon *dmn, const struct watch *w, struct slot *s
 		return false;
 	memset(&p, 0, sizeof(p));
 	if (scan_proc(dmn->cli->proc_fd, s->v.m[0].pid, SCAN_DETAIL, &p) ||
-	    p.start_time != s->v.m[0].start_time || select_exclusion(&w->sel, &p) != EXCL_NONE ||
+	    p.start_time != s->v.m[0].start_time || select_exclusion_now(&w->sel, &p) != EXCL_NONE ||
 	    moved_out(dmn, w, s))
 		return false;
 	unsigned long t = w->scope.totalpages;
