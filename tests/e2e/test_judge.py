@@ -289,3 +289,38 @@ def test_victim_moved_out_while_choosing_stalls_is_not_killed():
     check("process %d (hog) has left the scope since it was chosen" % mover in d.err(),
           "stderr %r" % d.err()[-800:])
     d.stop_cleanly()
+
+
+def lines_of(total):
+    """Lines of pids no machine has (past any pid_max, 4,194,304) making exactly total bytes."""
+    tens = 0
+    while (total - 10 * tens) % 9:
+        tens += 1
+    return b"999999999\n" * tens + b"99999999\n" * ((total - 10 * tens) // 9)
+
+
+@test
+def test_cgroup_procs_past_a_mebibyte_is_read_whole():
+    """A cgroup whose cgroup.procs is larger than the mebibyte read at once (some 150,000
+    processes; here a v1 cgroup made by hand, as the fixture /proc trees are): the lines past
+    it are read, and none is cut into another pid. The listing once stopped at the mebibyte
+    and took the digits before the cut for a whole pid: a line H999 cut after H named the hog
+    H, a process of another cgroup, which `kill --cgroup --dry-run` chose, and the hog G listed
+    past the cut went unseen."""
+    far, near = make_cgroup(), make_cgroup()
+    h, g = hog(far, 30), hog(near, 20)
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-procs-")
+    try:
+        write_file(os.path.join(tmp, "memory.limit_in_bytes"), str(1 << 40))
+        cut = (1 << 20) - 1             # what one read of it took
+        text = lines_of(cut - len(str(h))) + b"%d999\n" % h
+        text += lines_of(4096) + b"%d\n" % g + lines_of(4096)
+        with open(os.path.join(tmp, "cgroup.procs"), "wb") as f:
+            f.write(text)
+        r = oom_kill("--cgroup", tmp, "--dry-run", "--json")
+        check(r.rc == 0, "kill: " + r.describe())
+        chosen = [v["pid"] for v in kill_json(r)["victims"]]
+        check(chosen == [g], "would kill %r, want the hog %d listed past the first mebibyte, "
+              "not %d of another cgroup" % (chosen, g, h))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
