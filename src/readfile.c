@@ -62,6 +62,52 @@ ssize_t read_once_at(int dirfd, const char *path, char *buf, size_t cap)
 	return fd < 0 ? -errno : read_fd(fd, buf, cap, true);
 }
 
+int read_lines_at(int dirfd, const char *path, char *buf, size_t cap,
+		  int (*each)(void *ctx, const char *text, size_t len), void *ctx)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t have = 0;
+	int tries = 0, r = 0;
+
+	if (fd < 0)
+		return -errno;
+	/* a read's end is no line's end: what follows the last newline waits for the next */
+	for (;;) {
+		ssize_t n = read(fd, buf + have, cap - have);
+
+		if (n < 0) {
+			if (errno == EINTR || (passing_error(errno) && ++tries < READ_TRIES))
+				continue;
+			r = -errno;
+			break;
+		}
+		if (n == 0) {
+			if (have)
+				r = each(ctx, buf, have);
+			break;
+		}
+		have += (size_t)n;
+		const char *nl = memrchr(buf, '\n', have);
+
+		if (!nl) {
+			if (have == cap) {
+				r = -EBADMSG;
+				break;
+			}
+			continue;
+		}
+		size_t whole = (size_t)(nl + 1 - buf);
+
+		r = each(ctx, buf, whole);
+		if (r)
+			break;
+		memmove(buf, buf + whole, have - whole);
+		have -= whole;
+	}
+	close(fd);
+	return r;
+}
+
 char *pid_path(char *buf, pid_t pid, const char *name)
 {
 	char digits[16];

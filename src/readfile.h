@@ -22,6 +22,15 @@ ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t cap);
 ssize_t read_once_at(int dirfd, const char *path, char *buf, size_t cap);
 
 /*
+ * Reads dirfd/path whole however large, through buf of cap bytes: each(ctx, text, len) is
+ * given whole lines (the last one without its newline at the end of the file), in order. A
+ * line longer than buf is -EBADMSG. Returns 0, each()'s non-zero return, or -errno of the
+ * open or a read (ENOENT, ENODEV: the file or its cgroup was removed).
+ */
+int read_lines_at(int dirfd, const char *path, char *buf, size_t cap,
+		  int (*each)(void *ctx, const char *text, size_t len), void *ctx);
+
+/*
  * Reads a file held open from its start (pread from 0: /proc and cgroup files are made anew
  * by each read from the start). Returns the length, or -errno.
  */

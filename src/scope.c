@@ -296,6 +296,12 @@ static int push_pid(pid_t pid, void *ctx)
 	return 0;
 }
 
+/* read_lines_at()'s reader of cgroup.procs: whole lines of pids */
+static int push_pids(void *ctx, const char *text, size_t len)
+{
+	return parse_pid_list(text, len, push_pid, ctx);
+}
+
 /*
  * Adds the pids of dir_fd's cgroup.procs and of every cgroup below it. Closes dir_fd. The
  * directories are read with getdents64 into a buffer on the stack, not through a DIR that
@@ -303,23 +309,20 @@ static int push_pid(pid_t pid, void *ctx)
  */
 static int collect_cgroup(int dir_fd, struct pid_vec *pv, int depth)
 {
-	/* a cgroup.procs of a busy cgroup can be large: read it in one go */
+	/*
+	 * a cgroup.procs of a busy cgroup can be large: read in large pieces, and whole
+	 * however large (a read cut short would end on part of a pid, another process's)
+	 */
 	static char buf[1 << 20];
-	ssize_t len = read_file_at(dir_fd, "cgroup.procs", buf, sizeof(buf));
 	char ents[2048] __attribute__((aligned(8)));
 	long got;
-	int r = 0;
+	int r = read_lines_at(dir_fd, "cgroup.procs", buf, sizeof(buf), push_pids, pv);
 
-	/* a child cgroup removed while we walk is not an error */
-	if (len == -ENOENT || len == -ENODEV) {
+	/* a child cgroup removed while we walk is not an error, and has no children left */
+	if (r == -ENOENT || r == -ENODEV) {
 		close(dir_fd);
 		return 0;
 	}
-	if (len < 0) {
-		close(dir_fd);
-		return (int)len;
-	}
-	r = parse_pid_list(buf, (size_t)len, push_pid, pv);
 	/* cgroupfs nests at most a few dozen deep in practice; bound it against loops */
 	if (r || depth >= 64) {
 		close(dir_fd);

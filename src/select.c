@@ -355,6 +355,29 @@ enum exclusion select_exclusion(const struct selector *sel, struct proc_info *p)
 	return EXCL_NONE;
 }
 
+enum exclusion select_exclusion_now(const struct selector *sel, struct proc_info *p)
+{
+	struct selector now = *sel;
+
+	now.memos = NULL;
+	return select_exclusion(&now, p);
+}
+
+/*
+ * Whether the verdict the rules' memos gave p, judged when the process was first seen, is the
+ * one its files give now. An exec or a move to another cgroup keeps the pid, the start time
+ * and the /proc directory the memos know a process by, not the exe, cmdline or cgroup a rule
+ * matches: a service started by a wrapper script that execs it was judged as the shell.
+ */
+static bool memo_holds(const struct selector *sel, const struct proc_info *p)
+{
+	struct proc_info q = *p;
+
+	if (!sel->memos || !sel->nrules)
+		return true;
+	return select_exclusion_now(sel, &q) == EXCL_NONE && q.rule_delta == p->rule_delta;
+}
+
 int select_group(const struct selector *sel, const struct proc_info *p, const pid_t *pids,
 		 int n, struct victim *v, pid_t *pinned)
 {
@@ -377,7 +400,8 @@ int select_group(const struct selector *sel, const struct proc_info *p, const pi
 		 * other NULL mm, a kthread's too): nothing of the victim's memory there */
 		if (scan_proc(sel->proc_fd, pids[i], SCAN_DETAIL, &q) || !q.has_mm)
 			continue;
-		enum exclusion e = select_exclusion(sel, &q);
+		/* as the rules judge it now, not the memos (memo_holds()) */
+		enum exclusion e = select_exclusion_now(sel, &q);
 
 		if (exclusion_protects(e)) {
 			*pinned = q.pid;
@@ -880,8 +904,14 @@ static bool walk_done(const struct selector_buffers *b, const struct choice *c, 
  */
 static void walk_once(struct selector *sel, const struct scope *s, int *order, int k,
 		      const long *bounds, const pid_t *pinners, int npinners, bool check,
-		      const pid_t *passed, int npassed, struct choice *c, struct closer *cl)
+		      const pid_t *passed, int npassed, const pid_t *fresh, int nfresh,
+		      struct choice *c, struct closer *cl)
 {
+	/* the processes whose verdict from the memos no longer held are judged as they are now;
+	 * everyone, when each would-be winner is checked */
+	struct selector now = *sel;
+
+	now.memos = NULL;
 	/* the others: the best of those read and passed over, and the bound of those not read */
 	long second = LONG_MIN;
 	int past = 0, extra = 0;
@@ -918,7 +948,8 @@ static void walk_once(struct selector *sel, const struct scope *s, int *order, i
 		c->detailed++;
 		if (c->found && out_of_reach(sel->buf, i, &c->victim))
 			past++;
-		if (judge(sel, sel->buf->pids[i], &p) != EXCL_NONE)
+		if (judge(check || among(sel->buf->pids[i], fresh, nfresh) ? &now : sel,
+			  sel->buf->pids[i], &p) != EXCL_NONE)
 			continue;
 		p.kernel_score = sel->buf->scores[i];
 		p.qos_rank = sel->buf->ranks[i];
@@ -953,8 +984,8 @@ static void walk_once(struct selector *sel, const struct scope *s, int *order, i
 static void walk(struct selector *sel, const struct scope *s, int *order, int k,
 		 const long *bounds, const pid_t *pinners, int npinners, struct choice *c)
 {
-	pid_t passed[PINNED_WINNERS_MAX];
-	int npassed = 0, detailed = 0;
+	pid_t passed[PINNED_WINNERS_MAX], fresh[PINNED_WINNERS_MAX];
+	int npassed = 0, nfresh = 0, detailed = 0;
 	struct closer cl = { .sel = sel, .s = s, .order = order, .bounds = bounds,
 			     .cgroup = s->kind != SCOPE_GLOBAL,
 			     .swap_pages = swap_pages_bound(sel->proc_fd) };
@@ -963,16 +994,24 @@ static void walk(struct selector *sel, const struct scope *s, int *order, int k,
 	memset(sel->buf->kind, FINE_NONE, sizeof(*sel->buf->kind) * (size_t)sel->buf->cap);
 
 	for (;;) {
-		bool each = npassed == PINNED_WINNERS_MAX;
+		bool each = npassed + nfresh == PINNED_WINNERS_MAX;
 
 		c->found = false;
 		c->detailed = 0;
 		c->candidates = 0;
 		c->has_runner_up = false;
-		walk_once(sel, s, order, k, bounds, pinners, npinners, each, passed, npassed, c,
-			  &cl);
+		walk_once(sel, s, order, k, bounds, pinners, npinners, each, passed, npassed,
+			  fresh, nfresh, c, &cl);
 		detailed += c->detailed;
-		if (each || !c->found || !pinned_by(sel, &c->victim, pinners, npinners))
+		if (each || !c->found)
+			break;
+		/* the winner as the rules judge it now: walked again, judged so, when the
+		 * memos' verdict of it is stale */
+		if (!among(c->victim.pid, fresh, nfresh) && !memo_holds(sel, &c->victim)) {
+			fresh[nfresh++] = c->victim.pid;
+			continue;
+		}
+		if (!pinned_by(sel, &c->victim, pinners, npinners))
 			break;
 		passed[npassed++] = c->victim.pid;
 	}
@@ -1224,6 +1263,16 @@ static int select_table(struct selector *sel, const struct scope *s, struct choi
 	/* a sharer outside the cgroup may be protected: check the would-be victim everywhere */
 	for (int i; !c->found && (i = best_of(sel, &t, now)) >= 0;) {
 		struct proc_info *p = &t.procs[i];
+		struct proc_info q = *p;
+
+		/* judged by the memos: as the rules judge it now (memo_holds()) */
+		if (!memo_holds(sel, p)) {
+			p->excl = select_exclusion_now(sel, &q);
+			p->badness += (q.rule_delta - p->rule_delta) * (long)(s->totalpages / 1000);
+			p->rule_delta = q.rule_delta;
+			p->rule = q.rule;
+			continue;
+		}
 		pid_t pin = pinned_by(sel, p, sel->buf->pids, all);
 
 		if (pin) {

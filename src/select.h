@@ -150,6 +150,13 @@ int selector_hold_files(struct selector *sel, int max);
 enum exclusion select_exclusion(const struct selector *sel, struct proc_info *p);
 
 /*
+ * select_exclusion() with the rules applied to what p is now (its exe, cmdline, cgroup), not
+ * the verdicts judged ahead (sel->memos), which an exec or a move outdates: for a victim about
+ * to be chosen or killed, and what shares its memory.
+ */
+enum exclusion select_exclusion_now(const struct selector *sel, struct proc_info *p);
+
+/*
  * The address-space group of p, as __oom_kill_process() kills it: every process of
  * pids[0..n-1] whose mm is p's (sel->same_mm), and oomreaper itself, compared. A sharer that
  * is protected (select_exclusion: init, oom_score_adj -1000, oomreaper, an ignore rule) pins

@@ -93,10 +93,61 @@ void slots_sweep(struct daemon *dmn)
 }
 
 /*
+ * Where pid is in the scope's own hierarchy: a hash of its path in /proc/PID/cgroup (the v1
+ * memory controller's line, or v2's "0::" line, as the scope is), 0 when it cannot be read.
+ * The global scope holds everyone: 0.
+ */
+static unsigned long long member_key(struct daemon *dmn, const struct watch *w, pid_t pid)
+{
+	char path[32], buf[4096], where[PATH_MAX];
+	ssize_t n;
+	unsigned long long h = 14695981039346656037ULL;	/* FNV-1a */
+	int r;
+
+	if (w->scope.kind == SCOPE_GLOBAL)
+		return 0;
+	n = read_file_at(dmn->cli->proc_fd, pid_path(path, pid, "cgroup"), buf, sizeof(buf));
+	if (n <= 0 || (size_t)n >= sizeof(buf) - 1)
+		return 0;
+	r = cgroup_of_process(buf, (size_t)n, w->scope.kind, "", where, sizeof(where));
+	/* -EPERM: the root cgroup, a place like any other here */
+	if (r == -EPERM)
+		snprintf(where, sizeof(where), "/");
+	else if (r)
+		return 0;
+	for (const char *c = where; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+/*
+ * Whether the victim in slot s has left the cgroup it was chosen in. The selection found it
+ * listed in the scope's cgroup.procs; a process moved out since is no longer the scope's to
+ * kill: the kernel's memcg OOM killer walks the tasks in the memcg when it runs
+ * (mem_cgroup_scan_tasks()), not those that were there. A victim chosen ahead is killed up to
+ * seconds after it was chosen. An exiting process cannot be moved (cgroup_migrate_add_task()
+ * skips PF_EXITING), though a v1 line of one says "/": it has not left.
+ */
+static bool moved_out(struct daemon *dmn, const struct watch *w, const struct slot *s)
+{
+	unsigned long long was = slot_note(dmn, s)->member_key, now;
+	struct proc_info p;
+
+	if (!was || !(now = member_key(dmn, w, s->v.m[0].pid)) || now == was)
+		return false;
+	memset(&p, 0, sizeof(p));
+	if (scan_proc(dmn->cli->proc_fd, s->v.m[0].pid, SCAN_STAT, &p) ||
+	    p.start_time != s->v.m[0].start_time)
+		return false;	/* gone: its pidfd signals nobody else */
+	return !(p.flags & PF_EXITING) && p.state != 'Z' && p.state != 'X';
+}
+
+/*
  * What the kill's event will say of the choice: how long it took, how many were judged, the
  * runner-up, and the victim's cgroup (read now, while choosing, not after the signal)
  */
-static void note_choice(struct daemon *dmn, struct slot *s, const struct choice *ch)
+static void note_choice(struct daemon *dmn, const struct watch *w, struct slot *s,
+			const struct choice *ch)
 {
 	char path[32], buf[4096];
 	const char *cg;
@@ -113,6 +164,7 @@ static void note_choice(struct daemon *dmn, struct slot *s, const struct choice 
 	note->runner_up_badness = ch->runner_up.badness;
 	memcpy(note->runner_up_comm, ch->runner_up.comm, sizeof(note->runner_up_comm));
 	note->fired.trigger = TRIG_NONE;
+	note->member_key = member_key(dmn, w, ch->victim.pid);
 	note->cgroup[0] = 0;
 	/* field by field: the path's room is touched only as far as it is used */
 	note->cg.whole = ch->cg.whole;
@@ -189,7 +241,7 @@ struct slot *watch_choose(struct daemon *dmn, struct watch *w, long *others_boun
 
 		if (g > 0 && victim_open(&s->v, dmn->cli->proc_fd) == 0) {
 			*others_bound = ch.others_bound;
-			note_choice(dmn, s, &ch);
+			note_choice(dmn, w, s, &ch);
 			return s;
 		}
 		/* gone, reused, or pinned since the selection read it: choose again */
@@ -218,7 +270,8 @@ static bool still_good(struct daemon *dmn, const struct watch *w, struct slot *s
 		return false;
 	memset(&p, 0, sizeof(p));
 	if (scan_proc(dmn->cli->proc_fd, s->v.m[0].pid, SCAN_DETAIL, &p) ||
-	    p.start_time != s->v.m[0].start_time || select_exclusion(&w->sel, &p) != EXCL_NONE)
+	    p.start_time != s->v.m[0].start_time || select_exclusion_now(&w->sel, &p) != EXCL_NONE ||
+	    moved_out(dmn, w, s))
 		return false;
 	unsigned long t = w->scope.totalpages;
 
@@ -458,6 +511,14 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 		return;
 	}
 	w->said_nothing = false;
+	/* the last look before the signal: choosing, a stall or a re-check took time */
+	if (moved_out(dmn, w, s)) {
+		say_process(w, s, PRIO_NOTICE, "has left the scope since it was chosen: not killed; "
+			    "choosing again");
+		slot_release(dmn, s);
+		w->next_ns = now;
+		return;
+	}
 	slot_note(dmn, s)->fired = *d;
 	if (dmn->conf->dry_run) {
 		say_trigger(dmn, w, d);

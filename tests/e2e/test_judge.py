@@ -2,7 +2,8 @@
 the selection would never choose (a process outside the --cgroup scope, a vfork child), a
 group of any size is killed whole or not at all, the selection passes over a victim the kill
 would refuse (a sharer of an `ignore`d process) for the next one, and the whole-cgroup kill
-spares oomreaper itself.
+spares oomreaper itself, and the daemon kills no victim that has left its scope since it was
+chosen.
 
 run.py imports this module and runs its tests with its harness. Safety as in test_kill.py
 (every kill through oom_kill, or checked by kill_is_safe) and test_run.py (every daemon through
@@ -221,3 +222,105 @@ def test_kill_cgroup_spares_oomreaper_itself():
     check([(s["pid"], s["reason"]) for s in data.get("spared", [])]
           == [(p.pid, "oomreaper itself")], "spared %r" % data.get("spared"))
     check(wait_for(lambda: all(w.gone() for w in procs)), "hogs survived")
+
+
+def wait_chosen_ahead(sock, cg, pid, timeout=15):
+    """Waits until the daemon serving sock has pid as cg's victim chosen ahead."""
+    from test_see import scope_of, status_json
+    seen = []
+
+    def chosen():
+        sc = scope_of(status_json(sock), cg)
+        seen[:] = [sc["victim_ahead"]]
+        return sc["victim_ahead"] is not None and sc["victim_ahead"]["pid"] == pid
+    check(wait_for(chosen, timeout=timeout, step=0.1), "victim chosen ahead %r, want %d"
+          % (seen, pid))
+
+
+@daemon_test
+def test_victim_chosen_ahead_then_moved_out_is_not_killed():
+    """A dry run on cgroup A (mem_min 50 MiB, limit 80 MiB above its use: the warning band): a
+    150 MiB hog and a 70 MiB one in A, and the daemon chooses the larger ahead. It is then
+    moved to cgroup B (v1: its charge stays in A), and a 45 MiB hog started in A takes A past
+    mem_min: the trigger's victim is the 70 MiB hog still in A, not the one moved out, which
+    the kernel's memcg OOM killer would no longer see either (mem_cgroup_scan_tasks() walks A's
+    tasks). The daemon once killed the victim chosen ahead as it was: alive, the same process,
+    eligible, its lead over the others larger than the memory taken since, but not asked
+    whether it was still in the scope."""
+    from test_run import set_limit
+    from test_see import watched_daemon
+    a, b = make_cgroup(limit_mb=1024), make_cgroup()
+    write_file(os.path.join(a, "memory.oom_control"), "1")
+    mover, stayer = hog(a, 150), hog(a, 70)
+    # set before the daemon starts: a limit that changes drops the victim chosen ahead
+    set_limit(a, usage_bytes(a) // MIB + 80)
+    d, sock = watched_daemon(a, "--dry-run", "--mem-min", "50M", "--horizon", 0)
+    wait_chosen_ahead(sock, a, mover)
+    write_file(os.path.join(b, "cgroup.procs"), str(mover))
+    check(mover not in cgroup_procs(a), "%d is still in %s" % (mover, a))
+    filler = hog(a, 45)
+    would = d.wait_event("would_kill", timeout=10)
+    check(would["pid"] == stayer, "would kill %s %d, want %d still in %s (or the filler %d), "
+          "not %d moved out to %s" % (would["comm"], would["pid"], stayer, a, filler, mover, b))
+    d.stop_cleanly()
+
+
+@daemon_test
+def test_victim_moved_out_while_choosing_stalls_is_not_killed():
+    """A dry run on cgroup A whose trigger fires at once (mem_min 99 %), where choosing takes
+    1.5 s more (OOMREAPER_TEST_STALL_MS, as on a loaded machine): a 150 MiB hog and a 70 MiB
+    one; the larger is chosen, then moved to cgroup B while the stall lasts. It is not the
+    scope's victim by the time of the signal: the daemon says so and chooses again, the hog
+    still in A. (The stall comes after the choice, before the kill; once the victim was
+    signalled whatever had become of its cgroup.)"""
+    a, b = make_cgroup(limit_mb=512), make_cgroup()
+    write_file(os.path.join(a, "memory.oom_control"), "1")
+    mover, stayer = hog(a, 150), hog(a, 70)
+    d = Daemon("--cgroup", a, "--dry-run", "--mem-min", "99%", "--horizon", 0,
+               env={"OOMREAPER_TEST_STALL_MS": "1500"})
+    d.wait_started()
+    # its first sample fires the trigger: the stall follows the choice (a trigger event is
+    # written only with the kill)
+    time.sleep(0.5)
+    write_file(os.path.join(b, "cgroup.procs"), str(mover))
+    would = d.wait_event("would_kill", timeout=15)
+    check(would["pid"] == stayer, "would kill %s %d, want %d still in %s, not %d moved out to "
+          "%s while choosing stalled" % (would["comm"], would["pid"], stayer, a, mover, b))
+    check("process %d (hog) has left the scope since it was chosen" % mover in d.err(),
+          "stderr %r" % d.err()[-800:])
+    d.stop_cleanly()
+
+
+def lines_of(total):
+    """Lines of pids no machine has (past any pid_max, 4,194,304) making exactly total bytes."""
+    tens = 0
+    while (total - 10 * tens) % 9:
+        tens += 1
+    return b"999999999\n" * tens + b"99999999\n" * ((total - 10 * tens) // 9)
+
+
+@test
+def test_cgroup_procs_past_a_mebibyte_is_read_whole():
+    """A cgroup whose cgroup.procs is larger than the mebibyte read at once (some 150,000
+    processes; here a v1 cgroup made by hand, as the fixture /proc trees are): the lines past
+    it are read, and none is cut into another pid. The listing once stopped at the mebibyte
+    and took the digits before the cut for a whole pid: a line H999 cut after H named the hog
+    H, a process of another cgroup, which `kill --cgroup --dry-run` chose, and the hog G listed
+    past the cut went unseen."""
+    far, near = make_cgroup(), make_cgroup()
+    h, g = hog(far, 30), hog(near, 20)
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-procs-")
+    try:
+        write_file(os.path.join(tmp, "memory.limit_in_bytes"), str(1 << 40))
+        cut = (1 << 20) - 1             # what one read of it took
+        text = lines_of(cut - len(str(h))) + b"%d999\n" % h
+        text += lines_of(4096) + b"%d\n" % g + lines_of(4096)
+        with open(os.path.join(tmp, "cgroup.procs"), "wb") as f:
+            f.write(text)
+        r = oom_kill("--cgroup", tmp, "--dry-run", "--json")
+        check(r.rc == 0, "kill: " + r.describe())
+        chosen = [v["pid"] for v in kill_json(r)["victims"]]
+        check(chosen == [g], "would kill %r, want the hog %d listed past the first mebibyte, "
+              "not %d of another cgroup" % (chosen, g, h))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -15,8 +15,8 @@ import subprocess
 import tempfile
 import time
 
-from run import (HELPERS, OOMREAPER, Failure, Skip, cgroup_procs, check, note, read_file,
-                 start_in, test, tool_result, wait_for, write_file)
+from run import (HELPERS, OOMREAPER, Failure, Skip, cgroup_procs, check, helpers, note,
+                 read_file, start_in, test, tool_result, wait_for, write_file)
 from test_kill import Watched
 from test_run import Daemon, bad_config_run, daemon_test, oom_cgroup, run_check
 
@@ -332,3 +332,55 @@ def test_long_cmdline_cannot_reach_an_end_anchored_rule():
     check(kill["pid"] == long_one.pid, "killed %r, want the long one %d (safe %d, third %d)"
           % (kill, long_one.pid, safe.pid, third.pid))
     check(safe.alive() and third.alive(), "another hog was killed")
+
+
+def exec_after_judged(*policy):
+    """A shell judged by a daemon on a cgroup (a dry run, with policy's flags), which then
+    execs the hog binary, 200 MiB, that an `ignore` rule on `match = exe` names, beside a
+    70 MiB copy of the hog (another path). Returns (the would_kill event, the copy's pid,
+    the hog's pid)."""
+    from test_kill import usage_bytes
+    from test_run import set_limit
+    cg = oom_cgroup(1024)
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-rules-")
+    try:
+        copy = start(cg, copy_of_hog(tmp), 70)
+        wrapper = subprocess.Popen(
+            ["/bin/sh", "-c", 'echo $$ > "$0/cgroup.procs" || exit 125\nread go\nexec "$@"',
+             cg, HOG, "200"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        helpers.append(wrapper)
+        check(wait_for(lambda: wrapper.pid in cgroup_procs(cg)), "the shell is not in %s" % cg)
+        # 320 MiB left: the band (2 x 130 MiB) is reached only once the hog has grown
+        set_limit(cg, usage_bytes(cg) // (1 << 20) + 320)
+        conf = conf_file(tmp, "[oomreaper]\ndeadline = 1\n\n[rule hog]\nmatch = exe\n"
+                              "regex = ^%s$\naction = ignore\n" % HOG)
+        d = Daemon("--dry-run", "--config", conf, "--cgroup", cg, "--mem-min", "130M",
+                   "--horizon", 0, *policy)
+        d.wait_started()
+        time.sleep(1.5)     # judged at start-up, and a refresh a second later
+        wrapper.stdin.write(b"go\n")
+        wrapper.stdin.flush()
+        check(wrapper.stdout.readline().startswith(b"ready"), "the hog did not get ready")
+        check(os.readlink("/proc/%d/exe" % wrapper.pid) == HOG, "the shell did not exec")
+        would = d.wait_event("would_kill", timeout=10)
+        d.stop_cleanly()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return would, copy.pid, wrapper.pid
+
+
+@daemon_test
+def test_exe_rule_holds_for_a_process_that_execs_the_binary_after_it_was_judged():
+    """`ignore` on `match = exe` (the hog binary's path): a shell waits in the cgroup while the
+    daemon starts and judges it (no rule matches /bin/sh), then execs the hog, the largest. At
+    the trigger the victim is the copy of the hog beside it: the hog is ignored as what it
+    runs now. The daemon once kept each process's verdict, judged ahead, for as long as its
+    pid and start time stayed, which an exec keeps: the hog was chosen as the shell it had
+    been (a wrapper script that execs a service starts as a shell). The same under
+    --policy fastest-growing, whose choice judges everyone from the memos and where the hog is
+    the fastest grower."""
+    for policy in ((), ("--policy", "fastest-growing")):
+        would, copy, hog_pid = exec_after_judged(*policy)
+        check(would["pid"] == copy, "%s: would kill %s %d, want the copy %d, not the hog %d "
+              "that the rule ignores" % (" ".join(policy) or "largest", would["comm"],
+                                         would["pid"], copy, hog_pid))

@@ -16,6 +16,7 @@
 
 #include "parse.h"
 #include "rank.h"
+#include "readfile.h"
 #include "sample.h"
 #include "scan.h"
 #include "scope.h"
@@ -672,6 +673,59 @@ static void scope_limits_followed(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* read_lines_at()'s reader for the test below: the text it was given, appended */
+struct lines_seen {
+	char text[256];
+	size_t len;
+	int calls;
+};
+
+static int see_lines(void *ctx, const char *text, size_t len)
+{
+	struct lines_seen *ls = ctx;
+
+	assert_true(ls->len + len < sizeof(ls->text));
+	/* whole lines only, but for the last line of the file */
+	memcpy(ls->text + ls->len, text, len);
+	ls->len += len;
+	ls->calls++;
+	return 0;
+}
+
+/*
+ * A file read through a buffer much smaller than it: every line whole, in order, none cut at
+ * the end of a read (where a pid would end early and name another process); a line larger than
+ * the buffer refused.
+ */
+static void lines_past_the_buffer(void **state)
+{
+	static const char text[] = "12345\n678\n9\n424242\n31337";
+	char dir[] = "/tmp/oomreaper-lines-XXXXXX", path[PATH_MAX], buf[8];
+	struct lines_seen ls = { .len = 0 };
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	int fd = open_dir(dir);
+
+	assert_int_equal(read_lines_at(fd, "cgroup.procs", buf, sizeof(buf), see_lines, &ls), 0);
+	assert_int_equal(ls.len, strlen(text));
+	assert_memory_equal(ls.text, text, ls.len);
+	assert_true(ls.calls > 1);
+	/* "424242" and its newline do not fit in 4 */
+	memset(&ls, 0, sizeof(ls));
+	assert_int_equal(read_lines_at(fd, "cgroup.procs", buf, 4, see_lines, &ls), -EBADMSG);
+	assert_int_equal(read_lines_at(fd, "absent", buf, sizeof(buf), see_lines, &ls), -ENOENT);
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void scope_pid_lists(void **state)
 {
 	static const pid_t want[] = { 5, 7, 10, 20, 30, 40 };
@@ -1149,6 +1203,7 @@ int main(void)
 		cmocka_unit_test(scope_not_cgroup),
 		cmocka_unit_test(scope_watchable),
 		cmocka_unit_test(scope_limits_followed),
+		cmocka_unit_test(lines_past_the_buffer),
 		cmocka_unit_test(scope_pid_lists),
 		cmocka_unit_test(memcg_max),
 		cmocka_unit_test(select_global_victim),
