@@ -21,17 +21,19 @@ static bool passing_error(int e)
 	return e == EAGAIN || e == ENOMEM || e == EIO;
 }
 
-ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t cap)
+/*
+ * Reads fd from where it is into buf until EOF or a full buffer; with `whole`, a short read
+ * ends it too: the file is made whole by one read. Returns the length or -errno; closes fd.
+ */
+static ssize_t read_fd(int fd, char *buf, size_t cap, bool whole)
 {
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	size_t len = 0;
 	int tries = 0;
 
-	if (fd < 0)
-		return -errno;
 	/* /proc files are produced per read; loop until EOF or the buffer is full */
 	while (len + 1 < cap) {
-		ssize_t r = read(fd, buf + len, cap - 1 - len);
+		size_t want = cap - 1 - len;
+		ssize_t r = read(fd, buf + len, want);
 
 		if (r < 0) {
 			if (errno == EINTR || (passing_error(errno) && ++tries < READ_TRIES))
@@ -44,10 +46,26 @@ ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t cap)
 		if (r == 0)
 			break;
 		len += (size_t)r;
+		if (whole && (size_t)r < want)
+			break;
 	}
 	close(fd);
 	buf[len] = '\0';
 	return (ssize_t)len;
+}
+
+ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t cap)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	return fd < 0 ? -errno : read_fd(fd, buf, cap, false);
+}
+
+ssize_t read_record_at(int dirfd, const char *path, char *buf, size_t cap)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	return fd < 0 ? -errno : read_fd(fd, buf, cap, true);
 }
 
 char *pid_path(char *buf, pid_t pid, const char *name)

@@ -12,6 +12,15 @@
 ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t cap);
 
 /*
+ * read_file_at() of a file the kernel makes whole at each read, one record: a /proc/PID file
+ * shown by proc_single_show() (stat, status, statm, oom_score, cgroup) or read with
+ * simple_read_from_buffer() (oom_score_adj). seq_read_iter() makes its whole text, then copies
+ * what fits: a read shorter than asked is the end, and the read that would say so is saved,
+ * one syscall of every file a scan reads (fs/seq_file.c, fs/proc/base.c).
+ */
+ssize_t read_record_at(int dirfd, const char *path, char *buf, size_t cap);
+
+/*
  * Reads a file held open from its start (pread from 0: /proc and cgroup files are made anew
  * by each read from the start). Returns the length, or -errno.
  */

@@ -87,7 +87,7 @@ int scan_proc(int proc_fd, pid_t pid, unsigned what, struct proc_info *p)
 
 	p->pid = pid;
 	if (what & SCAN_STAT) {
-		len = read_file_at(proc_fd, pid_path(path, pid, "stat"), buf, sizeof(buf));
+		len = read_record_at(proc_fd, pid_path(path, pid, "stat"), buf, sizeof(buf));
 		if (len < 0)
 			return fail(p, PF_STAT, (int)len);
 		r = parse_stat(buf, (size_t)len, p);
@@ -100,7 +100,7 @@ int scan_proc(int proc_fd, pid_t pid, unsigned what, struct proc_info *p)
 		}
 	}
 	if (what & SCAN_STATUS) {
-		len = read_file_at(proc_fd, pid_path(path, pid, "status"), buf, sizeof(buf));
+		len = read_record_at(proc_fd, pid_path(path, pid, "status"), buf, sizeof(buf));
 		if (len < 0)
 			return fail(p, PF_STATUS, (int)len);
 		/* status is larger than 4 kB only when truncated by a broken tree: still parse */
@@ -111,7 +111,7 @@ int scan_proc(int proc_fd, pid_t pid, unsigned what, struct proc_info *p)
 	if (what & SCAN_ADJ) {
 		long long v;
 
-		len = read_file_at(proc_fd, pid_path(path, pid, "oom_score_adj"), buf, 32);
+		len = read_record_at(proc_fd, pid_path(path, pid, "oom_score_adj"), buf, 32);
 		if (len < 0)
 			return fail(p, PF_ADJ, (int)len);
 		r = parse_ll(buf, (size_t)len, &v);
@@ -123,7 +123,7 @@ int scan_proc(int proc_fd, pid_t pid, unsigned what, struct proc_info *p)
 	if (what & SCAN_SCORE) {
 		long long v;
 
-		len = read_file_at(proc_fd, pid_path(path, pid, "oom_score"), buf, 32);
+		len = read_record_at(proc_fd, pid_path(path, pid, "oom_score"), buf, 32);
 		if (len >= 0 && parse_ll(buf, (size_t)len, &v) == 0 && v >= 0 && v <= 2000)
 			p->kernel_score = (long)v;
 	}
@@ -131,7 +131,7 @@ int scan_proc(int proc_fd, pid_t pid, unsigned what, struct proc_info *p)
 		const char *cg;
 		size_t cglen;
 
-		len = read_file_at(proc_fd, pid_path(path, pid, "cgroup"), buf, sizeof(buf));
+		len = read_record_at(proc_fd, pid_path(path, pid, "cgroup"), buf, sizeof(buf));
 		if (len >= 0 && parse_cgroup(buf, (size_t)len, &cg, &cglen) == 0) {
 			free(p->cgroup);
 			p->cgroup = strndup(cg, cglen);
@@ -145,7 +145,7 @@ int scan_identity(int proc_fd, pid_t pid, struct identity *id)
 	char path[48], buf[8192];
 	const char *cg;
 	size_t len;
-	ssize_t n = read_file_at(proc_fd, pid_path(path, pid, "cgroup"), buf, sizeof(buf));
+	ssize_t n = read_record_at(proc_fd, pid_path(path, pid, "cgroup"), buf, sizeof(buf));
 
 	memset(id, 0, sizeof(*id));
 	if (n < 0)
@@ -160,7 +160,7 @@ int scan_identity(int proc_fd, pid_t pid, struct identity *id)
 int scan_statm(int proc_fd, pid_t pid, unsigned long *size, unsigned long *resident)
 {
 	char path[48], buf[128];
-	ssize_t len = read_file_at(proc_fd, pid_path(path, pid, "statm"), buf, sizeof(buf));
+	ssize_t len = read_record_at(proc_fd, pid_path(path, pid, "statm"), buf, sizeof(buf));
 
 	if (len < 0)
 		return (int)len;
@@ -385,7 +385,7 @@ static void read_adj(struct work *w, int i)
 {
 	char path[48], buf[32];
 	long long v;
-	ssize_t len = read_file_at(w->proc_fd, pid_path(path, w->pids[i], "oom_score_adj"), buf,
+	ssize_t len = read_record_at(w->proc_fd, pid_path(path, w->pids[i], "oom_score_adj"), buf,
 				   sizeof(buf));
 
 	/* unreadable: the process is gone, or will be skipped when read in detail */
