@@ -183,6 +183,7 @@ struct work {
 	atomic_int budget;	/* how many more may be held */
 	void (*each)(void *ctx, int i);	/* scan_parallel */
 	void *ctx;
+	int chunk;		/* indices a thread takes at a time: CHUNK, or 1 (scan_parts) */
 };
 
 /* Large enough to amortise the atomic, small enough to balance two to eight cores */
@@ -193,11 +194,11 @@ static void *worker(void *arg)
 	struct work *w = arg;
 
 	for (;;) {
-		int lo = atomic_fetch_add(&w->next, CHUNK);
+		int lo = atomic_fetch_add(&w->next, w->chunk);
 
 		if (lo >= w->n)
 			return NULL;
-		int hi = lo + CHUNK < w->n ? lo + CHUNK : w->n;
+		int hi = lo + w->chunk < w->n ? lo + w->chunk : w->n;
 
 		for (int i = lo; i < hi; i++)
 			w->fn(w, i);
@@ -296,8 +297,10 @@ static int run_parallel(struct work *w, int threads)
 	atomic_init(&w->next, 0);
 	if (threads > MAX_HELPERS + 1)
 		threads = MAX_HELPERS + 1;
-	/* a helper per CHUNK at most: handing one work costs about as much as a chunk of reads */
-	while (want < threads - 1 && (want + 1) * CHUNK < w->n)
+	if (!w->chunk)
+		w->chunk = CHUNK;
+	/* a helper per chunk at most: handing one work costs about as much as a chunk of reads */
+	while (want < threads - 1 && (want + 1) * w->chunk < w->n)
 		want++;
 	if (want == 0) {
 		worker(w);
@@ -424,6 +427,13 @@ static void call_each(struct work *w, int i)
 int scan_parallel(int n, void (*each)(void *ctx, int i), void *ctx, int threads)
 {
 	struct work w = { .n = n, .fn = call_each, .each = each, .ctx = ctx };
+
+	return run_parallel(&w, threads);
+}
+
+int scan_parts(int n, void (*each)(void *ctx, int i), void *ctx, int threads)
+{
+	struct work w = { .n = n, .fn = call_each, .each = each, .ctx = ctx, .chunk = 1 };
 
 	return run_parallel(&w, threads);
 }

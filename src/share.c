@@ -99,7 +99,7 @@ static void merge_sort(struct sorter *s, int *v, int *tmp, int n)
 }
 
 /*
- * A run is sorted in parts on the scan's threads, then merged, where it has more processes
+ * A run is sorted in parts on the scan's threads (scan_parts()), then merged, where it has more processes
  * than this: forks of one program have one total_vm, and 30,000 of them are some 450,000
  * kcmp calls, a syscall each. Below, the threads cost more than they save.
  */
@@ -142,7 +142,7 @@ static void sort_run(struct sorter *s, int *v, int *tmp, int n, int threads)
 		ps.s[i] = *s;
 		ps.s[i].calls = 0;
 	}
-	scan_parallel(parts, sort_part, &ps, threads);
+	scan_parts(parts, sort_part, &ps, threads);
 	for (int i = 0; i < parts; i++)
 		s->calls += ps.s[i].calls;
 	/* the parts merged pairwise, as the recursion would have: w sorted parts a pair */
