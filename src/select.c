@@ -68,9 +68,6 @@ struct selector_buffers {
 	int n_held;
 	/* selections made with these buffers (select_cgroup: the first reads status) */
 	long selections;
-	/* scores[] holds this selection's oom_score of each (not where select_cgroup read
-	 * status instead) */
-	bool scores_read;
 	/* fastest-growing: each candidate's size at the last selection */
 	struct growth *grown;
 	int n_grown, cap_grown;
@@ -879,7 +876,7 @@ static void walk_once(struct selector *sel, const struct scope *s, int *order, i
 			past++;
 		if (judge(sel, sel->buf->pids[i], &p) != EXCL_NONE)
 			continue;
-		p.kernel_score = sel->buf->scores_read ? sel->buf->scores[i] : -1;
+		p.kernel_score = sel->buf->scores[i];
 		p.qos_rank = sel->buf->ranks[i];
 		set_badness(&p, s);
 		c->candidates++;
@@ -972,7 +969,6 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 
 	if (r)
 		return r;
-	b->scores_read = true;
 	int k = order_by_score(b->scores, n, b->order);
 	/* nobody scored this low can beat the best: oom_score is monotonic in badness; prefer
 	 * rules may add to a process the scores rank low */
@@ -994,8 +990,8 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 }
 
 
-/* select_cgroup()'s pass over status and adj: each member's badness in the scope, without the
- * rules, into bounds[i]; LONG_MIN where it cannot be a candidate (gone, no mm) */
+/* select_cgroup()'s pass over status: each member's points into fine[i].v, its adj into adjs[i];
+ * scores[i] -1 where it cannot be a candidate (gone, no mm), 0 else */
 static void read_points(void *ctx, int i)
 {
 	struct closer *cl = ctx;
@@ -1004,11 +1000,12 @@ static void read_points(void *ctx, int i)
 
 	memset(&p, 0, sizeof(p));
 	if (scan_proc(cl->sel->proc_fd, b->pids[i], SCAN_STATUS | SCAN_ADJ, &p) || !p.has_mm) {
-		b->bounds[i] = LONG_MIN;
+		b->scores[i] = -1;
 		return;
 	}
-	b->bounds[i] = oom_badness_of(oom_points(&p, cl->s->page_kb), p.oom_score_adj,
-				      cl->s->totalpages);
+	b->adjs[i] = p.oom_score_adj;
+	b->fine[i].v = oom_points(&p, cl->s->page_kb);
+	b->scores[i] = 0;
 }
 
 /*
@@ -1070,13 +1067,13 @@ static int select_cgroup(struct selector *sel, const struct scope *s, struct cho
 	int k = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (exact ? b->bounds[i] == LONG_MIN : b->scores[i] < 0)
+		if (b->scores[i] < 0)
 			continue;
 		long boost = rules_boost(sel->memos, sel->rules, sel->nrules, b->pids[i]) * tc;
 
 		if (exact) {
 			/* its badness as status read it: the closer look, made for everyone */
-			b->bounds[i] += boost;
+			b->bounds[i] = b->fine[i].v + b->adjs[i] * tc + boost;
 			b->fine[i].v = b->bounds[i];
 			b->kind[i] = FINE_BOUND;
 		} else {
@@ -1089,9 +1086,9 @@ static int select_cgroup(struct selector *sel, const struct scope *s, struct cho
 		}
 		b->order[k++] = i;
 	}
-	/* no oom_score read: the scores and adjs arrays are left untouched (the pages a daemon
-	 * holds), and the candidates' kernel_score is unknown */
-	b->scores_read = !exact;
+	/* no oom_score read: the candidates' kernel_score unknown */
+	for (int i = 0; exact && i < n; i++)
+		b->scores[i] = -1;
 	sort_indices(b->order, k, by_bound, b);
 	walk(sel, s, b->order, k, b->bounds, b->pinners, all, c);
 	return 0;
