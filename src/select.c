@@ -66,8 +66,6 @@ struct selector_buffers {
 	pid_t *held_pids;	/* ascending */
 	int *held_fds;
 	int n_held;
-	/* selections made with these buffers (select_cgroup: the first reads status) */
-	long selections;
 	/* fastest-growing: each candidate's size at the last selection */
 	struct growth *grown;
 	int n_grown, cap_grown;
@@ -898,12 +896,6 @@ static void walk_once(struct selector *sel, const struct scope *s, int *order, i
 	c->others_bound = second;
 }
 
-/* A byte a candidate: nothing looked at closer yet in this selection (before walk()) */
-static void fine_clear(struct selector *sel)
-{
-	memset(sel->buf->kind, FINE_NONE, sizeof(*sel->buf->kind) * (size_t)sel->buf->cap);
-}
-
 /*
  * The walk, and the kcmp pass against the processes that could pin its mm
  * (__oom_kill_process()) for its winner only. Paid by every would-be winner, it made the walk
@@ -920,6 +912,9 @@ static void walk(struct selector *sel, const struct scope *s, int *order, int k,
 	struct closer cl = { .sel = sel, .s = s, .order = order, .bounds = bounds,
 			     .cgroup = s->kind != SCOPE_GLOBAL,
 			     .swap_pages = swap_pages_bound(sel->proc_fd) };
+
+	/* a byte a candidate: nothing looked at yet in this selection */
+	memset(sel->buf->kind, FINE_NONE, sizeof(*sel->buf->kind) * (size_t)sel->buf->cap);
 
 	for (;;) {
 		bool each = npassed == PINNED_WINNERS_MAX;
@@ -982,47 +977,12 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 	read_ranks(sel, n);
 	if (sel->qos_order)
 		qsort_r(b->order, (size_t)k, sizeof(*b->order), by_bound, b);
-	fine_clear(sel);
 	/* the winner's mm is checked against every process, as the kill gathers it: an ignore
 	 * rule protects processes the kernel scores above 0 */
 	walk(sel, s, b->order, k, b->bounds, b->pids, n, c);
 	return 0;
 }
 
-
-/* select_cgroup()'s pass over status: each member's points into fine[i].v, its adj into adjs[i];
- * scores[i] -1 where it cannot be a candidate (gone, no mm), 0 else */
-static void read_points(void *ctx, int i)
-{
-	struct closer *cl = ctx;
-	struct selector_buffers *b = cl->sel->buf;
-	struct proc_info p;
-
-	memset(&p, 0, sizeof(p));
-	if (scan_proc(cl->sel->proc_fd, b->pids[i], SCAN_STATUS | SCAN_ADJ, &p) || !p.has_mm) {
-		b->scores[i] = -1;
-		return;
-	}
-	b->adjs[i] = p.oom_score_adj;
-	b->fine[i].v = oom_points(&p, cl->s->page_kb);
-	b->scores[i] = 0;
-}
-
-/*
- * Whether a cgroup selection reads each member's status (its points exactly) and adj, rather
- * than its oom_score and adj, before the walk. oom_score is a bound in units of the machine's
- * totalpages / 1000 (tens of MB): among small processes it ties, every one then needs its
- * status as well, and three files a process is what 30,000 of them cost. Status first costs
- * two files whatever the sizes; oom_score first, two where the scores tell the members apart,
- * three where they do not, and less than status in a daemon that holds the oom_score files
- * open (a pread each, selector_hold_files). So: status first where no oom_score file is held,
- * a one-shot selection and a daemon's first (its warm-up at start, which opens no file to
- * hold); oom_score first in a daemon's later selections.
- */
-static bool status_first(const struct selector *sel)
-{
-	return sel->hold <= 0 || sel->buf->selections == 0;
-}
 
 static int select_cgroup(struct selector *sel, const struct scope *s, struct choice *c)
 {
@@ -1044,22 +1004,12 @@ static int select_cgroup(struct selector *sel, const struct scope *s, struct cho
 		free(members);
 		return r;
 	}
-	b = sel->buf;
 	memcpy(b->pids, members, sizeof(pid_t) * (size_t)n);
 	free(members);
 	c->scanned = n;
-	fine_clear(sel);
-	bool exact = status_first(sel);
-
-	if (exact) {
-		struct closer cl = { .sel = sel, .s = s };
-
-		r = scan_parallel(n, read_points, &cl, sel->threads);
-	} else {
-		r = read_scores(sel, n);
-		if (!r)
-			r = scan_adjs(sel->proc_fd, b->pids, n, b->adjs, sel->threads);
-	}
+	r = read_scores(sel, n);
+	if (!r)
+		r = scan_adjs(sel->proc_fd, b->pids, n, b->adjs, sel->threads);
 	if (r)
 		return r;
 	read_ranks(sel, n);
@@ -1069,26 +1019,14 @@ static int select_cgroup(struct selector *sel, const struct scope *s, struct cho
 	for (int i = 0; i < n; i++) {
 		if (b->scores[i] < 0)
 			continue;
-		long boost = rules_boost(sel->memos, sel->rules, sel->nrules, b->pids[i]) * tc;
-
-		if (exact) {
-			/* its badness as status read it: the closer look, made for everyone */
-			b->bounds[i] = b->fine[i].v + b->adjs[i] * tc + boost;
-			b->fine[i].v = b->bounds[i];
-			b->kind[i] = FINE_BOUND;
-		} else {
-			long hi = oom_score_max_badness(b->scores[i], s->global_totalpages);
-
-			/* the points the score leaves room for, then the adj as the cgroup
-			 * counts it */
-			b->bounds[i] = hi == LONG_MAX ? LONG_MAX
-				       : hi - b->adjs[i] * tg + b->adjs[i] * tc + boost;
-		}
+		long hi = oom_score_max_badness(b->scores[i], s->global_totalpages);
+		/* the points the score leaves room for, then the adj as the cgroup counts it */
+		b->bounds[i] = hi == LONG_MAX ? LONG_MAX
+			       : hi - b->adjs[i] * tg + b->adjs[i] * tc +
+					 rules_boost(sel->memos, sel->rules, sel->nrules,
+						     b->pids[i]) * tc;
 		b->order[k++] = i;
 	}
-	/* no oom_score read: the candidates' kernel_score unknown */
-	for (int i = 0; exact && i < n; i++)
-		b->scores[i] = -1;
 	sort_indices(b->order, k, by_bound, b);
 	walk(sel, s, b->order, k, b->bounds, b->pinners, all, c);
 	return 0;
@@ -1278,13 +1216,8 @@ static int select_scope(struct selector *sel, const struct scope *s, struct choi
 	if (r)
 		return r;
 	if (sel->policy == POLICY_FASTEST_GROWING)
-		r = select_table(sel, s, c);
-	else if (s->kind == SCOPE_GLOBAL)
-		r = select_global(sel, s, c);
-	else
-		r = select_cgroup(sel, s, c);
-	sel->buf->selections++;
-	return r;
+		return select_table(sel, s, c);
+	return s->kind == SCOPE_GLOBAL ? select_global(sel, s, c) : select_cgroup(sel, s, c);
 }
 
 int select_victim(struct selector *sel, const struct scope *s, struct choice *c)
