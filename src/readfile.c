@@ -21,15 +21,19 @@ static bool passing_error(int e)
 	return e == EAGAIN || e == ENOMEM || e == EIO;
 }
 
-/* Reads fd into buf until EOF, or after one read when once (read_once_at); closes fd */
-static ssize_t read_fd(int fd, char *buf, size_t cap, bool once)
+/*
+ * Reads fd from where it is into buf until EOF or a full buffer; with `whole`, a short read
+ * ends it too: the file is made whole by one read. Returns the length or -errno; closes fd.
+ */
+static ssize_t read_fd(int fd, char *buf, size_t cap, bool whole)
 {
 	size_t len = 0;
 	int tries = 0;
 
 	/* /proc files are produced per read; loop until EOF or the buffer is full */
 	while (len + 1 < cap) {
-		ssize_t r = read(fd, buf + len, cap - 1 - len);
+		size_t want = cap - 1 - len;
+		ssize_t r = read(fd, buf + len, want);
 
 		if (r < 0) {
 			if (errno == EINTR || (passing_error(errno) && ++tries < READ_TRIES))
@@ -40,7 +44,7 @@ static ssize_t read_fd(int fd, char *buf, size_t cap, bool once)
 			return -e;
 		}
 		len += (size_t)r;
-		if (r == 0 || once)
+		if (r == 0 || (whole && (size_t)r < want))
 			break;
 	}
 	close(fd);

@@ -15,7 +15,8 @@ ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t cap);
  * read_file_at() with one read, not a second one to see EOF: for the /proc/PID files that
  * fs/proc/base.c makes with single_open() (stat, statm, status, oom_score) or hands over from
  * one buffer (oom_score_adj): seq_read_iter() gives the whole text to a read that has room for
- * it, so a second read only says EOF, a syscall a process for nothing. Not for files of many
+ * it, so a second read only says EOF, a syscall a process for nothing: a read shorter than asked
+ * is the end (one that fills the buffer reads on, as read_file_at()). Not for files of many
  * records (maps, mounts): seq_read_iter() may stop a read at a record that does not fit in its
  * page, before the end. A regular file (a fixture tree) reads whole too.
  */

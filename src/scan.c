@@ -131,7 +131,7 @@ int scan_proc(int proc_fd, pid_t pid, unsigned what, struct proc_info *p)
 		const char *cg;
 		size_t cglen;
 
-		len = read_file_at(proc_fd, pid_path(path, pid, "cgroup"), buf, sizeof(buf));
+		len = read_once_at(proc_fd, pid_path(path, pid, "cgroup"), buf, sizeof(buf));
 		if (len >= 0 && parse_cgroup(buf, (size_t)len, &cg, &cglen) == 0) {
 			free(p->cgroup);
 			p->cgroup = strndup(cg, cglen);
@@ -145,7 +145,7 @@ int scan_identity(int proc_fd, pid_t pid, struct identity *id)
 	char path[48], buf[8192];
 	const char *cg;
 	size_t len;
-	ssize_t n = read_file_at(proc_fd, pid_path(path, pid, "cgroup"), buf, sizeof(buf));
+	ssize_t n = read_once_at(proc_fd, pid_path(path, pid, "cgroup"), buf, sizeof(buf));
 
 	memset(id, 0, sizeof(*id));
 	if (n < 0)
@@ -184,6 +184,7 @@ struct work {
 	atomic_int budget;	/* how many more may be held */
 	void (*each)(void *ctx, int i);	/* scan_parallel */
 	void *ctx;
+	int chunk;		/* indices a thread takes at a time: CHUNK, or 1 (scan_parts) */
 };
 
 /* Large enough to amortise the atomic, small enough to balance two to eight cores */
@@ -194,11 +195,11 @@ static void *worker(void *arg)
 	struct work *w = arg;
 
 	for (;;) {
-		int lo = atomic_fetch_add(&w->next, CHUNK);
+		int lo = atomic_fetch_add(&w->next, w->chunk);
 
 		if (lo >= w->n)
 			return NULL;
-		int hi = lo + CHUNK < w->n ? lo + CHUNK : w->n;
+		int hi = lo + w->chunk < w->n ? lo + w->chunk : w->n;
 
 		for (int i = lo; i < hi; i++)
 			w->fn(w, i);
@@ -297,8 +298,10 @@ static int run_parallel(struct work *w, int threads)
 	atomic_init(&w->next, 0);
 	if (threads > MAX_HELPERS + 1)
 		threads = MAX_HELPERS + 1;
-	/* a helper per CHUNK at most: handing one work costs about as much as a chunk of reads */
-	while (want < threads - 1 && (want + 1) * CHUNK < w->n)
+	if (!w->chunk)
+		w->chunk = CHUNK;
+	/* a helper per chunk at most: handing one work costs about as much as a chunk of reads */
+	while (want < threads - 1 && (want + 1) * w->chunk < w->n)
 		want++;
 	if (want == 0) {
 		worker(w);
@@ -429,6 +432,13 @@ static void call_each(struct work *w, int i)
 int scan_parallel(int n, void (*each)(void *ctx, int i), void *ctx, int threads)
 {
 	struct work w = { .n = n, .fn = call_each, .each = each, .ctx = ctx };
+
+	return run_parallel(&w, threads);
+}
+
+int scan_parts(int n, void (*each)(void *ctx, int i), void *ctx, int threads)
+{
+	struct work w = { .n = n, .fn = call_each, .each = each, .ctx = ctx, .chunk = 1 };
 
 	return run_parallel(&w, threads);
 }

@@ -59,6 +59,10 @@ int scan_statm(int proc_fd, pid_t pid, unsigned long *size, unsigned long *resid
  */
 int scan_parallel(int n, void (*each)(void *ctx, int i), void *ctx, int threads);
 
+/* scan_parallel() of n large pieces of work, each i one thread's: a piece of its own for
+ * each of up to n threads, where scan_parallel() hands a thread 32 indices at a time */
+int scan_parts(int n, void (*each)(void *ctx, int i), void *ctx, int threads);
+
 /* Reads proc_fd/PID/oom_score for each pid; -1 where it could not. Returns 0 or -errno. */
 int scan_scores(int proc_fd, const pid_t *pids, int n, long *scores, int threads);
 

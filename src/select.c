@@ -1243,7 +1243,7 @@ static int select_table(struct selector *sel, const struct scope *s, struct choi
 	order = malloc(sizeof(int) * (size_t)(n + 1));
 	if (!r && !order)
 		r = -ENOMEM;
-	if (!r && share_find_groups(&t, sel->same_mm, sel->same_mm_ctx) < 0)
+	if (!r && share_find_groups_on(&t, sel->same_mm, sel->same_mm_ctx, sel->threads) < 0)
 		r = -ENOMEM;
 	if (r)
 		goto out;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "scan.h"
 #include "share.h"
 #include "sys.h"
 
@@ -68,6 +69,20 @@ static int mm_compare(struct sorter *s, int x, int y)
 	return (a > b) - (a < b);
 }
 
+/* Merges the sorted v[0..h-1] and v[h..n-1] through tmp */
+static void merge(struct sorter *s, int *v, int *tmp, int h, int n)
+{
+	int i = 0, j = h, k = 0;
+
+	while (i < h && j < n)
+		tmp[k++] = mm_compare(s, v[j], v[i]) < 0 ? v[j++] : v[i++];
+	while (i < h)
+		tmp[k++] = v[i++];
+	while (j < n)
+		tmp[k++] = v[j++];
+	memcpy(v, tmp, (size_t)n * sizeof(*v));
+}
+
 /*
  * A merge sort rather than qsort: it stays in bounds whatever the comparator answers,
  * and the comparator here is a syscall about processes that may vanish between calls.
@@ -76,17 +91,68 @@ static void merge_sort(struct sorter *s, int *v, int *tmp, int n)
 {
 	if (n < 2)
 		return;
-	int h = n / 2, i = 0, j = h, k = 0;
+	int h = n / 2;
 
 	merge_sort(s, v, tmp, h);
 	merge_sort(s, v + h, tmp, n - h);
-	while (i < h && j < n)
-		tmp[k++] = mm_compare(s, v[j], v[i]) < 0 ? v[j++] : v[i++];
-	while (i < h)
-		tmp[k++] = v[i++];
-	while (j < n)
-		tmp[k++] = v[j++];
-	memcpy(v, tmp, (size_t)n * sizeof(*v));
+	merge(s, v, tmp, h, n);
+}
+
+/*
+ * A run is sorted in parts on the scan's threads (scan_parts()), then merged, where it has more processes
+ * than this: forks of one program have one total_vm, and 30,000 of them are some 450,000
+ * kcmp calls, a syscall each. Below, the threads cost more than they save.
+ */
+#define SHARE_PARALLEL_MIN 1024
+#define SHARE_PARTS_MAX 8
+
+/* One part of a run to sort on a thread: its own sorter (its own count of calls); the
+ * liveness bytes it writes are its part's indices only */
+struct part_sort {
+	struct sorter s[SHARE_PARTS_MAX];
+	int *v, *tmp;
+	int bound[SHARE_PARTS_MAX + 1];
+};
+
+static void sort_part(void *ctx, int i)
+{
+	struct part_sort *ps = ctx;
+	int lo = ps->bound[i], hi = ps->bound[i + 1];
+
+	merge_sort(&ps->s[i], ps->v + lo, ps->tmp + lo, hi - lo);
+}
+
+/* merge_sort() of v[0..n-1], in parts on up to `threads` threads when n is large */
+static void sort_run(struct sorter *s, int *v, int *tmp, int n, int threads)
+{
+	struct part_sort ps;
+	int parts = 1;
+
+	while (parts * 2 <= threads && parts * 2 <= SHARE_PARTS_MAX)
+		parts *= 2;
+	if (n < SHARE_PARALLEL_MIN || parts < 2) {
+		merge_sort(s, v, tmp, n);
+		return;
+	}
+	ps.v = v;
+	ps.tmp = tmp;
+	for (int i = 0; i <= parts; i++)
+		ps.bound[i] = (int)((long)n * i / parts);
+	for (int i = 0; i < parts; i++) {
+		ps.s[i] = *s;
+		ps.s[i].calls = 0;
+	}
+	scan_parts(parts, sort_part, &ps, threads);
+	for (int i = 0; i < parts; i++)
+		s->calls += ps.s[i].calls;
+	/* the parts merged pairwise, as the recursion would have: w sorted parts a pair */
+	for (int w = 1; w < parts; w *= 2)
+		for (int i = 0; i + w < parts; i += 2 * w) {
+			int lo = ps.bound[i], mid = ps.bound[i + w];
+			int hi = ps.bound[i + 2 * w < parts ? i + 2 * w : parts];
+
+			merge(s, v + lo, tmp + lo, mid - lo, hi - lo);
+		}
 }
 
 /* qsort_r()'s comparator of indices into the table ctx, by total_vm */
@@ -112,6 +178,11 @@ static void link_group(struct proc_table *t, const int *v, int n)
 }
 
 long share_find_groups(struct proc_table *t, mm_cmp_fn cmp, void *ctx)
+{
+	return share_find_groups_on(t, cmp, ctx, 1);
+}
+
+long share_find_groups_on(struct proc_table *t, mm_cmp_fn cmp, void *ctx, int threads)
 {
 	struct sorter s = { .t = t, .cmp = cmp, .ctx = ctx, .calls = 0 };
 	int *idx = malloc(sizeof(int) * (size_t)(t->n + 1));
@@ -142,7 +213,7 @@ long share_find_groups(struct proc_table *t, mm_cmp_fn cmp, void *ctx)
 		while (b < n && t->procs[idx[b]].total_vm_kb == t->procs[idx[a]].total_vm_kb)
 			b++;
 		if (b - a > 1) {
-			merge_sort(&s, idx + a, tmp, b - a);
+			sort_run(&s, idx + a, tmp, b - a, threads);
 			for (int g = a; g < b;) {
 				int e = g + 1;
 

@@ -24,4 +24,10 @@ enum mm_order kcmp_vm(pid_t a, pid_t b, void *ctx);
  */
 long share_find_groups(struct proc_table *t, mm_cmp_fn cmp, void *ctx);
 
+/*
+ * share_find_groups(), a long run of one total_vm sorted in parts on up to `threads`
+ * threads (scan_parallel()): cmp must then be safe to call from several threads at once.
+ */
+long share_find_groups_on(struct proc_table *t, mm_cmp_fn cmp, void *ctx, int threads);
+
 #endif

@@ -32,7 +32,7 @@ int survey_take_what(struct survey *sv, const struct scope *s, int proc_fd, pid_
 	free(pids);
 	if (!r) {
 		sv->order = malloc(sizeof(int) * (size_t)(n + 1));
-		if (!sv->order || share_find_groups(&sv->table, same_mm, same_mm_ctx) < 0)
+		if (!sv->order || share_find_groups_on(&sv->table, same_mm, same_mm_ctx, threads) < 0)
 			r = -ENOMEM;
 	}
 	if (r) {

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -370,6 +371,52 @@ static void many_groups(void **state)
 	free(m);
 }
 
+/* table_cmp() for several threads at once: an atomic count, no cmocka assertion (those
+ * longjmp, which only the test's own thread may do) */
+static atomic_long mt_calls;
+
+static enum mm_order table_cmp_mt(pid_t a, pid_t b, void *ctx)
+{
+	const struct mms *m = ctx;
+
+	atomic_fetch_add(&mt_calls, 1);
+	if (a <= 0 || a >= MAX_PID || b <= 0 || b >= MAX_PID || m->mm[a] == GONE ||
+	    m->mm[b] == GONE)
+		return MM_UNKNOWN;
+	return m->mm[a] < m->mm[b] ? MM_LESS : m->mm[a] > m->mm[b] ? MM_GREATER : MM_SAME;
+}
+
+/* A run of one total_vm larger than SHARE_PARALLEL_MIN sorted in parts on 2, 3 and 4
+ * threads: the same groups as one thread finds, the vanished in none, every call counted */
+static void many_groups_on_threads(void **state)
+{
+	enum { N = 6000 };
+
+	(void)state;
+	for (int threads = 1; threads <= 4; threads++) {
+		struct proc_table t;
+		struct mms *m = mms_new();
+
+		assert_int_equal(table_init(&t, 16), 0);
+		for (int i = 0; i < N; i++) {
+			int mm = (int)(next_rand() % 2500);
+
+			add(&t, m, 100 + i, i % 97 == 0 ? GONE : mm, 4096);
+		}
+		atomic_store(&mt_calls, 0);
+		long r = share_find_groups_on(&t, table_cmp_mt, m, threads);
+
+		assert_int_equal(r, atomic_load(&mt_calls));
+		assert_true(r < nlogn_bound(N));
+		check_groups(&t, m);
+		for (int i = 0; i < t.n; i++)
+			if (m->mm[t.procs[i].pid] == GONE)
+				assert_int_equal(t.procs[i].group_size, 1);
+		table_free(&t);
+		free(m);
+	}
+}
+
 static void empty_table(void **state)
 {
 	struct proc_table t;
@@ -420,6 +467,7 @@ int main(void)
 		cmocka_unit_test(vanished_between_sharers),
 		cmocka_unit_test(many_distinct),
 		cmocka_unit_test(many_groups),
+		cmocka_unit_test(many_groups_on_threads),
 		cmocka_unit_test(empty_table),
 		cmocka_unit_test(regroup),
 	};
