@@ -1220,38 +1220,79 @@ static int best_of(const struct selector *sel, const struct proc_table *t, long 
 }
 
 /*
+ * The table selections' survey: every process of the scope read in detail (on the threads),
+ * grouped by mm and ranked, the rules applied. *pids and *order are the caller's to free, and
+ * t to table_free(), whatever this returns: 0 or -errno.
+ */
+static int table_take(struct selector *sel, const struct scope *s, struct choice *c,
+		      struct proc_table *t, pid_t **pids, int **order)
+{
+	struct rank_ctx rc = { .totalpages = s->totalpages,
+			       .global_totalpages = s->global_totalpages,
+			       .page_kb = s->page_kb, .self = sel->self };
+	int n, r;
+
+	memset(t, 0, sizeof(*t));
+	n = scope_pids(s, sel->proc_fd, pids);
+	if (n < 0)
+		return n;
+	c->scanned = n;
+	r = table_init(t, n + 1);
+	if (!r)
+		r = scan_table(sel->proc_fd, *pids, n, SCAN_DETAIL, t, sel->threads);
+	if (!r && !(*order = malloc(sizeof(int) * (size_t)(n + 1))))
+		r = -ENOMEM;
+	if (!r && share_find_groups_on(t, sel->same_mm, sel->same_mm_ctx, sel->threads) < 0)
+		r = -ENOMEM;
+	if (r)
+		return r;
+	c->detailed = n;
+	for (int i = 0; i < t->n; i++)
+		t->procs[i].qos_rank = qos_rank_of(sel, t->procs[i].pid);
+	rank_table(t, &rc, *order);
+	rule_table(sel, t, s);
+	return 0;
+}
+
+/*
+ * Whether a table selection's would-be winner p may be chosen: judged by the rules as it is
+ * now (a verdict from before an exec, memo_holds(), is judged again into p: false), and its mm
+ * pinned by no protected process among the `all` pids of the machine listed (p marked: false).
+ */
+static bool winner_holds(struct selector *sel, const struct scope *s, struct proc_info *p, int all)
+{
+	struct proc_info q = *p;
+
+	if (!memo_holds(sel, p)) {
+		p->excl = select_exclusion_now(sel, &q);
+		p->badness += (q.rule_delta - p->rule_delta) * (long)(s->totalpages / 1000);
+		p->rule_delta = q.rule_delta;
+		p->rule = q.rule;
+		return false;
+	}
+	pid_t pin = pinned_by(sel, p, sel->buf->pids, all);
+
+	if (pin) {
+		p->excl = EXCL_SHARES_PROTECTED;
+		p->excl_pid = pin;
+		return false;
+	}
+	return true;
+}
+
+/*
  * Every process of the scope read in detail, grouped and ranked: for a cgroup scope, and for
  * the fastest-growing policy, which needs everyone's size.
  */
 static int select_table(struct selector *sel, const struct scope *s, struct choice *c)
 {
 	struct proc_table t;
-	struct rank_ctx rc = { .totalpages = s->totalpages,
-			       .global_totalpages = s->global_totalpages,
-			       .page_kb = s->page_kb, .self = sel->self };
 	pid_t *pids = NULL;
 	int *order = NULL;
-	int n = scope_pids(s, sel->proc_fd, &pids);
-	int r;
+	int r = table_take(sel, s, c, &t, &pids, &order);
 
-	if (n < 0)
-		return n;
-	c->scanned = n;
-	r = table_init(&t, n + 1);
-	if (!r)
-		r = scan_table(sel->proc_fd, pids, n, SCAN_DETAIL, &t, sel->threads);
-	order = malloc(sizeof(int) * (size_t)(n + 1));
-	if (!r && !order)
-		r = -ENOMEM;
-	if (!r && share_find_groups_on(&t, sel->same_mm, sel->same_mm_ctx, sel->threads) < 0)
-		r = -ENOMEM;
 	if (r)
 		goto out;
-	c->detailed = n;
-	for (int i = 0; i < t.n; i++)
-		t.procs[i].qos_rank = qos_rank_of(sel, t.procs[i].pid);
-	rank_table(&t, &rc, order);
-	rule_table(sel, &t, s);
 	int all = select_all_pids(sel);
 
 	if (all < 0) {
@@ -1263,23 +1304,9 @@ static int select_table(struct selector *sel, const struct scope *s, struct choi
 	/* a sharer outside the cgroup may be protected: check the would-be victim everywhere */
 	for (int i; !c->found && (i = best_of(sel, &t, now)) >= 0;) {
 		struct proc_info *p = &t.procs[i];
-		struct proc_info q = *p;
 
-		/* judged by the memos: as the rules judge it now (memo_holds()) */
-		if (!memo_holds(sel, p)) {
-			p->excl = select_exclusion_now(sel, &q);
-			p->badness += (q.rule_delta - p->rule_delta) * (long)(s->totalpages / 1000);
-			p->rule_delta = q.rule_delta;
-			p->rule = q.rule;
+		if (!winner_holds(sel, s, p, all))
 			continue;
-		}
-		pid_t pin = pinned_by(sel, p, sel->buf->pids, all);
-
-		if (pin) {
-			p->excl = EXCL_SHARES_PROTECTED;
-			p->excl_pid = pin;
-			continue;
-		}
 		c->victim = *p;
 		c->victim.cgroup = NULL;
 		c->found = true;
@@ -1335,36 +1362,20 @@ void select_cg_cands_free(struct cg_cand *cand, int n)
 static int select_cgroups(struct selector *sel, const struct scope *s, struct choice *c)
 {
 	struct proc_table t;
-	struct rank_ctx rc = { .totalpages = s->totalpages,
-			       .global_totalpages = s->global_totalpages,
-			       .page_kb = s->page_kb, .self = sel->self };
 	pid_t *pids = NULL;
 	int *order = NULL;
 	struct cg_cand *cand = NULL;
 	struct cg_unit *units = NULL;
-	int n = scope_pids(s, sel->proc_fd, &pids);
-	int r;
+	int r = table_take(sel, s, c, &t, &pids, &order);
 
-	if (n < 0)
-		return n;
-	c->scanned = n;
-	r = table_init(&t, n + 1);
-	if (!r)
-		r = scan_table(sel->proc_fd, pids, n, SCAN_DETAIL, &t, sel->threads);
-	order = malloc(sizeof(int) * (size_t)(n + 1));
-	cand = calloc((size_t)n + 1, sizeof(*cand));
-	units = malloc(sizeof(*units) * (size_t)(n + 1));
-	if (!r && (!order || !cand || !units))
-		r = -ENOMEM;
-	if (!r && share_find_groups(&t, sel->same_mm, sel->same_mm_ctx) < 0)
-		r = -ENOMEM;
 	if (r)
 		goto out;
-	c->detailed = t.n;
-	for (int i = 0; i < t.n; i++)
-		t.procs[i].qos_rank = qos_rank_of(sel, t.procs[i].pid);
-	rank_table(&t, &rc, order);
-	rule_table(sel, &t, s);
+	cand = calloc((size_t)t.n + 1, sizeof(*cand));
+	units = malloc(sizeof(*units) * (size_t)(t.n + 1));
+	if (!cand || !units) {
+		r = -ENOMEM;
+		goto out;
+	}
 	select_cg_cands(sel->proc_fd, s, &t, cand);
 	int all = select_all_pids(sel);
 
@@ -1374,13 +1385,11 @@ static int select_cgroups(struct selector *sel, const struct scope *s, struct ch
 	}
 	for (int k; !c->found && (k = cg_rank(cand, t.n, units, order)) > 0;) {
 		struct proc_info *p = &t.procs[units[0].best];
-		pid_t pin = pinned_by(sel, p, sel->buf->pids, all);
 
-		if (pin) {
-			p->excl = EXCL_SHARES_PROTECTED;
-			p->excl_pid = pin;
+		/* a verdict changed or a protected sharer: its unit ranked again (cg_rank()
+		 * reads the candidates' excl and badness anew) */
+		if (!winner_holds(sel, s, p, all))
 			continue;
-		}
 		c->victim = *p;
 		c->victim.cgroup = NULL;
 		c->found = true;

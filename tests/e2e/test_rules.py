@@ -378,8 +378,9 @@ def test_exe_rule_holds_for_a_process_that_execs_the_binary_after_it_was_judged(
     pid and start time stayed, which an exec keeps: the hog was chosen as the shell it had
     been (a wrapper script that execs a service starts as a shell). The same under
     --policy fastest-growing, whose choice judges everyone from the memos and where the hog is
-    the fastest grower."""
-    for policy in ((), ("--policy", "fastest-growing")):
+    the fastest grower, and under --policy largest-cgroup, where processes of the scope's own
+    cgroup rank alone (its selection once checked the winner's sharers, not its verdict)."""
+    for policy in ((), ("--policy", "fastest-growing"), ("--policy", "largest-cgroup")):
         would, copy, hog_pid = exec_after_judged(*policy)
         check(would["pid"] == copy, "%s: would kill %s %d, want the copy %d, not the hog %d "
               "that the rule ignores" % (" ".join(policy) or "largest", would["comm"],
