@@ -440,9 +440,11 @@ def children_of(pid):
 
 # What the release daemon may keep resident once started, kB: it was 2,050-2,230 before it
 # dropped start-up's pages (src/resident.h), and 810-1,070 since, the spread being where
-# ASLR puts libc against the kernel's 64 kB fault-around windows; a regression bound, not
-# the goal (bench/RESULTS.md has the figures)
-RELEASE_RSS_BOUND_KB = 1280
+# ASLR puts libc against the kernel's 64 kB fault-around windows; on a later kernel build of
+# these machines (6.18.44-fc-v1045) the same binary keeps 1,290-1,420 and today's 1,310-1,510
+# (an empty cgroup, 6 starts each): the bound sits between those and what keeping start-up's
+# pages costs, a regression bound, not the goal (bench/RESULTS.md has the figures)
+RELEASE_RSS_BOUND_KB = 1800
 
 
 @daemon_test
