@@ -37,6 +37,7 @@ struct slot {
 	bool exit_logged, reap_logged;
 	bool ahead;			/* chosen ahead in the warning band, not at the trigger */
 	bool identified;		/* v.id parsed from the note's cgroup (watch.c identify) */
+	long long reaped_at;		/* when the loop first saw it reaped, not exited; 0 */
 };
 
 /*

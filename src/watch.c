@@ -36,6 +36,16 @@
  * burst that fired the trigger had ended meanwhile */
 #define RECHECK_AFTER_NS ((long long)SAMPLE_MIN_MS * 1000000)
 
+/*
+ * A victim reaped but not yet exited stays in flight this long at most, or until it exits.
+ * Its own exit_mmap() may be unmapping beside the reaper: each frees (and uncharges from its
+ * memcg) the pages it unmapped only when its mmu_gather is flushed, after the counters the
+ * reap reads have fallen, so a sample taken at once can still count them. Seen: a second
+ * victim killed 8 ms after the first was reaped (rss 0), its cgroup's usage not yet down.
+ * A victim stuck in D state never exits: it blocks its scope no longer than this.
+ */
+#define REAP_SETTLE_NS 100000000LL
+
 struct slot *slot_take(struct daemon *dmn)
 {
 	for (int i = 0; i < POOL; i++)
@@ -665,6 +675,15 @@ void watch_follow(struct daemon *dmn, struct watch *w, long long now)
 	bool reaped = s->submitted && atomic_load_explicit(&s->v.reap_done, memory_order_acquire) &&
 		      s->v.reap_outcome == REAP_REAPED;
 
+	if (reaped && !s->exit_logged) {
+		if (!s->reaped_at)
+			s->reaped_at = now;
+		if (now - s->reaped_at < REAP_SETTLE_NS) {
+			if (w->next_ns > s->reaped_at + REAP_SETTLE_NS)
+				w->next_ns = s->reaped_at + REAP_SETTLE_NS;
+			return;
+		}
+	}
 	if (s->exit_logged || reaped) {
 		group_say_freed(w, &s->v);
 		hook_post_kill(dmn, w, s, s->exit_logged ? "exited" : "reaped", now);
