@@ -217,7 +217,8 @@ static int refuse(struct cli *c, struct proc_info *p)
  * an exit status.
  */
 static int choose(struct cli *c, struct selector *sel, const struct kill_opts *o,
-		  struct victim *v, long long *took_ns, int *scanned, struct choice_cgroup *cg)
+		  struct victim *v, long long *took_ns, int *scanned, struct choice_cgroup *cg,
+		  unsigned long long *key)
 {
 	long long t = now_ns();
 	struct proc_info p;
@@ -232,6 +233,7 @@ static int choose(struct cli *c, struct selector *sel, const struct kill_opts *o
 		r = n < 0 ? n : select_judge(sel, &c->scope, o->pid, all, n, &p, v);
 		if (r > 0)
 			return refuse(c, &p);
+		*key = victim_member_key(c->proc_fd, c->scope.kind, o->pid);
 		*scanned = 1;
 	} else {
 		struct choice ch;
@@ -244,6 +246,9 @@ static int choose(struct cli *c, struct selector *sel, const struct kill_opts *o
 			cli_error(c, "kill: no process can be chosen");
 			return EXIT_NOTHING;
 		}
+		/* where it was when chosen: the kill checks it is still there (victim_moved_out) */
+		if (!r)
+			*key = victim_member_key(c->proc_fd, c->scope.kind, ch.victim.pid);
 		/* a cgroup's selection leaves its members in selector_pids(): list everyone
 		 * again, unless the selection's check gathered the group already */
 		int n = r ? r : victim_gathered(v, &ch.victim) ? 0 : select_all_pids(sel);
@@ -721,6 +726,7 @@ int cmd_kill(const char *prog, int argc, char **argv)
 	struct group_kill g = { 0 }, *gk = NULL;
 	static struct choice_cgroup cg;
 	long long took = 0;
+	unsigned long long key = 0;
 	int scanned = 0, used = 1, r = parse_opts(&c, &o, argc, argv);
 
 	if (r)
@@ -738,7 +744,7 @@ int cmd_kill(const char *prog, int argc, char **argv)
 		goto out;
 	}
 	for (int tries = 1;; tries++) {
-		r = choose(&c, &sel, &o, v, &took, &scanned, &cg);
+		r = choose(&c, &sel, &o, v, &took, &scanned, &cg, &key);
 		if (r)
 			goto out;
 		if (o.dry_run) {
@@ -762,6 +768,17 @@ int cmd_kill(const char *prog, int argc, char **argv)
 			poll(NULL, 0, atoi(pause_ms));
 		int e = victim_open(v, c.proc_fd);
 
+		/* held now: the last look before the signal, at where it is */
+		if (!e && victim_moved_out(c.proc_fd, c.scope.kind, key, &v->m[0])) {
+			victim_close(v);
+			say(fd, "oomreaper: process ", &v->m[0],
+			    " has left the scope since it was chosen; nothing signalled", -1);
+			if (o.pid || tries == KILL_TRIES) {
+				r = EXIT_NOTHING;
+				goto out;
+			}
+			continue;
+		}
 		if (!e)
 			break;
 		if (e != -ESTALE && e != -ESRCH) {

@@ -1,13 +1,16 @@
 /* kill.c - __oom_kill_process() in userspace: the victim and its sharers, by pidfd */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "kill.h"
 #include "rank.h"
+#include "readfile.h"
 #include "scan.h"
 #include "sys.h"
 
@@ -87,6 +90,51 @@ int victim_open(struct victim *v, int proc_fd)
 	}
 	v->n = kept;
 	return 0;
+}
+
+unsigned long long victim_member_key(int proc_fd, enum scope_kind kind, pid_t pid)
+{
+	char path[32], buf[4096], where[PATH_MAX];
+	ssize_t n;
+	unsigned long long h = 14695981039346656037ULL;	/* FNV-1a */
+	int r;
+
+	if (kind == SCOPE_GLOBAL)
+		return 0;
+	n = read_file_at(proc_fd, pid_path(path, pid, "cgroup"), buf, sizeof(buf));
+	if (n <= 0 || (size_t)n >= sizeof(buf) - 1)
+		return 0;
+	r = cgroup_of_process(buf, (size_t)n, kind, "", where, sizeof(where));
+	/* -EPERM: the root cgroup, a place like any other here */
+	if (r == -EPERM)
+		snprintf(where, sizeof(where), "/");
+	else if (r)
+		return 0;
+	for (const char *c = where; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+/*
+ * A process moved out of the cgroup it was chosen in is no longer the scope's to kill: the
+ * kernel's memcg OOM killer walks the tasks in the memcg when it runs
+ * (mem_cgroup_scan_tasks()), not those that were there, and a victim is killed up to seconds
+ * after it was chosen (chosen ahead, or a selection that stalled). An exiting process cannot
+ * be moved (cgroup_migrate_add_task() skips PF_EXITING), though a v1 line of one says "/": it
+ * has not left.
+ */
+bool victim_moved_out(int proc_fd, enum scope_kind kind, unsigned long long was,
+		      const struct member *m)
+{
+	unsigned long long now;
+	struct proc_info p;
+
+	if (!was || !(now = victim_member_key(proc_fd, kind, m->pid)) || now == was)
+		return false;
+	memset(&p, 0, sizeof(p));
+	if (scan_proc(proc_fd, m->pid, SCAN_STAT, &p) || p.start_time != m->start_time)
+		return false;	/* gone: its pidfd signals nobody else */
+	return !(p.flags & PF_EXITING) && p.state != 'Z' && p.state != 'X';
 }
 
 int victim_signal(struct victim *v, int sig)

@@ -35,6 +35,20 @@ int victim_gather(struct victim *v, const struct selector *sel, const struct pro
 int victim_open(struct victim *v, int proc_fd);
 
 /*
+ * Where pid is in the hierarchy of a scope of kind: a hash of its cgroup's path in
+ * /proc/PID/cgroup (the v1 memory controller's line, or v2's "0::" line), 0 when it cannot
+ * be read. The global scope holds everyone: 0.
+ */
+unsigned long long victim_member_key(int proc_fd, enum scope_kind kind, pid_t pid);
+
+/*
+ * Whether the process m, whose victim_member_key() was `was` when it was chosen, has left that
+ * cgroup since: false when either key is unknown, or m is gone or exiting.
+ */
+bool victim_moved_out(int proc_fd, enum scope_kind kind, unsigned long long was,
+		      const struct member *m);
+
+/*
  * Sends sig to every member through its pidfd. Returns how many got it; v->unsignalled
  * counts those that did not and had not exited either.
  */

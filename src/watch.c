@@ -102,54 +102,11 @@ void slots_sweep(struct daemon *dmn)
 			slot_release(dmn, &dmn->pool[i]);
 }
 
-/*
- * Where pid is in the scope's own hierarchy: a hash of its path in /proc/PID/cgroup (the v1
- * memory controller's line, or v2's "0::" line, as the scope is), 0 when it cannot be read.
- * The global scope holds everyone: 0.
- */
-static unsigned long long member_key(struct daemon *dmn, const struct watch *w, pid_t pid)
-{
-	char path[32], buf[4096], where[PATH_MAX];
-	ssize_t n;
-	unsigned long long h = 14695981039346656037ULL;	/* FNV-1a */
-	int r;
-
-	if (w->scope.kind == SCOPE_GLOBAL)
-		return 0;
-	n = read_file_at(dmn->cli->proc_fd, pid_path(path, pid, "cgroup"), buf, sizeof(buf));
-	if (n <= 0 || (size_t)n >= sizeof(buf) - 1)
-		return 0;
-	r = cgroup_of_process(buf, (size_t)n, w->scope.kind, "", where, sizeof(where));
-	/* -EPERM: the root cgroup, a place like any other here */
-	if (r == -EPERM)
-		snprintf(where, sizeof(where), "/");
-	else if (r)
-		return 0;
-	for (const char *c = where; *c; c++)
-		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-	return h ? h : 1;
-}
-
-/*
- * Whether the victim in slot s has left the cgroup it was chosen in. The selection found it
- * listed in the scope's cgroup.procs; a process moved out since is no longer the scope's to
- * kill: the kernel's memcg OOM killer walks the tasks in the memcg when it runs
- * (mem_cgroup_scan_tasks()), not those that were there. A victim chosen ahead is killed up to
- * seconds after it was chosen. An exiting process cannot be moved (cgroup_migrate_add_task()
- * skips PF_EXITING), though a v1 line of one says "/": it has not left.
- */
+/* The victim in slot s has left the cgroup it was chosen in (victim_moved_out()) */
 static bool moved_out(struct daemon *dmn, const struct watch *w, const struct slot *s)
 {
-	unsigned long long was = slot_note(dmn, s)->member_key, now;
-	struct proc_info p;
-
-	if (!was || !(now = member_key(dmn, w, s->v.m[0].pid)) || now == was)
-		return false;
-	memset(&p, 0, sizeof(p));
-	if (scan_proc(dmn->cli->proc_fd, s->v.m[0].pid, SCAN_STAT, &p) ||
-	    p.start_time != s->v.m[0].start_time)
-		return false;	/* gone: its pidfd signals nobody else */
-	return !(p.flags & PF_EXITING) && p.state != 'Z' && p.state != 'X';
+	return victim_moved_out(dmn->cli->proc_fd, w->scope.kind, slot_note(dmn, s)->member_key,
+				&s->v.m[0]);
 }
 
 /*
@@ -174,7 +131,7 @@ static void note_choice(struct daemon *dmn, const struct watch *w, struct slot *
 	note->runner_up_badness = ch->runner_up.badness;
 	memcpy(note->runner_up_comm, ch->runner_up.comm, sizeof(note->runner_up_comm));
 	note->fired.trigger = TRIG_NONE;
-	note->member_key = member_key(dmn, w, ch->victim.pid);
+	note->member_key = victim_member_key(dmn->cli->proc_fd, w->scope.kind, ch->victim.pid);
 	note->cgroup[0] = 0;
 	/* field by field: the path's room is touched only as far as it is used */
 	note->cg.whole = ch->cg.whole;

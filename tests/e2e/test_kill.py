@@ -307,6 +307,28 @@ def test_victim_gone_before_kill():
           "the bystander %d was signalled" % bystander.pid)
 
 
+@test
+def test_victim_moved_out_of_the_scope_before_the_kill_is_not_signalled():
+    """`kill --cgroup A`: a 60 MiB hog and a 20 MiB one in A; the larger is chosen, then moved
+    to cgroup B between the choice and the kill (as it may be while a selection over thousands
+    of processes takes a second). It is no longer A's to kill, as the kernel's memcg OOM
+    killer walks A's tasks when it runs: kill says so, chooses again and kills the hog still in
+    A. It once signalled the victim wherever it had gone (the daemon checked; kill did not)."""
+    a, b = make_cgroup(), make_cgroup()
+    mover, stayer = Watched(hog(a, 60)), Watched(hog(a, 20))
+    k = start_kill("--cgroup", a, env=PAUSE)
+    wait_in_pause(k)
+    write_file(os.path.join(b, "cgroup.procs"), str(mover.pid))
+    check(mover.pid not in cgroup_procs(a), "%d is still in %s" % (mover.pid, a))
+    r = finish_kill(k)
+    check("process %d (hog) has left the scope since it was chosen; nothing signalled"
+          % mover.pid in r.out, "%s %r" % (r.describe(), r.out))
+    check(r.rc == 0 and wait_for(stayer.gone), "the hog %d still in %s was not killed: %s %r"
+          % (stayer.pid, a, r.describe(), r.out))
+    check(mover.alive() and not sigkill_pending(mover.pid),
+          "the hog %d moved out to %s was signalled: %r" % (mover.pid, b, r.out))
+
+
 def take_pid(pid, cg):
     """Starts a hog in cg that gets pid, by writing pid - 1 to ns_last_pid just before the
     fork. Returns its Popen, or None when another fork took the pid first."""
