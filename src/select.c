@@ -75,6 +75,11 @@ struct selector_buffers {
 	unsigned long long *starts;
 	unsigned char *kept;	/* by index: its score read through the file held (scan.h) */
 	int *held_at;		/* by index: where its file is among the held ones, or -1 */
+	/* selections made with these buffers (select_cgroup: the first reads status) */
+	long selections;
+	/* scores[] holds this selection's oom_score of each (not where select_cgroup read
+	 * status instead) */
+	bool scores_read;
 	/* fastest-growing: each candidate's size at the last selection */
 	struct growth *grown;
 	int n_grown, cap_grown;
@@ -713,7 +718,8 @@ static void look_tied(void *ctx, int j)
 	struct closer *cl = ctx;
 	struct selector_buffers *b = cl->sel->buf;
 	int i = cl->order[j];
-	bool held = cl->sel->hold > 0 && b->held_at[i] >= 0;
+	/* held_at[] is this selection's only where it read the held oom_score files */
+	bool held = cl->sel->hold > 0 && b->scores_read && b->held_at[i] >= 0;
 	struct proc_info p;
 
 	if (b->kind[i] != FINE_BOUND)
@@ -951,7 +957,7 @@ static void walk_once(struct selector *sel, const struct scope *s, int *order, i
 		if (judge(check || among(sel->buf->pids[i], fresh, nfresh) ? &now : sel,
 			  sel->buf->pids[i], &p) != EXCL_NONE)
 			continue;
-		p.kernel_score = sel->buf->scores[i];
+		p.kernel_score = sel->buf->scores_read ? sel->buf->scores[i] : -1;
 		p.qos_rank = sel->buf->ranks[i];
 		set_badness(&p, s);
 		c->candidates++;
@@ -990,9 +996,6 @@ static void walk(struct selector *sel, const struct scope *s, int *order, int k,
 			     .cgroup = s->kind != SCOPE_GLOBAL,
 			     .swap_pages = swap_pages_bound(sel->proc_fd) };
 
-	/* a byte a candidate: nothing looked at yet in this selection */
-	memset(sel->buf->kind, FINE_NONE, sizeof(*sel->buf->kind) * (size_t)sel->buf->cap);
-
 	for (;;) {
 		bool each = npassed + nfresh == PINNED_WINNERS_MAX;
 
@@ -1019,6 +1022,12 @@ static void walk(struct selector *sel, const struct scope *s, int *order, int k,
 	/* the lead is counted within a rank; across ranks the selection cannot tell */
 	if (sel->qos_order)
 		c->others_bound = LONG_MAX;
+}
+
+/* A byte a candidate: nothing looked at closer yet in this selection (before walk()) */
+static void fine_clear(struct selector *sel)
+{
+	memset(sel->buf->kind, FINE_NONE, sizeof(*sel->buf->kind) * (size_t)sel->buf->cap);
 }
 
 /* sort_indices()'s comparator of indices into the buffers ctx: the highest QoS rank first, then
@@ -1049,6 +1058,7 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 
 	if (r)
 		return r;
+	b->scores_read = true;
 	int k = order_by_score(b->scores, n, b->order);
 	/* nobody scored this low can beat the best: oom_score is monotonic in badness; prefer
 	 * rules may add to a process the scores rank low */
@@ -1062,12 +1072,46 @@ static int select_global(struct selector *sel, const struct scope *s, struct cho
 	read_ranks(sel, n);
 	if (sel->qos_order)
 		qsort_r(b->order, (size_t)k, sizeof(*b->order), by_bound, b);
+	fine_clear(sel);
 	/* the winner's mm is checked against every process, as the kill gathers it: an ignore
 	 * rule protects processes the kernel scores above 0 */
 	walk(sel, s, b->order, k, b->bounds, b->pids, n, c);
 	return 0;
 }
 
+
+/* select_cgroup()'s pass over status and adj: each member's badness in the scope, without the
+ * rules, into bounds[i]; LONG_MIN where it cannot be a candidate (gone, no mm) */
+static void read_points(void *ctx, int i)
+{
+	struct closer *cl = ctx;
+	struct selector_buffers *b = cl->sel->buf;
+	struct proc_info p;
+
+	memset(&p, 0, sizeof(p));
+	if (scan_proc(cl->sel->proc_fd, b->pids[i], SCAN_STATUS | SCAN_ADJ, &p) || !p.has_mm) {
+		b->bounds[i] = LONG_MIN;
+		return;
+	}
+	b->bounds[i] = oom_badness_of(oom_points(&p, cl->s->page_kb), p.oom_score_adj,
+				      cl->s->totalpages);
+}
+
+/*
+ * Whether a cgroup selection reads each member's status (its points exactly) and adj, rather
+ * than its oom_score and adj, before the walk. oom_score is a bound in units of the machine's
+ * totalpages / 1000 (tens of MB): among small processes it ties, every one then needs its
+ * status as well, and three files a process is what 30,000 of them cost. Status first costs
+ * two files whatever the sizes; oom_score first, two where the scores tell the members apart,
+ * three where they do not, and less than status in a daemon that holds the oom_score files
+ * open (a pread each, selector_hold_files). So: status first where no oom_score file is held,
+ * a one-shot selection and a daemon's first (its warm-up at start, which opens no file to
+ * hold); oom_score first in a daemon's later selections.
+ */
+static bool status_first(const struct selector *sel)
+{
+	return sel->hold <= 0 || sel->buf->selections == 0;
+}
 
 static int select_cgroup(struct selector *sel, const struct scope *s, struct choice *c)
 {
@@ -1089,27 +1133,49 @@ static int select_cgroup(struct selector *sel, const struct scope *s, struct cho
 		free(members);
 		return r;
 	}
+	b = sel->buf;
 	memcpy(b->pids, members, sizeof(pid_t) * (size_t)n);
 	free(members);
 	c->scanned = n;
-	r = read_scores(sel, n);
-	if (!r)
-		r = scan_adjs(sel->proc_fd, b->pids, n, b->adjs, sel->threads);
+	fine_clear(sel);
+	bool exact = status_first(sel);
+
+	if (exact) {
+		struct closer cl = { .sel = sel, .s = s };
+
+		r = scan_parallel(n, read_points, &cl, sel->threads);
+	} else {
+		r = read_scores(sel, n);
+		if (!r)
+			r = scan_adjs(sel->proc_fd, b->pids, n, b->adjs, sel->threads);
+	}
 	if (r)
 		return r;
+	/* no oom_score read: the scores and adjs arrays are left untouched (the pages a daemon
+	 * holds), and the candidates' kernel_score is unknown */
+	b->scores_read = !exact;
 	read_ranks(sel, n);
 	long tg = (long)(s->global_totalpages / 1000), tc = (long)(s->totalpages / 1000);
 	int k = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (b->scores[i] < 0)
+		if (exact ? b->bounds[i] == LONG_MIN : b->scores[i] < 0)
 			continue;
-		long hi = oom_score_max_badness(b->scores[i], s->global_totalpages);
-		/* the points the score leaves room for, then the adj as the cgroup counts it */
-		b->bounds[i] = hi == LONG_MAX ? LONG_MAX
-			       : hi - b->adjs[i] * tg + b->adjs[i] * tc +
-					 rules_boost(sel->memos, sel->rules, sel->nrules,
-						     b->pids[i]) * tc;
+		long boost = rules_boost(sel->memos, sel->rules, sel->nrules, b->pids[i]) * tc;
+
+		if (exact) {
+			/* its badness as status read it: the closer look, made for everyone */
+			b->bounds[i] += boost;
+			b->fine[i].v = b->bounds[i];
+			b->kind[i] = FINE_BOUND;
+		} else {
+			long hi = oom_score_max_badness(b->scores[i], s->global_totalpages);
+
+			/* the points the score leaves room for, then the adj as the cgroup
+			 * counts it */
+			b->bounds[i] = hi == LONG_MAX ? LONG_MAX
+				       : hi - b->adjs[i] * tg + b->adjs[i] * tc + boost;
+		}
 		b->order[k++] = i;
 	}
 	sort_indices(b->order, k, by_bound, b);
@@ -1434,10 +1500,15 @@ static int select_scope(struct selector *sel, const struct scope *s, struct choi
 	if (r)
 		return r;
 	if (sel->policy == POLICY_FASTEST_GROWING)
-		return select_table(sel, s, c);
-	if (sel->policy == POLICY_LARGEST_CGROUP)
-		return select_cgroups(sel, s, c);
-	return s->kind == SCOPE_GLOBAL ? select_global(sel, s, c) : select_cgroup(sel, s, c);
+		r = select_table(sel, s, c);
+	else if (sel->policy == POLICY_LARGEST_CGROUP)
+		r = select_cgroups(sel, s, c);
+	else if (s->kind == SCOPE_GLOBAL)
+		r = select_global(sel, s, c);
+	else
+		r = select_cgroup(sel, s, c);
+	sel->buf->selections++;
+	return r;
 }
 
 int select_victim(struct selector *sel, const struct scope *s, struct choice *c)
