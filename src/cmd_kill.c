@@ -211,6 +211,13 @@ static int refuse(struct cli *c, struct proc_info *p)
 	return EXIT_NOTHING;
 }
 
+/* Where pid is when chosen, for the check before the signal (victim_moved_out()); "" unknown */
+static void note_where(const struct cli *c, pid_t pid, char *was, size_t len)
+{
+	if (victim_cgroup_path(c->proc_fd, c->scope.kind, pid, was, len) != 0)
+		was[0] = 0;
+}
+
 /*
  * Chooses the victim, --pid's or the scope's top, and gathers its group into v: the one
  * judgement (select_judge), which the selection also applies to its winner. Returns 0, or
@@ -218,7 +225,7 @@ static int refuse(struct cli *c, struct proc_info *p)
  */
 static int choose(struct cli *c, struct selector *sel, const struct kill_opts *o,
 		  struct victim *v, long long *took_ns, int *scanned, struct choice_cgroup *cg,
-		  unsigned long long *key)
+		  char *was, size_t was_len)
 {
 	long long t = now_ns();
 	struct proc_info p;
@@ -233,7 +240,7 @@ static int choose(struct cli *c, struct selector *sel, const struct kill_opts *o
 		r = n < 0 ? n : select_judge(sel, &c->scope, o->pid, all, n, &p, v);
 		if (r > 0)
 			return refuse(c, &p);
-		*key = victim_member_key(c->proc_fd, c->scope.kind, o->pid);
+		note_where(c, o->pid, was, was_len);
 		*scanned = 1;
 	} else {
 		struct choice ch;
@@ -248,7 +255,7 @@ static int choose(struct cli *c, struct selector *sel, const struct kill_opts *o
 		}
 		/* where it was when chosen: the kill checks it is still there (victim_moved_out) */
 		if (!r)
-			*key = victim_member_key(c->proc_fd, c->scope.kind, ch.victim.pid);
+			note_where(c, ch.victim.pid, was, was_len);
 		/* a cgroup's selection leaves its members in selector_pids(): list everyone
 		 * again, unless the selection's check gathered the group already */
 		int n = r ? r : victim_gathered(v, &ch.victim) ? 0 : select_all_pids(sel);
@@ -726,7 +733,7 @@ int cmd_kill(const char *prog, int argc, char **argv)
 	struct group_kill g = { 0 }, *gk = NULL;
 	static struct choice_cgroup cg;
 	long long took = 0;
-	unsigned long long key = 0;
+	static char was[PATH_MAX];
 	int scanned = 0, used = 1, r = parse_opts(&c, &o, argc, argv);
 
 	if (r)
@@ -744,7 +751,7 @@ int cmd_kill(const char *prog, int argc, char **argv)
 		goto out;
 	}
 	for (int tries = 1;; tries++) {
-		r = choose(&c, &sel, &o, v, &took, &scanned, &cg, &key);
+		r = choose(&c, &sel, &o, v, &took, &scanned, &cg, was, sizeof(was));
 		if (r)
 			goto out;
 		if (o.dry_run) {
@@ -769,7 +776,7 @@ int cmd_kill(const char *prog, int argc, char **argv)
 		int e = victim_open(v, c.proc_fd);
 
 		/* held now: the last look before the signal, at where it is */
-		if (!e && victim_moved_out(c.proc_fd, c.scope.kind, key, &v->m[0])) {
+		if (!e && victim_moved_out(c.proc_fd, c.scope.kind, was, &v->m[0])) {
 			victim_close(v);
 			say(fd, "oomreaper: process ", &v->m[0],
 			    " has left the scope since it was chosen; nothing signalled", -1);

@@ -57,9 +57,9 @@ struct slot_note {
 	char cgroup[PATH_MAX];		/* the victim's (the memory controller's, v1); "" unknown */
 	struct choice_cgroup cg;	/* policy largest-cgroup: the cgroup chosen, or why the
 					 * victim stands alone */
-	/* where the victim was in the scope's own hierarchy when chosen (watch.c
-	 * member_key()); 0 unknown */
-	unsigned long long member_key;
+	/* where the victim was in the scope's own hierarchy when chosen
+	 * (victim_cgroup_path()); "" unknown */
+	char member_path[PATH_MAX];
 };
 
 struct watch {

@@ -92,44 +92,47 @@ int victim_open(struct victim *v, int proc_fd)
 	return 0;
 }
 
-unsigned long long victim_member_key(int proc_fd, enum scope_kind kind, pid_t pid)
+int victim_cgroup_path(int proc_fd, enum scope_kind kind, pid_t pid, char *where, size_t len)
 {
-	char path[32], buf[4096], where[PATH_MAX];
+	char path[32], buf[4096];
 	ssize_t n;
-	unsigned long long h = 14695981039346656037ULL;	/* FNV-1a */
 	int r;
 
 	if (kind == SCOPE_GLOBAL)
-		return 0;
+		return -ENOENT;
 	n = read_file_at(proc_fd, pid_path(path, pid, "cgroup"), buf, sizeof(buf));
-	if (n <= 0 || (size_t)n >= sizeof(buf) - 1)
-		return 0;
-	r = cgroup_of_process(buf, (size_t)n, kind, "", where, sizeof(where));
+	if (n < 0)
+		return (int)n;
+	if (n == 0 || (size_t)n >= sizeof(buf) - 1)
+		return -EBADMSG;
+	r = cgroup_of_process(buf, (size_t)n, kind, "", where, len);
 	/* -EPERM: the root cgroup, a place like any other here */
 	if (r == -EPERM)
-		snprintf(where, sizeof(where), "/");
-	else if (r)
-		return 0;
-	for (const char *c = where; *c; c++)
-		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-	return h ? h : 1;
+		return snprintf(where, len, "/") < (int)len ? 0 : -ENAMETOOLONG;
+	/* "/.." of a cgroup namespace: outside its root, where no scope of ours is */
+	return r == -EBADMSG ? 1 : r;
 }
 
 /*
  * A process moved out of the cgroup it was chosen in is no longer the scope's to kill: the
- * kernel's memcg OOM killer walks the tasks in the memcg when it runs
+ * kernel's memcg OOM killer walks the tasks in the memcg and below it when it runs
  * (mem_cgroup_scan_tasks()), not those that were there, and a victim is killed up to seconds
- * after it was chosen (chosen ahead, or a selection that stalled). An exiting process cannot
- * be moved (cgroup_migrate_add_task() skips PF_EXITING), though a v1 line of one says "/": it
- * has not left.
+ * after it was chosen (chosen ahead, or a selection that stalled). One moved below that
+ * cgroup is still in it, as the kernel sees it. An exiting process cannot be moved
+ * (cgroup_migrate_add_task() skips PF_EXITING), though a v1 line of one says "/": it has not
+ * left.
  */
-bool victim_moved_out(int proc_fd, enum scope_kind kind, unsigned long long was,
-		      const struct member *m)
+bool victim_moved_out(int proc_fd, enum scope_kind kind, const char *was, const struct member *m)
 {
-	unsigned long long now;
+	char now[PATH_MAX];
 	struct proc_info p;
+	int r;
 
-	if (!was || !(now = victim_member_key(proc_fd, kind, m->pid)) || now == was)
+	if (!was[0])
+		return false;
+	r = victim_cgroup_path(proc_fd, kind, m->pid, now, sizeof(now));
+	/* below or in the root of the namespace's hierarchy is everywhere */
+	if (r < 0 || (r == 0 && (!strcmp(was, "/") || cgroup_within(now, was))))
 		return false;
 	memset(&p, 0, sizeof(p));
 	if (scan_proc(proc_fd, m->pid, SCAN_STAT, &p) || p.start_time != m->start_time)

@@ -35,18 +35,20 @@ int victim_gather(struct victim *v, const struct selector *sel, const struct pro
 int victim_open(struct victim *v, int proc_fd);
 
 /*
- * Where pid is in the hierarchy of a scope of kind: a hash of its cgroup's path in
- * /proc/PID/cgroup (the v1 memory controller's line, or v2's "0::" line), 0 when it cannot
- * be read. The global scope holds everyone: 0.
+ * Where pid is in the hierarchy of a scope of kind, as /proc/PID/cgroup says it (the v1 memory
+ * controller's line, or v2's "0::" line): its cgroup's path, relative to the root of our
+ * cgroup namespace, into where. Returns 0; 1 when that path lies outside the namespace's root
+ * ("/.." of a cgroup namespace: none of our scopes holds it) or cannot be parsed; -errno when
+ * it cannot be read, and for the global scope (it holds everyone).
  */
-unsigned long long victim_member_key(int proc_fd, enum scope_kind kind, pid_t pid);
+int victim_cgroup_path(int proc_fd, enum scope_kind kind, pid_t pid, char *where, size_t len);
 
 /*
- * Whether the process m, whose victim_member_key() was `was` when it was chosen, has left that
- * cgroup since: false when either key is unknown, or m is gone or exiting.
+ * Whether the process m, whose victim_cgroup_path() was `was` when it was chosen, has left
+ * that cgroup and every cgroup below it since: false when `was` is "" (unknown), when m's
+ * cgroup cannot be read now, and when m is gone or exiting.
  */
-bool victim_moved_out(int proc_fd, enum scope_kind kind, unsigned long long was,
-		      const struct member *m);
+bool victim_moved_out(int proc_fd, enum scope_kind kind, const char *was, const struct member *m);
 
 /*
  * Sends sig to every member through its pidfd. Returns how many got it; v->unsignalled

@@ -1113,6 +1113,31 @@ static bool status_first(const struct selector *sel)
 	return sel->hold <= 0 || sel->buf->selections == 0;
 }
 
+int selector_hold_now(struct selector *sel, const struct scope *s)
+{
+	struct selector_buffers *b = sel->buf;
+	pid_t *members = NULL;
+	int n, r;
+
+	/* only once, after the status-first selection: the next one reads and holds them */
+	if (sel->hold <= 0 || !b || b->selections != 1 || b->scores_read ||
+	    s->kind == SCOPE_GLOBAL)
+		return 0;
+	n = scope_pids(s, sel->proc_fd, &members);
+	if (n < 0)
+		return n;
+	r = n > b->cap - 64 ? grow(sel, n + n / 2 + 64) : 0;
+	if (!r) {
+		b = sel->buf;
+		memcpy(b->pids, members, sizeof(pid_t) * (size_t)n);
+		r = read_scores(sel, n);
+	}
+	free(members);
+	/* scores[] holds the oom_score of each listed now: not to be done again */
+	b->scores_read = true;
+	return r;
+}
+
 static int select_cgroup(struct selector *sel, const struct scope *s, struct choice *c)
 {
 	struct selector_buffers *b = sel->buf;

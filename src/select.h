@@ -146,6 +146,15 @@ int select_victim(struct selector *sel, const struct scope *s, struct choice *c)
  */
 int selector_hold_files(struct selector *sel, int max);
 
+/*
+ * Opens the oom_score files of the cgroup scope's members that a daemon's selections hold,
+ * once, after a first selection that read status instead and opened none (status_first()):
+ * called while memory is plentiful, so that the first selection under pressure reads them
+ * with a pread each rather than opening them all. Nothing for a global scope, whose
+ * selections always hold them, nor when the files are held already. Returns 0 or -errno.
+ */
+int selector_hold_now(struct selector *sel, const struct scope *s);
+
 /* rank_exclusion(), then the rules: sets p->rule_delta and p->rule. */
 enum exclusion select_exclusion(const struct selector *sel, struct proc_info *p);
 

@@ -105,7 +105,7 @@ void slots_sweep(struct daemon *dmn)
 /* The victim in slot s has left the cgroup it was chosen in (victim_moved_out()) */
 static bool moved_out(struct daemon *dmn, const struct watch *w, const struct slot *s)
 {
-	return victim_moved_out(dmn->cli->proc_fd, w->scope.kind, slot_note(dmn, s)->member_key,
+	return victim_moved_out(dmn->cli->proc_fd, w->scope.kind, slot_note(dmn, s)->member_path,
 				&s->v.m[0]);
 }
 
@@ -131,7 +131,9 @@ static void note_choice(struct daemon *dmn, const struct watch *w, struct slot *
 	note->runner_up_badness = ch->runner_up.badness;
 	memcpy(note->runner_up_comm, ch->runner_up.comm, sizeof(note->runner_up_comm));
 	note->fired.trigger = TRIG_NONE;
-	note->member_key = victim_member_key(dmn->cli->proc_fd, w->scope.kind, ch->victim.pid);
+	if (victim_cgroup_path(dmn->cli->proc_fd, w->scope.kind, ch->victim.pid, note->member_path,
+			       sizeof(note->member_path)) != 0)
+		note->member_path[0] = 0;
 	note->cgroup[0] = 0;
 	/* field by field: the path's room is touched only as far as it is used */
 	note->cg.whole = ch->cg.whole;
@@ -747,9 +749,11 @@ static void tick(struct daemon *dmn, struct watch *w, long long now, struct deci
 	w->next_ns = smp.t_ns + (long long)d.next_ms * 1000000;
 	w->fired_at = smp.t_ns;
 	if (d.verdict == VERDICT_OK) {
-		if (!d.prepare)
+		if (!d.prepare) {
 			watch_drop_ready(dmn, w);
-		else if (!w->inflight && now >= w->quiet_until)
+			/* memory plentiful: hold what the next selection reads, if nothing is held */
+			selector_hold_now(&w->sel, &w->scope);
+		} else if (!w->inflight && now >= w->quiet_until)
 			preselect(dmn, w, &smp, now);
 		return;
 	}

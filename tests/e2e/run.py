@@ -1246,6 +1246,7 @@ import test_see  # noqa: E402,F401
 import test_react  # noqa: E402,F401
 import test_speed  # noqa: E402,F401
 import test_cgpolicy  # noqa: E402,F401
+import test_chosen  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "kill.h"
 #include "parse.h"
 #include "rank.h"
 #include "readfile.h"
@@ -1197,10 +1198,70 @@ static void identity_of_processes(void **state)
 	close(fd);
 }
 
+/*
+ * victim_moved_out() on a fixture /proc: a victim chosen in the v1 memory cgroup /A, then moved
+ * into /A/child, a cgroup of the scope's subtree, has not left it (a memcg OOM of /A walks /A's
+ * subtree, and the selection listed it). Moved to /B it has, and to a place outside our cgroup
+ * namespace's root ("/../B"); one chosen in the namespace's root "/" is everywhere below it.
+ */
+static void victim_moved_within_the_scope(void **state)
+{
+	static const char st[] = "300 (hog) S 1 300 300 0 -1 4194304 1 0 0 0 0 0 0 0 20 0 "
+				 "1 0 777 3133440 409 18446744073709551615 0 0 0 0 0\n";
+	char root[] = "/tmp/oomreaper-moved-XXXXXX", dir[PATH_MAX], path[PATH_MAX + 16];
+	char was[PATH_MAX];
+	struct member m = { .pid = 300, .pidfd = -1, .start_time = 777 };
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/300", root);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	put(dir, "stat", st, sizeof(st) - 1);
+	put(dir, "cgroup", "4:memory:/A\n0::/\n", 17);
+
+	int fd = open_dir(root);
+
+	assert_int_equal(victim_cgroup_path(fd, SCOPE_CGROUP_V1, 300, was, sizeof(was)), 0);
+	assert_string_equal(was, "/A");
+	assert_int_equal(victim_cgroup_path(fd, SCOPE_GLOBAL, 300, path, sizeof(path)), -ENOENT);
+	bool stayed = victim_moved_out(fd, SCOPE_CGROUP_V1, was, &m);
+
+	put(dir, "cgroup", "4:memory:/B\n0::/\n", 17);
+	bool out_b = victim_moved_out(fd, SCOPE_CGROUP_V1, was, &m);
+	bool unknown = victim_moved_out(fd, SCOPE_CGROUP_V1, "", &m);
+
+	put(dir, "cgroup", "4:memory:/AB\n0::/\n", 18);
+	bool out_ab = victim_moved_out(fd, SCOPE_CGROUP_V1, was, &m);
+
+	put(dir, "cgroup", "4:memory:/A/child\n0::/\n", 23);
+	bool out_child = victim_moved_out(fd, SCOPE_CGROUP_V1, was, &m);
+	bool from_root = victim_moved_out(fd, SCOPE_CGROUP_V1, "/", &m);
+
+	put(dir, "cgroup", "4:memory:/../B\n0::/\n", 20);
+	bool out_ns = victim_moved_out(fd, SCOPE_CGROUP_V1, was, &m);
+
+	close(fd);
+	snprintf(path, sizeof(path), "%s/stat", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/cgroup", dir);
+	unlink(path);
+	rmdir(dir);
+	rmdir(root);
+	assert_false(stayed);
+	assert_true(out_b);
+	assert_false(unknown);
+	assert_true(out_ab);
+	/* still in the scope /A: not moved out */
+	assert_false(out_child);
+	assert_false(from_root);
+	assert_true(out_ns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(pids_numeric_only),
+		cmocka_unit_test(victim_moved_within_the_scope),
 		cmocka_unit_test(select_all_pids_past_room),
 		cmocka_unit_test(select_qos_order),
 		cmocka_unit_test(identity_of_processes),
