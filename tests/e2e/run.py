@@ -827,20 +827,25 @@ def test_cgroup_v2_scope():
     check(r.rc == 0 and want in r.out, r.describe() + r.out)
 
 
+def zombie_maker(cg, mb):
+    """A hog of mb MiB in cg with a zombie child it never reaps: (the hog's pid, the zombie)"""
+    p, _ = start_in(cg, "hog", mb, before="/bin/true & ")
+    zs = []
+
+    def find():
+        kids = read_file("/proc/%d/task/%d/children" % (p.pid, p.pid)).split()
+        zs[:] = [int(c) for c in kids if state_of(int(c)) == "Z"]
+        return zs
+    check(wait_for(find), "no zombie child of %d" % p.pid)
+    return p.pid, zs[0]
+
+
 @test
 def test_zombie_not_chosen():
     """A live zombie (its parent never waits for it) is never chosen: nothing left to free,
     and the kernel scores it 0."""
     cg = make_cgroup()
-    p, _ = start_in(cg, "hog", 5, before="/bin/true & ")
-    zombies = []
-
-    def find_zombie():
-        children = read_file("/proc/%d/task/%d/children" % (p.pid, p.pid)).split()
-        zombies[:] = [int(c) for c in children if state_of(int(c)) == "Z"]
-        return zombies
-    check(wait_for(find_zombie), "no zombie child of %d" % p.pid)
-    z = zombies[0]
+    _, z = zombie_maker(cg, 5)
     procs = by_pid(read_json("--all"))
     check(z in procs, "zombie %d not listed" % z)
     q = procs[z]

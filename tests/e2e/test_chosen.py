@@ -16,10 +16,11 @@ import time
 
 from run import (OOMREAPER, Skip, by_pid, cgroup_procs, check, hog, kill_member,
                  made_cgroups, make_cgroup, note, read_file, read_json, run_tool, start_in,
-                 state_of, test, wait_for, write_file)
+                 test, wait_for, write_file, zombie_maker)
 from test_kill import (PAUSE, Watched, finish_kill, kill_json, sigkill_pending, start_kill,
                        wait_in_pause)
 from test_run import Daemon, daemon_test
+from test_speed import short_dry_daemon
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,19 +88,6 @@ def fast_choice(cg):
     check(r.rc == 0, r.describe() + r.out)
     v = kill_json(r)["victims"][0]
     return v["pid"], v["badness"], v["members"]
-
-
-def zombie_maker(cg, mb):
-    """A hog of mb MiB in cg with a zombie child it never reaps: (the hog's pid, the zombie)"""
-    p, _ = start_in(cg, "hog", mb, before="/bin/true & ")
-    zs = []
-
-    def find():
-        kids = read_file("/proc/%d/task/%d/children" % (p.pid, p.pid)).split()
-        zs[:] = [int(c) for c in kids if state_of(int(c)) == "Z"]
-        return zs
-    check(wait_for(find), "no zombie child of %d" % p.pid)
-    return p.pid, zs[0]
 
 
 @test
@@ -225,12 +213,8 @@ def test_daemon_selections_agree_with_survey():
     time.sleep(0.3)
     ranked, _ = survey_order(cg)
     check(ranked[0]["pid"] == lifted, "the survey ranks %r first" % ranked[0])
-    conf = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
+    d, conf = short_dry_daemon(cg, "1020M", "1010M")
     try:
-        path = os.path.join(conf, "oomreaper.conf")
-        write_file(path, "[oomreaper]\ndeadline = 1\n\n[global]\nmem_min = 1020M\n"
-                         "mem_kill = 1010M\nhorizon = 0\n")
-        d = Daemon("--dry-run", "--config", path, "--cgroup", cg)
         check(wait_for(lambda: len(d.events("would_kill")) >= 3, timeout=15),
               "fewer than 3 would_kill: %s" % [e["event"] for e in d.events()])
         before = [e["pid"] for e in d.events("would_kill")]
@@ -288,12 +272,8 @@ def test_daemon_tie_to_the_youngest_below_the_others_first_and_later():
     time.sleep(0.3)
     ranked, _ = survey_order(cg)
     check(ranked[0]["pid"] == young, "the survey ranks %r first, not %d" % (ranked[0], young))
-    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
+    d, tmp = short_dry_daemon(cg, "390M", "380M")
     try:
-        conf = os.path.join(tmp, "oomreaper.conf")
-        write_file(conf, "[oomreaper]\ndeadline = 1\n\n[global]\nmem_min = 390M\n"
-                   "mem_kill = 380M\nhorizon = 0\n")
-        d = Daemon("--dry-run", "--config", conf, "--cgroup", cg)
         check(wait_for(lambda: len(d.events("would_kill")) >= 4, timeout=15),
               "fewer than 4 would_kill")
         seen = [e["pid"] for e in d.events("would_kill")]

@@ -250,6 +250,21 @@ def test_tie_goes_to_the_youngest_not_the_highest_pid():
          % (len(tied), bad, want, max(tied)))
 
 
+def short_dry_daemon(cg, mem_min, mem_kill):
+    """A dry-run daemon on cg with mem_min and mem_kill above what cg has left: a would_kill
+    every second (deadline 1, thresholds only). Returns it and the directory of its
+    configuration, for the caller to remove."""
+    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
+    try:
+        conf = os.path.join(tmp, "oomreaper.conf")
+        write_file(conf, "[oomreaper]\ndeadline = 1\n\n[global]\nmem_min = %s\n"
+                   "mem_kill = %s\nhorizon = 0\n" % (mem_min, mem_kill))
+        return Daemon("--dry-run", "--config", conf, "--cgroup", cg), tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 @daemon_test
 def test_daemon_tie_goes_to_a_pid_taken_again_by_a_younger_twin():
     """The daemon (dry run, deadline 1 s: a would_kill a second) on 40 twins of 4 MiB in a 400
@@ -262,12 +277,8 @@ def test_daemon_tie_goes_to_a_pid_taken_again_by_a_younger_twin():
     cg = make_cgroup(limit_mb=400)
     write_file(os.path.join(cg, "memory.oom_control"), "1")
     twins, kids = late_twins(cg, 40, 4)
-    tmp = tempfile.mkdtemp(prefix="oomreaper-e2e-conf-")
+    d, tmp = short_dry_daemon(cg, "390M", "380M")
     try:
-        conf = os.path.join(tmp, "oomreaper.conf")
-        write_file(conf, "[oomreaper]\ndeadline = 1\n\n[global]\nmem_min = 390M\n"
-                   "mem_kill = 380M\nhorizon = 0\n")
-        d = Daemon("--dry-run", "--config", conf, "--cgroup", cg)
         first = d.wait_event("would_kill", timeout=10)
         check(first["pid"] == kids[-1], "would kill %d first, want the youngest twin %d"
               % (first["pid"], kids[-1]))
