@@ -403,12 +403,12 @@ static void sigkill(struct daemon *dmn, struct watch *w, struct slot *s, long lo
 }
 
 /*
- * Choosing took long after the sample that fired: sample again, and say whether memory is
- * still short. *d becomes the new decision. When it is not, the victim is kept as chosen
+ * Choosing took long after the sample that fired (smp): sample again, and say whether memory
+ * is still short. *d becomes the new decision. When it is not, the victim is kept as chosen
  * ahead if the scope is still in the warning band, and the abort is said and counted.
  */
 static bool still_short(struct daemon *dmn, struct watch *w, struct slot *s, long others_bound,
-			struct decision *d, long long chosen_ns)
+			struct decision *d, const struct sample *fired_smp, long long chosen_ns)
 {
 	struct sample smp;
 	long long fired = w->fired_at;
@@ -426,7 +426,21 @@ static bool still_short(struct daemon *dmn, struct watch *w, struct slot *s, lon
 	say_abort(dmn, w, s, was, ms_between(fired, chosen_ns), d);
 	if (d->verdict == VERDICT_WARN) {
 		w->ready = s;
-		ready_mark(w, &smp, smp.t_ns);
+		/*
+		 * Dated from the sample it was chosen after as well as this one, whichever
+		 * counts more taken since: what others took while it was chosen, or while the
+		 * daemon waited for a CPU, counts against its lead. Marked with this sample
+		 * alone, a victim chosen when a grower was under it was kept a second later as
+		 * the grower passed it, the memory taken in between unseen, and killed at the
+		 * next trigger in the grower's place.
+		 */
+		ready_mark(w, &smp, fired_smp->t_ns);
+		if (fired_smp->avail_kb > w->ready_avail)
+			w->ready_avail = fired_smp->avail_kb;
+		if (!fired_smp->has_held)
+			w->ready_has_held = false;
+		else if (fired_smp->held_kb < w->ready_held)
+			w->ready_held = fired_smp->held_kb;
 		w->ready_lead_bound = others_bound;
 	} else {
 		slot_release(dmn, s);
@@ -466,7 +480,7 @@ static void act(struct daemon *dmn, struct watch *w, const struct sample *smp,
 	long long chosen_ns = now_ns();
 
 	if (s && chosen_ns - smp->t_ns > RECHECK_AFTER_NS &&
-	    !still_short(dmn, w, s, bound, d, chosen_ns))
+	    !still_short(dmn, w, s, bound, d, smp, chosen_ns))
 		return;
 	if (!s) {
 		if (!w->said_nothing) {

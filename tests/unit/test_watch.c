@@ -49,6 +49,10 @@ struct fake {
 	int known_at_signal;		/* signals sent to a victim whose identity was parsed */
 	bool has_held;			/* what the next sample says processes hold */
 	unsigned long long held_kb;
+	long lead_kb;			/* fake_choose: the victim leads the others by this */
+	unsigned long long then_kb[4];	/* what the samples after the next one read, in turn */
+	unsigned long long then_held_kb[4];	/* and what processes hold then */
+	int n_then, at_then;
 };
 
 struct fixture {
@@ -103,6 +107,10 @@ static int fake_sample(struct daemon *dmn, struct watch *w, struct sample *smp)
 	smp->total_kb = TOTAL_KB;
 	smp->avail_kb = fk.avail_kb;
 	smp->held_kb = fk.held_kb;
+	if (fk.at_then < fk.n_then) {
+		fk.avail_kb = fk.then_kb[fk.at_then];
+		fk.held_kb = fk.then_held_kb[fk.at_then++];
+	}
 	smp->has_held = fk.has_held;
 	return 0;
 }
@@ -131,14 +139,15 @@ static struct slot *fake_choose(struct daemon *dmn, struct watch *w, long *other
 	fk.slot[i] = s;
 	fk.chosen++;
 	*others_bound = LONG_MAX;
-	if (fk.lead_zero) {
+	if (fk.lead_zero || fk.lead_kb) {
 		/* another candidate as large as the victim, which lost the tie to it */
 		struct proc_info q;
 
 		memset(&q, 0, sizeof(q));
 		assert_int_equal(scan_proc(dmn->cli->proc_fd, p.pid, SCAN_DETAIL, &q), 0);
 		*others_bound = oom_badness_of(oom_points(&q, w->scope.page_kb), q.oom_score_adj,
-					       w->scope.totalpages);
+					       w->scope.totalpages) -
+				fk.lead_kb / (long)w->scope.page_kb;
 		s->v.m[0].start_time = q.start_time;
 	}
 	return s;
@@ -317,6 +326,55 @@ static void tie_chosen_ahead_is_kept(void **state)
 	assert_int_equal(fk.chosen, 1);
 	assert_ptr_equal(dmn->w[0].ready, fk.slot[0]);
 	assert_int_equal(fk.sigkills, 0);
+}
+
+/*
+ * A trigger fires on a fast fill predicted to cross mem_min before the next sample; choosing
+ * then takes long (a loaded machine: the test stall), and
+ * the sample taken again says memory is only in the warning band: the victim is kept as
+ * chosen ahead. Processes took 200,000 kB meanwhile (what they hold), and 100 kB after it.
+ * At the next trigger the victim leads the others by 1,000 kB: less than what was taken since
+ * it was chosen, so another may have grown past it, and it is chosen again. Marked with the
+ * second sample alone, it kept its lead (100 kB taken "since") and was killed in the place of
+ * a grower that had passed it (CI saw that: the frozen hog of test_group_kill_reaps_a_frozen_
+ * member killed with the grower twice its size).
+ */
+static void kept_after_abort_counts_what_was_taken_while_choosing(void **state)
+{
+	struct daemon *dmn = &((struct fixture *)*state)->dmn;
+	struct timespec ms5 = { 0, 5000000 };
+
+	fk.lead_kb = 1000;
+	fk.has_held = true;
+	fk.held_kb = 100000;
+	tick(dmn, PLENTY_KB, now_ns());
+	nanosleep(&ms5, NULL);
+	tick(dmn, 480000, now_ns());
+	nanosleep(&ms5, NULL);
+	/* the fill is fast: the trigger fires on this sample, 1,000 kB above mem_min; choosing
+	 * takes 300 ms, and the sample taken again finds the fill stopped there (the warning
+	 * band), 200,000 kB more held */
+	dmn->test_stall_ms = 300;
+	fk.then_kb[0] = 101000;
+	fk.then_held_kb[0] = 300000;
+	fk.then_kb[1] = SHORT_KB;
+	fk.then_held_kb[1] = 300100;
+	fk.n_then = 2;
+	tick(dmn, 101000, now_ns());
+	dmn->test_stall_ms = 0;
+	/* chosen at the trigger (after one chosen ahead, maybe, as the fill began), not
+	 * killed, kept */
+	int chosen = fk.chosen;
+
+	assert_true(chosen >= 1);
+	assert_int_equal(fk.sigkills, 0);
+	assert_ptr_equal(dmn->w[0].ready, fk.slot[chosen - 1]);
+	nanosleep(&ms5, NULL);
+	tick(dmn, SHORT_KB, now_ns());
+	assert_int_equal(fk.sigkills, 1);
+	/* chosen again: not the victim chosen before the memory went */
+	assert_int_equal(fk.chosen, chosen + 1);
+	assert_ptr_equal(dmn->w[0].inflight, fk.slot[chosen]);
 }
 
 #define POD_UID "0856cde3-94d8-4e00-bd2e-a6f42d63ecff"
@@ -522,6 +580,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(counted_for_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(tie_chosen_ahead_is_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(victims_identified, setup, teardown),
+		cmocka_unit_test_setup_teardown(kept_after_abort_counts_what_was_taken_while_choosing,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(tie_kept_while_memory_goes_to_no_process, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(tie_chosen_again_when_held_grows, setup, teardown),
