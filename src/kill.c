@@ -94,16 +94,25 @@ int victim_open(struct victim *v, int proc_fd)
 
 int victim_cgroup_path(int proc_fd, enum scope_kind kind, pid_t pid, char *where, size_t len)
 {
-	char path[32], buf[4096];
+	char path[32], buf[CGROUP_FILE_MAX];
 	ssize_t n;
-	int r;
 
 	if (kind == SCOPE_GLOBAL)
 		return -ENOENT;
 	n = read_file_at(proc_fd, pid_path(path, pid, "cgroup"), buf, sizeof(buf));
+	return victim_cgroup_path_of(buf, n, kind, where, len);
+}
+
+int victim_cgroup_path_of(const char *buf, ssize_t n, enum scope_kind kind, char *where,
+			  size_t len)
+{
+	int r;
+
+	if (kind == SCOPE_GLOBAL)
+		return -ENOENT;
 	if (n < 0)
 		return (int)n;
-	if (n == 0 || (size_t)n >= sizeof(buf) - 1)
+	if (n == 0 || (size_t)n >= CGROUP_FILE_MAX - 1)
 		return -EBADMSG;
 	r = cgroup_of_process(buf, (size_t)n, kind, "", where, len);
 	/* -EPERM: the root cgroup, a place like any other here */

@@ -43,6 +43,14 @@ int victim_open(struct victim *v, int proc_fd);
  */
 int victim_cgroup_path(int proc_fd, enum scope_kind kind, pid_t pid, char *where, size_t len);
 
+/* The room a read of /proc/PID/cgroup is given: a text that fills it may be cut */
+#define CGROUP_FILE_MAX 4096
+
+/* The same from the text of /proc/PID/cgroup read already into CGROUP_FILE_MAX bytes (buf, n,
+ * or a read's -errno): pure */
+int victim_cgroup_path_of(const char *buf, ssize_t n, enum scope_kind kind, char *where,
+			  size_t len);
+
 /*
  * Whether the process m, whose victim_cgroup_path() was `was` when it was chosen, has left
  * that cgroup and every cgroup below it since: false when `was` is "" (unknown), when m's

@@ -116,7 +116,7 @@ static bool moved_out(struct daemon *dmn, const struct watch *w, const struct sl
 static void note_choice(struct daemon *dmn, const struct watch *w, struct slot *s,
 			const struct choice *ch)
 {
-	char path[32], buf[4096];
+	char path[32], buf[CGROUP_FILE_MAX];
 	const char *cg;
 	size_t len;
 	ssize_t n = read_file_at(dmn->cli->proc_fd, pid_path(path, ch->victim.pid, "cgroup"), buf,
@@ -131,8 +131,8 @@ static void note_choice(struct daemon *dmn, const struct watch *w, struct slot *
 	note->runner_up_badness = ch->runner_up.badness;
 	memcpy(note->runner_up_comm, ch->runner_up.comm, sizeof(note->runner_up_comm));
 	note->fired.trigger = TRIG_NONE;
-	if (victim_cgroup_path(dmn->cli->proc_fd, w->scope.kind, ch->victim.pid, note->member_path,
-			       sizeof(note->member_path)) != 0)
+	if (victim_cgroup_path_of(buf, n, w->scope.kind, note->member_path,
+				  sizeof(note->member_path)) != 0)
 		note->member_path[0] = 0;
 	note->cgroup[0] = 0;
 	/* field by field: the path's room is touched only as far as it is used */
